@@ -1,0 +1,67 @@
+"""`lendbook` console script: operator commands over the same domain layer as the web app."""
+import argparse
+import json
+import sys
+
+from domain import settings
+
+
+def _migrate(args) -> int:
+    from domain.db.migrate import upgrade
+    upgrade(args.database_url)
+    print("database migrated to the latest schema")
+    return 0
+
+
+def _demo(args) -> int:
+    from domain import demo
+    loaded = demo.load(args.database_url)
+    print("demo data loaded" if loaded else "demo data already present (left as it is)")
+    print(f"demo users (password '{demo.PASSWORD}'):")
+    for email, name, role in demo.USERS:
+        print(f"  {role:<12} {email}")
+    return 0
+
+
+def _audit(args) -> int:
+    from domain.db.uow import UnitOfWork
+    from domain.services.audit import trail
+    with UnitOfWork(args.database_url) as s:
+        for row in reversed(trail(s, args.entity, limit=args.limit)):
+            print(json.dumps({"at": str(row.at), "actor": row.actor_label, "action": row.action,
+                              "entity": row.entity, "id": row.entity_id, "reason": row.reason,
+                              "before": row.before, "after": row.after}, default=str))
+    return 0
+
+
+def _trial_balance(args) -> int:
+    from domain.db.uow import UnitOfWork
+    from domain.money import fmt
+    from domain.services.journal import trial_balance
+    with UnitOfWork(args.database_url) as s:
+        tb = trial_balance(s)
+    for account, total in sorted(tb.items()):
+        print(f"{account:<28} {fmt(total):>16}")
+    print(f"{'total (must be 0.00)':<28} {fmt(sum(tb.values())):>16}")
+    return 0 if sum(tb.values()) == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lendbook", description=__doc__)
+    parser.add_argument("--database-url", default=None,
+                        help=f"default: $DATABASE_URL or {settings.load().database_url}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply Alembic migrations").set_defaults(func=_migrate)
+    sub.add_parser("demo", help="load demo data once").set_defaults(func=_demo)
+    p = sub.add_parser("audit", help="print the audit trail as JSON lines")
+    p.add_argument("--entity")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=_audit)
+    sub.add_parser("trial-balance", help="sum of postings per ledger account"
+                   ).set_defaults(func=_trial_balance)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

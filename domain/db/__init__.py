@@ -1,0 +1,1 @@
+"""Persistence adapters: tables, engine, unit of work, migrations."""

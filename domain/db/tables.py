@@ -1,0 +1,164 @@
+"""The one data model, from application to payoff (SQLModel tables; money in cents)."""
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ts(**kw):
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kw)
+
+
+def _money(**kw):
+    return Field(sa_type=BigInteger, **kw)
+
+
+class Lender(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    created_at: datetime = _ts()
+
+
+class AppUser(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    password_hash: str
+    active: bool = True
+    created_at: datetime = _ts()
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=120)
+    current_version: int = 1
+    active: bool = True
+    created_at: datetime = _ts()
+
+
+class ProductVersion(SQLModel, table=True):
+    __tablename__ = "product_version"
+    __table_args__ = (UniqueConstraint("product_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    version: int
+    name: str = Field(max_length=120)
+    terms: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+
+
+class Application(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    borrower_id: int = Field(foreign_key="app_user.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    product_version: int
+    channel: str = Field(default="portal", max_length=20)
+    amount_minor: int = _money()
+    term: int
+    monthly_income_minor: int = _money()
+    purpose: str = Field(default="", max_length=200)
+    installment_minor: int = _money()
+    status: str = Field(max_length=20, index=True)  # approved, declined, booked
+    decision: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
+class Loan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    loan_number: str | None = Field(default=None, unique=True, max_length=20)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    borrower_id: int = Field(foreign_key="app_user.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    product_version: int
+    product_name: str = Field(max_length=120)
+    terms: dict = Field(sa_column=Column(JSON, nullable=False))  # frozen at booking
+    principal_minor: int = _money()
+    term: int
+    disbursement_date: date
+    status: str = Field(default="active", max_length=20)  # active, paid_off
+    booked_at: datetime = _ts()
+
+
+class Installment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("loan_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    number: int
+    due_date: date
+    principal_minor: int = _money()
+    interest_minor: int = _money()
+
+
+class Payment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    idempotency_key: str = Field(unique=True, max_length=100)
+    amount_minor: int = _money()
+    received_on: date
+    method: str = Field(default="manual", max_length=20)
+    reason: str = Field(default="", max_length=300)
+    recorded_by: int = Field(foreign_key="app_user.id")
+    journal_entry_id: str = Field(max_length=64)
+    recorded_at: datetime = _ts()
+
+
+class PaymentAllocation(SQLModel, table=True):
+    __tablename__ = "payment_allocation"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    installment_number: int
+    principal_minor: int = _money()
+    interest_minor: int = _money()
+
+
+class JournalEntry(SQLModel, table=True):
+    __tablename__ = "journal_entry"
+    id: str = Field(primary_key=True, max_length=64)  # idempotency key
+    code: str = Field(max_length=40)
+    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
+    effective_date: date
+    memo: str = Field(default="", max_length=200)
+    recorded_at: datetime = _ts()
+
+
+class Posting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="journal_entry.id", index=True, max_length=64)
+    account: str = Field(max_length=40, index=True)
+    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
+    amount_minor: int = _money()  # debit > 0, credit < 0
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor_id: int | None = Field(default=None)
+    actor_label: str = Field(max_length=254)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(max_length=40, index=True)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))
+    reason: str = Field(default="", max_length=300)
+
+
+APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation")

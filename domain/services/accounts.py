@@ -1,0 +1,120 @@
+"""Accounts: borrower sign-up, sign-in for every role, server-side sessions."""
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from domain.db.tables import AppUser, UserSession, utcnow
+from domain.db.uow import UnitOfWork
+from domain.errors import PermissionDenied, ValidationError
+from domain.services import audit
+from domain.services.actor import ROLES, Actor
+
+_hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 profile)
+SESSION_DAYS = 7
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _validate(email: str, password: str, name: str, role: str) -> dict[str, str]:
+    errors = {}
+    if not EMAIL.match(email):
+        errors["email"] = "is not a valid e-mail address"
+    if len(password) < 10:
+        errors["password"] = "must be at least 10 characters"
+    if not name.strip():
+        errors["name"] = "is required"
+    if role not in ROLES:
+        errors["role"] = f"must be one of {', '.join(ROLES)}"
+    return errors
+
+
+def create_user(actor: Actor, email: str, password: str, name: str, role: str,
+                url: str | None = None) -> int:
+    """Create a user of any role (admins and the demo loader); sign_up is the borrower path."""
+    if role != "borrower" or actor.user_id is not None:
+        actor.require("admin")
+    email = (email or "").strip().lower()
+    errors = _validate(email, password or "", name or "", role)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with UnitOfWork(url) as s:
+            if s.exec(select(AppUser).where(AppUser.email == email)).first():
+                raise ValidationError({"email": "an account with this e-mail already exists"})
+            user = AppUser(email=email, name=name.strip(), role=role,
+                           password_hash=_hasher.hash(password))
+            s.add(user)
+            s.flush()
+            who = actor if actor.user_id is not None else Actor(user.id, role, email)
+            audit.record(s, who, "user.created", "user", user.id, None, audit.snapshot(user))
+            return user.id
+    except IntegrityError:
+        raise ValidationError({"email": "an account with this e-mail already exists"}) from None
+
+
+def sign_up(email: str, password: str, name: str, url: str | None = None) -> int:
+    return create_user(Actor(None, "borrower", "self-sign-up"), email, password, name,
+                       "borrower", url)
+
+
+def sign_in(email: str, password: str, url: str | None = None) -> str:
+    """Return a fresh session token; the same vague error for unknown e-mail or bad password."""
+    email = (email or "").strip().lower()
+    with UnitOfWork(url) as s:
+        user = s.exec(select(AppUser).where(AppUser.email == email)).first()
+        try:
+            if user is None or not user.active:
+                raise VerificationError()
+            _hasher.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            raise PermissionDenied("e-mail or password is not correct") from None
+        token = secrets.token_urlsafe(32)
+        s.add(UserSession(token_hash=_token_hash(token), user_id=user.id,
+                          expires_at=utcnow() + timedelta(days=SESSION_DAYS)))
+        audit.record(s, Actor(user.id, user.role, user.email), "user.signed_in", "user", user.id)
+        return token
+
+
+def resolve(token: str | None, url: str | None = None) -> Actor | None:
+    """The actor behind a session token, or None if absent, expired or revoked."""
+    if not token:
+        return None
+    with UnitOfWork(url) as s:
+        row = s.get(UserSession, _token_hash(token))
+        if row is None or row.revoked_at is not None:
+            return None
+        expires = row.expires_at
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)
+        if expires < datetime.now(timezone.utc):
+            return None
+        user = s.get(AppUser, row.user_id)
+        if user is None or not user.active:
+            return None
+        return Actor(user.id, user.role, user.email)
+
+
+def display_name(user_id: int, url: str | None = None) -> str:
+    with UnitOfWork(url) as s:
+        user = s.get(AppUser, user_id)
+        return user.name if user else ""
+
+
+def sign_out(token: str | None, url: str | None = None) -> None:
+    if not token:
+        return
+    with UnitOfWork(url) as s:
+        row = s.get(UserSession, _token_hash(token))
+        if row and row.revoked_at is None:
+            row.revoked_at = utcnow()
+            s.add(row)
+

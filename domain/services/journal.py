@@ -1,0 +1,35 @@
+"""Persists ledger entries; an entry id seen before is a replay and changes nothing."""
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from domain.db.tables import JournalEntry, Posting
+from domain.ledger import LOANS_RECEIVABLE, Entry
+
+
+def post(s: Session, entry: Entry) -> bool:
+    """Write the entry and its postings; False if this id was already posted."""
+    if s.get(JournalEntry, entry.entry_id) is not None:
+        return False
+    s.add(JournalEntry(id=entry.entry_id, code=entry.code, loan_id=entry.loan_id,
+                       effective_date=entry.effective_date, memo=entry.memo))
+    s.flush()
+    s.add_all(Posting(entry_id=entry.entry_id, account=line.account, loan_id=entry.loan_id,
+                      amount_minor=line.amount_minor) for line in entry.lines)
+    return True
+
+
+def account_balance(s: Session, account: str, loan_id: int | None = None) -> int:
+    q = select(func.coalesce(func.sum(Posting.amount_minor), 0)).where(Posting.account == account)
+    if loan_id is not None:
+        q = q.where(Posting.loan_id == loan_id)
+    return int(s.exec(q).one())
+
+
+def principal_outstanding(s: Session, loan_id: int) -> int:
+    return account_balance(s, LOANS_RECEIVABLE, loan_id)
+
+
+def trial_balance(s: Session) -> dict[str, int]:
+    """Sum per account over the whole journal; the values always add to zero."""
+    rows = s.exec(select(Posting.account, func.sum(Posting.amount_minor)).group_by(Posting.account))
+    return {account: int(total) for account, total in rows}

@@ -1,0 +1,124 @@
+"""Applications, automatic decision, offer acceptance and booking (no field re-keyed)."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from domain import ledger
+from domain.db.tables import Application, Installment, Loan, Product, ProductVersion
+from domain.db.uow import UnitOfWork
+from domain.decisioning import decide
+from domain.errors import Conflict, NotFound, ValidationError
+from domain.money import parse_amount
+from domain.schedule import build_schedule
+from domain.services import audit, journal
+from domain.services.actor import Actor
+from domain.terms import ProductTerms
+
+
+@dataclass(frozen=True)
+class ApplicationResult:
+    id: int
+    status: str
+    reasons: list[str]
+    installment_minor: int
+
+
+def _term(text, errors) -> int:
+    try:
+        term = int(str(text).strip())
+    except ValueError:
+        errors["term"] = f"'{text}' is not a whole number of payments"
+        return 0
+    return term
+
+
+def submit_application(actor: Actor, product_id: int, amount: str, term: str,
+                       monthly_income: str, purpose: str = "", channel: str = "portal",
+                       url: str | None = None) -> ApplicationResult:
+    actor.require("borrower")
+    errors: dict[str, str] = {}
+    parsed = {}
+    for field, text in (("amount", amount), ("monthly_income", monthly_income)):
+        try:
+            parsed[field] = parse_amount(text, field)
+        except ValidationError as e:
+            errors.update(e.errors)
+    n = _term(term, errors)
+    if len(purpose or "") > 200:
+        errors["purpose"] = "must be at most 200 characters"
+    with UnitOfWork(url) as s:
+        product = s.get(Product, product_id) if product_id else None
+        if product is None or not product.active:
+            errors["product"] = "choose one of the offered products"
+        if errors:
+            raise ValidationError(errors)
+        version = s.exec(select(ProductVersion).where(
+            ProductVersion.product_id == product.id,
+            ProductVersion.version == product.current_version)).one()
+        terms = ProductTerms.from_dict(version.terms)
+        terms.check_request(parsed["amount"], n)
+        schedule = build_schedule(parsed["amount"], terms.annual_rate, n, terms.frequency,
+                                  terms.amortization, date.today())
+        decision = decide(terms, parsed["amount"], n, parsed["monthly_income"],
+                          schedule.installment_minor)
+        app = Application(borrower_id=actor.user_id, product_id=product.id,
+                          product_version=version.version, channel=channel,
+                          amount_minor=parsed["amount"], term=n,
+                          monthly_income_minor=parsed["monthly_income"],
+                          purpose=(purpose or "").strip(),
+                          installment_minor=schedule.installment_minor, status=decision.outcome,
+                          decision={"outcome": decision.outcome, "reasons": decision.reasons,
+                                    "rules": [r.__dict__ for r in decision.results]})
+        s.add(app)
+        s.flush()
+        audit.record(s, actor, "application.submitted", "application", app.id, None,
+                     audit.snapshot(app))
+        audit.record(s, Actor(None, "admin", "decision-engine"), f"application.{decision.outcome}",
+                     "application", app.id, None, app.decision)
+        return ApplicationResult(app.id, app.status, decision.reasons, app.installment_minor)
+
+
+def accept_offer(actor: Actor, application_id: int, url: str | None = None) -> str:
+    """Book the approved application; a second call returns the same Loan ID."""
+    actor.require("borrower")
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or app.borrower_id != actor.user_id:
+            raise NotFound("this application is not available to you")
+        if app.status == "booked":
+            return s.exec(select(Loan.loan_number).where(Loan.application_id == app.id)).one()
+        if app.status != "approved":
+            raise Conflict(f"an application that is {app.status} cannot be accepted")
+        version = s.exec(select(ProductVersion).where(
+            ProductVersion.product_id == app.product_id,
+            ProductVersion.version == app.product_version)).one()
+        return _book(s, actor, app, version)
+
+
+def _book(s, actor: Actor, app: Application, version: ProductVersion) -> str:
+    terms = ProductTerms.from_dict(version.terms)
+    today = date.today()
+    schedule = build_schedule(app.amount_minor, terms.annual_rate, app.term, terms.frequency,
+                              terms.amortization, today)
+    before = audit.snapshot(app)
+    loan = Loan(application_id=app.id, borrower_id=app.borrower_id, product_id=app.product_id,
+                product_version=app.product_version, product_name=version.name,
+                terms=version.terms, principal_minor=app.amount_minor, term=app.term,
+                disbursement_date=today)
+    s.add(loan)
+    s.flush()
+    loan.loan_number = f"LN-{loan.id:06d}"
+    s.add_all(Installment(loan_id=loan.id, number=i.number, due_date=i.due_date,
+                          principal_minor=i.principal_minor, interest_minor=i.interest_minor)
+              for i in schedule.installments)
+    journal.post(s, ledger.disbursement(f"disb-{loan.loan_number}", loan.id, today,
+                                        loan.principal_minor))
+    app.status = "booked"
+    s.add(app)
+    s.flush()
+    audit.record(s, actor, "application.accepted", "application", app.id, before,
+                 audit.snapshot(app))
+    audit.record(s, actor, "loan.booked", "loan", loan.loan_number, None,
+                 {**audit.snapshot(loan), "installments": len(schedule.installments)})
+    return loan.loan_number
