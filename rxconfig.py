@@ -2,6 +2,7 @@
 import os
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 redis_url = os.environ.get("REDIS_URL") or None
 
@@ -14,5 +15,7 @@ config = rx.Config(
     state_manager_mode="redis" if redis_url else "disk",
     frontend_port=int(os.environ.get("LENDBOOK_PORT", "3000")),
     backend_port=int(os.environ.get("LENDBOOK_PORT", "3000")),
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
+    plugins=[rx.plugins.RadixThemesPlugin(
+        theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"))],
 )

@@ -1,0 +1,1 @@
+"""Configuration admin pages (products, audit trail) served by the one Reflex app."""

@@ -1,0 +1,107 @@
+"""Stateless building blocks: page shell, labelled fields, alerts, tables."""
+import reflex as rx
+
+from portal.state import AuthState
+
+BRAND = "Lendbook"
+
+
+def nav_link(text: str, href: str) -> rx.Component:
+    return rx.link(text, href=href, color="white", weight="medium", padding_x="0.5em")
+
+
+def header() -> rx.Component:
+    return rx.el.header(
+        rx.flex(
+            rx.link(rx.heading(BRAND, size="5", color="white"), href="/", underline="none"),
+            rx.flex(
+                rx.cond(AuthState.is_borrower, rx.fragment(
+                    nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
+                rx.cond(AuthState.is_staff, nav_link("Servicing", "/servicing")),
+                rx.cond(AuthState.is_admin, rx.fragment(
+                    nav_link("Products", "/admin/products"), nav_link("Audit", "/admin/audit"))),
+                rx.cond(
+                    AuthState.is_signed_in,
+                    rx.flex(
+                        rx.text(AuthState.user_name, " · ", AuthState.role_label, color="white",
+                                size="2", id="signed-in-as"),
+                        rx.button("Sign out", on_click=AuthState.sign_out, variant="outline",
+                                  color_scheme="gray", size="1", style={"color": "white"}),
+                        gap="2", align="center"),
+                    rx.flex(nav_link("Sign in", "/login"), nav_link("Sign up", "/signup")),
+                ),
+                gap="2", align="center", wrap="wrap",
+            ),
+            justify="between", align="center", wrap="wrap", gap="2",
+            max_width="72rem", margin="0 auto", padding="0.75em 1em",
+        ),
+        background="#1d3557", role="banner",
+    )
+
+
+def shell(title: str, *children: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.el.main(
+            rx.heading(title, size="7", margin_bottom="0.5em", as_="h1"),
+            *children,
+            max_width="72rem", margin="0 auto", padding="1em", width="100%",
+        ),
+        min_height="100vh", background="#f7f8fa",
+    )
+
+
+def field(label: str, name: str, type_: str = "text", placeholder: str = "",
+          hint: str = "", **props) -> rx.Component:
+    return rx.flex(
+        rx.el.label(label, html_for=name, style={"fontWeight": 500}),
+        rx.input(id=name, name=name, type=type_, placeholder=placeholder, size="3", **props),
+        rx.cond(hint != "", rx.text(hint, size="1", color="#4a5568")),
+        direction="column", gap="1", width="100%",
+    )
+
+
+def select_field(label: str, name: str, options, **props) -> rx.Component:
+    """Native <select>: keyboard and screen-reader friendly on every phone."""
+    return rx.flex(
+        rx.el.label(label, html_for=name, style={"fontWeight": 500}),
+        rx.el.select(
+            rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])) if isinstance(options, rx.Var)
+            else [rx.el.option(text, value=value) for value, text in options],
+            id=name, name=name,
+            style={"padding": "0.6em", "borderRadius": "6px", "border": "1px solid #a0aec0",
+                   "background": "white", "fontSize": "1rem"},
+            **props),
+        direction="column", gap="1", width="100%",
+    )
+
+
+def alert(message, color: str = "red", **props) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, color_scheme=color, role="alert", margin_y="0.75em", **props),
+    )
+
+
+def card(*children, **props) -> rx.Component:
+    return rx.card(*children, width="100%", **props)
+
+
+def stat(label: str, value, **props) -> rx.Component:
+    return rx.card(rx.text(label, size="2", color="#4a5568"),
+                   rx.text(value, size="6", weight="bold", **props), min_width="10rem", flex="1")
+
+
+def table(headers: list[str], rows, row_fn, label: str) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(rows, row_fn)),
+            variant="surface", size="2", aria_label=label,
+        ),
+        overflow_x="auto", width="100%",
+    )
+
+
+def denied(message) -> rx.Component:
+    return rx.callout(message, color_scheme="red", role="alert", id="access-denied")

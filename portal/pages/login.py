@@ -1,0 +1,44 @@
+"""Sign-in for every role."""
+import reflex as rx
+
+from domain.errors import DomainError
+from domain.services import accounts
+from portal.components.layout import alert, card, field, shell
+from portal.state import AuthState, home_for
+
+
+class LoginState(AuthState):
+    error: str = ""
+
+    @rx.event
+    def submit(self, form: dict):
+        try:
+            self.session_token = accounts.sign_in(form.get("email", ""), form.get("password", ""))
+        except DomainError as e:
+            self.error = str(e).capitalize()
+            return
+        self.error = ""
+        actor = self._actor()
+        nxt = self.router.page.params.get("next", "")
+        return rx.redirect(nxt if nxt.startswith("/") and not nxt.startswith("//")
+                           else home_for(actor.role if actor else ""))
+
+
+@rx.page(route="/login", title="Sign in · Lendbook", on_load=AuthState.load_session)
+def login() -> rx.Component:
+    return shell("Sign in", card(
+        rx.form(
+            rx.flex(
+                field("E-mail", "email", "email", "you@example.com", auto_complete="username",
+                      required=True),
+                field("Password", "password", "password", auto_complete="current-password",
+                      required=True),
+                alert(LoginState.error),
+                rx.button("Sign in", type="submit", size="3", width="100%"),
+                rx.text("New borrower? ", rx.link("Create an account", href="/signup")),
+                direction="column", gap="3",
+            ),
+            on_submit=LoginState.submit,
+        ),
+        max_width="28rem",
+    ))

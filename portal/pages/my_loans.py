@@ -1,0 +1,61 @@
+"""A borrower's loans and applications (staff see every loan on /servicing)."""
+import reflex as rx
+
+from domain.errors import PermissionDenied
+from domain.money import fmt
+from domain.services import queries
+from portal.components.layout import card, denied, shell, table
+from portal.state import AuthState
+
+
+class MyLoansState(AuthState):
+    denied: str = ""
+    loans: list[dict[str, str]] = []
+    applications: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        try:
+            actor = self._require("borrower")
+        except PermissionDenied as e:
+            self.denied = f"Access refused: {e}."
+            if not self.is_signed_in:
+                return rx.redirect("/login?next=/loans")
+            return
+        self.denied = ""
+        self.loans = [{"loan_number": x.loan_number, "product": x.product_name,
+                       "amount": fmt(x.principal_minor), "status": x.status.replace("_", " "),
+                       "booked": x.booked_on.isoformat()} for x in queries.list_loans(actor)]
+        self.applications = [{"id": str(a.id), "product": a.product_name,
+                              "amount": fmt(a.amount_minor), "term": str(a.term),
+                              "status": a.status, "reasons": "; ".join(a.reasons)}
+                             for a in queries.list_applications(actor)]
+
+
+def loan_row(r) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(r["loan_number"], href="/loans/" + r["loan_number"])),
+        rx.table.cell(r["product"]), rx.table.cell(r["amount"]), rx.table.cell(r["status"]),
+        rx.table.cell(r["booked"]))
+
+
+def application_row(r) -> rx.Component:
+    return rx.table.row(rx.table.cell(r["id"]), rx.table.cell(r["product"]),
+                        rx.table.cell(r["amount"]), rx.table.cell(r["term"]),
+                        rx.table.cell(r["status"]), rx.table.cell(r["reasons"]))
+
+
+@rx.page(route="/loans", title="My loans · Lendbook", on_load=MyLoansState.load)
+def my_loans() -> rx.Component:
+    return shell("My loans", rx.cond(
+        MyLoansState.denied != "", denied(MyLoansState.denied),
+        rx.flex(
+            card(rx.cond(MyLoansState.loans.length() > 0,
+                         table(["Loan ID", "Product", "Amount", "Status", "Booked"],
+                               MyLoansState.loans, loan_row, "My loans"),
+                         rx.text("No loans yet. ", rx.link("Apply now", href="/apply")))),
+            rx.heading("Applications", size="4", as_="h2"),
+            card(table(["#", "Product", "Amount", "Payments", "Decision", "Reasons"],
+                       MyLoansState.applications, application_row, "My applications")),
+            direction="column", gap="3"),
+    ))

@@ -1,0 +1,64 @@
+"""Session state shared by every page: identity lives in backend-only vars.
+
+The browser holds only an opaque session token (cookie). Every handler resolves it again
+through the domain, so a revoked or expired session, or a role change, takes effect at once.
+"""
+import reflex as rx
+
+from domain.errors import PermissionDenied
+from domain.services import accounts
+from domain.services.actor import ROLE_LABELS, STAFF, Actor
+
+SESSION_COOKIE = "lb_session"
+
+
+class AuthState(rx.State):
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict",
+                                   max_age=accounts.SESSION_DAYS * 24 * 3600)
+    _user_id: int | None = None
+    _role: str = ""
+    # Display-only mirrors for hiding navigation; the backend never trusts them.
+    user_name: str = ""
+    role_label: str = ""
+    is_signed_in: bool = False
+    is_borrower: bool = False
+    is_staff: bool = False
+    is_admin: bool = False
+    is_servicer: bool = False
+
+    def _actor(self) -> Actor | None:
+        actor = accounts.resolve(self.session_token)
+        self._user_id = actor.user_id if actor else None
+        self._role = actor.role if actor else ""
+        self.is_signed_in = actor is not None
+        self.role_label = ROLE_LABELS.get(self._role, "")
+        self.is_borrower = self._role == "borrower"
+        self.is_staff = self._role in STAFF
+        self.is_admin = self._role == "admin"
+        self.is_servicer = self._role in ("servicer", "admin")
+        self.user_name = accounts.display_name(actor.user_id) if actor else ""
+        return actor
+
+    def _require(self, *roles: str) -> Actor:
+        """The backend check behind every page and action."""
+        actor = self._actor()
+        if actor is None:
+            raise PermissionDenied("please sign in")
+        actor.require(*roles)
+        return actor
+
+    @rx.event
+    def load_session(self):
+        self._actor()
+
+    @rx.event
+    def sign_out(self):
+        accounts.sign_out(self.session_token)
+        self.session_token = ""
+        self._actor()
+        return rx.redirect("/login")
+
+
+def home_for(role: str) -> str:
+    return {"borrower": "/loans", "admin": "/admin/products", "servicer": "/servicing",
+            "underwriter": "/servicing"}.get(role, "/")
