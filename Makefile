@@ -36,7 +36,7 @@ run: setup
 browser-deps:
 	@[ -x /usr/bin/chromium ] || { echo "installing Debian chromium"; \
 	  $$(command -v sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq chromium; }
+	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq --no-install-recommends chromium; }
 
 test: setup browser-deps
 	timeout 3000 $(BIN)/pytest

@@ -51,7 +51,7 @@ def balance_chart(series) -> rx.Component:
         rx.heading("Balance over time", size="4", as_="h2"),
         rx.recharts.area_chart(
             rx.recharts.area(data_key="balance", stroke="#1d3557", fill="#a8dadc",
-                             name="Scheduled principal balance"),
+                             name="Scheduled principal balance", is_animation_active=False),
             rx.recharts.x_axis(data_key="date"),
             rx.recharts.y_axis(),
             rx.recharts.cartesian_grid(stroke_dasharray="3 3"),

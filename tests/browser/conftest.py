@@ -1,0 +1,76 @@
+"""Browser fixtures: the real app in production mode on its own port and database, driven by
+Playwright in Debian's Chromium (never a downloaded browser)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PORT = int(os.environ.get("LENDBOOK_TEST_PORT", "3111"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Migrate a fresh SQLite database, load the demo data, serve with `reflex run --env prod`."""
+    data = tmp_path_factory.mktemp("appdata")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'lendbook.db'}",
+           "LENDBOOK_DATA_DIR": str(data), "LENDBOOK_PORT": str(PORT),
+           "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
+           "PATH": f"{ROOT / 'tools/bun/node_modules/.bin'}:{Path(sys.executable).parent}:"
+                   f"{os.environ['PATH']}"}
+    env.pop("REDIS_URL", None)
+    bindir = Path(sys.executable).parent
+    for cmd in (["migrate"], ["demo"]):
+        subprocess.run([str(bindir / "lendbook"), *cmd], env=env, check=True, cwd=ROOT,
+                       capture_output=True)
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(bindir / "reflex"), "run", "--env", "prod", "--single-port",
+         "--frontend-port", str(PORT), "--backend-port", str(PORT)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{PORT}"
+    deadline = time.monotonic() + 400
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited: {(data / 'server.log').read_text()[-3000:]}")
+            try:
+                # `/ping` answers once the backend is up; `/` once the built pages are served.
+                if httpx.get(url + "/ping", timeout=2).status_code == 200 and \
+                        httpx.get(url + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app not up in 400 s: {(data / 'server.log').read_text()[-3000:]}")
+            time.sleep(1)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
