@@ -46,6 +46,40 @@ def _trial_balance(args) -> int:
     return 0 if sum(tb.values()) == 0 else 1
 
 
+def _read_json(path: str):
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    return json.loads(text)
+
+
+def _calculate(args, fn) -> int:
+    """Run a pure calculator on a JSON file; bad input exits 2 naming each field."""
+    from domain.errors import ValidationError
+    try:
+        result = fn(_read_json(args.file))
+    except OSError as e:
+        print(f"error: {args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as e:
+        print(f"error: input: not valid JSON ({e})", file=sys.stderr)
+        return 2
+    except ValidationError as e:
+        for field, reason in e.errors.items():
+            print(f"error: {field}: {reason}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _quote(args) -> int:
+    from domain.quote import quote
+    return _calculate(args, quote)
+
+
+def _apr(args) -> int:
+    from domain.apr import apr_request
+    return _calculate(args, apr_request)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lendbook", description=__doc__)
     parser.add_argument("--database-url", default=None,
@@ -59,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_audit)
     sub.add_parser("trial-balance", help="sum of postings per ledger account"
                    ).set_defaults(func=_trial_balance)
+    p = sub.add_parser("quote", help="schedule and TILA figures for JSON terms (FILE or -)")
+    p.add_argument("file")
+    p.set_defaults(func=_quote)
+    p = sub.add_parser("apr", help="Regulation Z Appendix J APR for JSON advances/payments")
+    p.add_argument("file")
+    p.set_defaults(func=_apr)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -6,14 +6,35 @@ Amounts are signed cents: debit positive, credit negative; an entry must sum to 
 from dataclasses import dataclass
 from datetime import date
 
-# Chart of accounts (asset accounts carry debit balances).
-LOANS_RECEIVABLE = "1100-loans-receivable"
+# Chart of accounts (asset accounts carry debit balances). Every posting also carries its
+# loan, so per-loan and per-product balances are sums over the same postings.
 CASH = "1000-cash-clearing"
+LOANS_RECEIVABLE = "1100-loans-receivable"  # principal
+INTEREST_RECEIVABLE = "1110-interest-receivable"  # accrued, unpaid (credit: paid ahead)
+FEES_RECEIVABLE = "1120-fees-receivable"
+SUSPENSE = "2100-suspense"  # money received and not yet applied (advances, overpayments)
 INTEREST_INCOME = "4000-interest-income"
+FEE_INCOME = "4100-fee-income"
+CREDIT_LOSSES = "5000-credit-losses"  # principal, interest and fees written off
 
+ACCOUNTS = (CASH, LOANS_RECEIVABLE, INTEREST_RECEIVABLE, FEES_RECEIVABLE, SUSPENSE,
+            INTEREST_INCOME, FEE_INCOME, CREDIT_LOSSES)
+ACCOUNT_NAMES = {
+    CASH: "Cash / clearing", LOANS_RECEIVABLE: "Loan principal receivable",
+    INTEREST_RECEIVABLE: "Interest receivable", FEES_RECEIVABLE: "Fees receivable",
+    SUSPENSE: "Suspense (unapplied cash)", INTEREST_INCOME: "Interest income",
+    FEE_INCOME: "Fee income", CREDIT_LOSSES: "Credit losses (write-off)",
+}
+
+# Entry codes: why money moved.
 DISBURSEMENT = "disbursement"
 REPAYMENT = "repayment"
-ACCOUNTS = (CASH, LOANS_RECEIVABLE, INTEREST_INCOME)
+ACCRUAL = "accrual"
+FEE = "fee"
+REVERSAL = "reversal"
+WRITE_OFF = "write_off"
+REFUND = "refund"
+MODIFICATION = "modification"
 
 
 class UnbalancedEntry(ValueError):
@@ -44,17 +65,41 @@ class Entry:
             raise UnbalancedEntry("unknown account")
 
 
-def disbursement(entry_id: str, loan_id: int, on: date, principal_minor: int) -> Entry:
-    return Entry(entry_id, DISBURSEMENT, on, loan_id,
-                 (Line(LOANS_RECEIVABLE, principal_minor), Line(CASH, -principal_minor)),
-                 "Loan funded")
+def _entry(entry_id, code, on, loan_id, memo, *pairs) -> Entry:
+    """Build an entry from (account, signed amount) pairs, leaving out zero lines."""
+    return Entry(entry_id, code, on, loan_id,
+                 tuple(Line(a, m) for a, m in pairs if m), memo)
+
+
+def disbursement(entry_id: str, loan_id: int, on: date, principal_minor: int,
+                 financed_fee_minor: int = 0, deducted_fee_minor: int = 0) -> Entry:
+    """Funding: the borrower owes the principal (a financed fee included); cash goes out net
+    of a deducted fee; an origination fee is earned as fee income."""
+    fee = financed_fee_minor + deducted_fee_minor
+    return _entry(entry_id, DISBURSEMENT, on, loan_id, "Loan funded",
+                  (LOANS_RECEIVABLE, principal_minor), (CASH, fee - principal_minor),
+                  (FEE_INCOME, -fee))
 
 
 def repayment(entry_id: str, loan_id: int, on: date, principal_minor: int,
-              interest_minor: int) -> Entry:
-    lines = [Line(CASH, principal_minor + interest_minor)]
-    if principal_minor:
-        lines.append(Line(LOANS_RECEIVABLE, -principal_minor))
-    if interest_minor:
-        lines.append(Line(INTEREST_INCOME, -interest_minor))
-    return Entry(entry_id, REPAYMENT, on, loan_id, tuple(lines), "Payment received")
+              interest_minor: int, fee_minor: int = 0, advance_minor: int = 0) -> Entry:
+    total = principal_minor + interest_minor + fee_minor + advance_minor
+    return _entry(entry_id, REPAYMENT, on, loan_id, "Payment received", (CASH, total),
+                  (LOANS_RECEIVABLE, -principal_minor), (INTEREST_RECEIVABLE, -interest_minor),
+                  (FEES_RECEIVABLE, -fee_minor), (SUSPENSE, -advance_minor))
+
+
+def accrual(entry_id: str, loan_id: int, on: date, interest_minor: int) -> Entry:
+    return _entry(entry_id, ACCRUAL, on, loan_id, "Interest accrued",
+                  (INTEREST_RECEIVABLE, interest_minor), (INTEREST_INCOME, -interest_minor))
+
+
+def fee_charge(entry_id: str, loan_id: int, on: date, amount_minor: int, memo: str) -> Entry:
+    return _entry(entry_id, FEE, on, loan_id, memo,
+                  (FEES_RECEIVABLE, amount_minor), (FEE_INCOME, -amount_minor))
+
+
+def reversing(entry_id: str, original: Entry, on: date, memo: str) -> Entry:
+    """The correction of an entry: the same lines with opposite signs, never an edit."""
+    return Entry(entry_id, REVERSAL, on, original.loan_id,
+                 tuple(Line(l.account, -l.amount_minor) for l in original.lines), memo)

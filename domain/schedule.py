@@ -1,87 +1,177 @@
-"""Repayment schedules: a pure function from terms to installments.
+"""Repayment schedules: a pure function from `ScheduleTerms` to a `Schedule`.
 
-Conventions (Apache Fineract's): the periodic rate is the nominal annual rate divided by the
-number of periods a year (30/360 style); the equal installment is rounded half-up to the cent;
-each period's interest is rounded half-up to the cent on the running balance; the final
-installment takes the remainder so principal sums exactly to the amount financed.
+Named rounding points (and nothing else rounds):
+- `installment`: the equal installment (or equal principal part) is rounded to the terms'
+  multiple with the terms' mode (default 0.01, half up);
+- `period interest`: each period's interest is rounded half up to the cent;
+- `flat interest`: the total flat interest is rounded half up to the cent, then spread evenly.
+The final installment takes the remaining principal, so principal sums exactly to the amount
+the schedule amortizes.
 """
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from dateutil.relativedelta import relativedelta
+from domain.money import CENT, ROUNDING_MODES, from_minor, round_to_cent, to_minor
+from domain.periods import due_dates, parse_frequency, period_fraction
 
-from domain.money import from_minor, round_to_cent, to_minor
-from domain.terms import FREQUENCIES
+AMORTIZATIONS = ("equal_installments", "equal_principal")
+INTEREST_METHODS = ("declining_balance", "flat")
+INTEREST_PERIODS = ("same_as_repayment", "daily")
+
+
+@dataclass(frozen=True)
+class Rounding:
+    multiple: Decimal = CENT
+    mode: str = "half_up"
+
+    def apply(self, amount: Decimal) -> Decimal:
+        """Round to a whole number of `multiple`s with the named mode (never below a cent)."""
+        units = (amount / self.multiple).quantize(Decimal(1), rounding=ROUNDING_MODES[self.mode])
+        return round_to_cent(units * self.multiple)
+
+
+@dataclass(frozen=True)
+class ScheduleTerms:
+    principal_minor: int  # what the schedule amortizes (a financed fee included)
+    annual_rate: Decimal  # nominal percent
+    periods: int
+    frequency: str
+    disbursement_date: date
+    amortization: str = "equal_installments"
+    interest_method: str = "declining_balance"
+    interest_period: str = "same_as_repayment"
+    day_count: str = "30/360"
+    first_payment_date: date | None = None
+    rounding: Rounding = field(default_factory=Rounding)
+    grace_principal: int = 0  # first N installments pay no principal
+    grace_interest: int = 0  # first N installments pay no interest; it falls due after
+    installment_fee_minor: int = 0
 
 
 @dataclass(frozen=True)
 class Installment:
     number: int
+    start_date: date
     due_date: date
     principal_minor: int
     interest_minor: int
     balance_minor: int
+    fee_minor: int = 0
 
     @property
     def total_minor(self) -> int:
-        return self.principal_minor + self.interest_minor
+        return self.principal_minor + self.interest_minor + self.fee_minor
 
 
 @dataclass(frozen=True)
 class Schedule:
     principal_minor: int
     installments: tuple[Installment, ...]
+    regular_installment_minor: int
 
     @property
     def installment_minor(self) -> int:
-        """The regular installment (the first one; the last may differ by the remainder)."""
-        return self.installments[0].total_minor
+        return self.regular_installment_minor
 
     @property
     def total_interest_minor(self) -> int:
         return sum(i.interest_minor for i in self.installments)
 
     @property
+    def total_fees_minor(self) -> int:
+        return sum(i.fee_minor for i in self.installments)
+
+    @property
     def total_of_payments_minor(self) -> int:
         return sum(i.total_minor for i in self.installments)
 
 
-def due_dates(start: date, periods: int, frequency: str) -> list[date]:
-    if frequency == "monthly":
-        return [start + relativedelta(months=n) for n in range(1, periods + 1)]
-    days = {"biweekly": 14, "weekly": 7}[frequency]
-    return [start + timedelta(days=days * n) for n in range(1, periods + 1)]
+def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Decimal]]:
+    """Start date, due date and periodic rate (a fraction, unrounded) of every period."""
+    freq = parse_frequency(terms.frequency)
+    dues = due_dates(terms.disbursement_date, terms.periods, freq, terms.first_payment_date)
+    starts = [terms.disbursement_date, *dues[:-1]]
+    natural_first = freq.due_date(terms.disbursement_date, 1)
+    annual = terms.annual_rate / 100
+    rates = [annual * period_fraction(s, d, freq, terms.day_count, terms.interest_period,
+                                      regular=(k > 0 or dues[0] == natural_first))
+             for k, (s, d) in enumerate(zip(starts, dues))]
+    return starts, dues, rates
 
 
-def equal_installment(principal: Decimal, rate: Decimal, periods: int) -> Decimal:
-    """Annuity payment, rounded half-up to the cent."""
-    if rate == 0:
-        return round_to_cent(principal / periods)
-    factor = (1 + rate) ** periods
-    return round_to_cent(principal * rate * factor / (factor - 1))
+def annuity_payment(principal: Decimal, rates: list[Decimal]) -> Decimal:
+    """Exact level payment that brings `principal` to zero over periods with these rates:
+    P * prod(1+r) / sum_k prod_{j>k}(1+r_j); the textbook P*r/(1-(1+r)^-n) when rates are equal."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        growth, weights = Decimal(1), Decimal(0)
+        for r in reversed(rates):
+            weights += growth
+            growth *= 1 + r
+        return principal * growth / weights
+
+
+def build(terms: ScheduleTerms) -> Schedule:
+    if terms.principal_minor <= 0 or terms.periods < 1:
+        raise ValueError("principal and periods must be positive")
+    if not 0 <= terms.grace_principal < terms.periods or \
+            not 0 <= terms.grace_interest < terms.periods:
+        raise ValueError("grace must leave at least one installment")
+    starts, dues, rates = period_rates(terms)
+    principal = from_minor(terms.principal_minor)
+    gp, n = terms.grace_principal, terms.periods
+    amortizing = n - gp
+    if terms.interest_method == "flat":
+        interest = _flat_interest(principal, rates, n)
+    else:
+        interest = None
+    if terms.amortization == "equal_principal":
+        level = terms.rounding.apply(principal / amortizing)
+    elif interest is not None:
+        level = terms.rounding.apply(principal / amortizing + sum(interest) / n)
+    else:
+        level = terms.rounding.apply(annuity_payment(principal, rates[gp:]))
+
+    balance, deferred, rows = principal, Decimal(0), []
+    for k in range(n):
+        accrued = interest[k] if interest is not None else \
+            (balance * rates[k]).quantize(CENT, rounding=ROUND_HALF_UP)
+        if k < terms.grace_interest:
+            deferred, due_interest = deferred + accrued, Decimal(0)
+        else:
+            deferred, due_interest = Decimal(0), accrued + deferred
+        if k < gp:
+            part = Decimal(0)
+        elif k == n - 1:
+            part = balance
+        elif terms.amortization == "equal_principal":
+            part = level
+        else:
+            part = level - accrued
+        part = min(max(part, Decimal(0)), balance)
+        balance -= part
+        rows.append(Installment(k + 1, starts[k], dues[k], to_minor(part), to_minor(due_interest),
+                                to_minor(balance), terms.installment_fee_minor))
+    if sum(r.principal_minor for r in rows) != terms.principal_minor:
+        raise AssertionError("schedule principal does not sum to the amount financed")
+    if terms.amortization == "equal_installments":  # the level payment, fee included
+        regular = to_minor(level) + terms.installment_fee_minor
+    else:  # equal principal: the first amortizing installment
+        regular = rows[gp].total_minor
+    return Schedule(terms.principal_minor, tuple(rows), regular)
+
+
+def _flat_interest(principal: Decimal, rates: list[Decimal], n: int) -> list[Decimal]:
+    """Flat: interest on the original principal for the whole term, spread evenly; the last
+    installment takes the remainder of the cents."""
+    total = round_to_cent(principal * sum(rates))
+    share = round_to_cent(total / n)
+    return [share] * (n - 1) + [total - share * (n - 1)]
 
 
 def build_schedule(principal_minor: int, annual_rate: Decimal, periods: int, frequency: str,
-                   amortization: str, disbursement_date: date) -> Schedule:
-    if principal_minor <= 0 or periods < 1:
-        raise ValueError("principal and periods must be positive")
-    rate = annual_rate / Decimal(100) / FREQUENCIES[frequency]
-    principal = from_minor(principal_minor)
-    emi = equal_installment(principal, rate, periods)
-    even_principal = round_to_cent(principal / periods)
-    balance = principal
-    rows = []
-    for number, due in enumerate(due_dates(disbursement_date, periods, frequency), start=1):
-        interest = round_to_cent(balance * rate)
-        if number == periods:
-            part = balance
-        elif amortization == "equal_installments":
-            part = min(emi - interest, balance)
-        else:
-            part = min(even_principal, balance)
-        balance -= part
-        rows.append(Installment(number, due, to_minor(part), to_minor(interest), to_minor(balance)))
-    schedule = Schedule(principal_minor, tuple(rows))
-    assert sum(i.principal_minor for i in rows) == principal_minor
-    return schedule
+                   amortization: str, disbursement_date: date, **options) -> Schedule:
+    """Shorthand used by booking: product frequency/amortization with 30/360 defaults."""
+    return build(ScheduleTerms(principal_minor, annual_rate, periods, frequency,
+                               disbursement_date, amortization, **options))

@@ -4,12 +4,20 @@ A booked loan stores `ProductTerms.to_dict()` as its frozen copy: editing the pr
 creates a new version and never reaches back into a booked loan.
 """
 from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
 
+from domain.allocation import COMPONENTS, EXCESS, HIERARCHIES, METHODS
 from domain.errors import ValidationError
+from domain.schedule import Rounding, ScheduleTerms
 
-FREQUENCIES = {"monthly": 12, "biweekly": 26, "weekly": 52}
+FREQUENCIES = {"monthly": 12, "semimonthly": 24, "biweekly": 26, "weekly": 52, "quarterly": 4}
 AMORTIZATIONS = ("equal_installments", "equal_principal")
+INTEREST_METHODS = ("declining_balance", "flat")
+INTEREST_PERIODS = ("same_as_repayment", "daily")
+DAY_COUNTS = ("30/360", "actual/360", "actual/365", "actual/364", "actual/actual")
+ROUNDING_MODES = ("half_up", "half_even", "up", "down")
+DECIMALS = ("annual_rate", "max_payment_to_income", "rounding_multiple")
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,23 @@ class ProductTerms:
     day_count: str = "30/360"
     max_payment_to_income: Decimal = Decimal("40")  # percent of monthly income
     currency: str = "USD"
+    interest_method: str = "declining_balance"
+    interest_period: str = "same_as_repayment"
+    rounding_multiple: Decimal = Decimal("0.01")
+    rounding_mode: str = "half_up"
+    grace_principal: int = 0
+    grace_interest: int = 0
+    origination_fee_minor: int = 0
+    origination_fee_financed: bool = True
+    installment_fee_minor: int = 0
+    late_fee_minor: int = 0
+    late_fee_grace_days: int = 10
+    nsf_fee_minor: int = 0
+    allocation_method: str = "due_date"  # or bucket (README "Allocation hierarchies")
+    allocation_order: tuple[str, ...] = ("fee", "interest", "principal")
+    allocation_hierarchy: str = "schedule"  # or clear_dues
+    allocation_excess: str = "advance"  # clear_dues: hold the rest, or pay principal
+    delinquency_buckets: tuple[int, ...] = (1, 31, 61, 91)  # lower bounds in days past due
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -41,6 +66,32 @@ class ProductTerms:
             errors["frequency"] = f"must be one of {', '.join(FREQUENCIES)}"
         if self.amortization not in AMORTIZATIONS:
             errors["amortization"] = f"must be one of {', '.join(AMORTIZATIONS)}"
+        for name, allowed in (("interest_method", INTEREST_METHODS),
+                              ("interest_period", INTEREST_PERIODS),
+                              ("day_count", DAY_COUNTS), ("rounding_mode", ROUNDING_MODES),
+                              ("allocation_method", METHODS),
+                              ("allocation_hierarchy", HIERARCHIES),
+                              ("allocation_excess", EXCESS)):
+            if getattr(self, name) not in allowed:
+                errors[name] = f"must be one of {', '.join(allowed)}"
+        if self.rounding_multiple < Decimal("0.01") or self.rounding_multiple % Decimal("0.01"):
+            errors["rounding_multiple"] = "must be a whole number of cents, at least 0.01"
+        if not 0 <= self.grace_principal < self.min_term:
+            errors["grace_principal"] = "must be under the minimum term"
+        if not 0 <= self.grace_interest < self.min_term:
+            errors["grace_interest"] = "must be under the minimum term"
+        for name in ("origination_fee_minor", "installment_fee_minor", "late_fee_minor",
+                     "nsf_fee_minor", "late_fee_grace_days"):
+            if getattr(self, name) < 0:
+                errors[name.removesuffix("_minor")] = "must not be negative"
+        if not self.origination_fee_financed and \
+                self.origination_fee_minor >= self.min_amount_minor:
+            errors["origination_fee"] = "a deducted fee must be below the minimum amount"
+        if sorted(self.allocation_order) != sorted(COMPONENTS):
+            errors["allocation_order"] = f"must order each of {', '.join(COMPONENTS)} once"
+        b = tuple(self.delinquency_buckets)
+        if not b or b[0] < 1 or list(b) != sorted(set(b)):
+            errors["delinquency_buckets"] = "must be increasing day counts starting at 1 or more"
         if not (Decimal(0) < self.max_payment_to_income <= Decimal(100)):
             errors["max_payment_to_income"] = "must be above 0 and at most 100 percent"
         if errors:
@@ -52,14 +103,30 @@ class ProductTerms:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["annual_rate"] = str(self.annual_rate)
-        d["max_payment_to_income"] = str(self.max_payment_to_income)
+        for name in DECIMALS:
+            d[name] = str(d[name])
+        d["delinquency_buckets"] = list(self.delinquency_buckets)
+        d["allocation_order"] = list(self.allocation_order)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ProductTerms":
-        return cls(**{**d, "annual_rate": Decimal(d["annual_rate"]),
-                      "max_payment_to_income": Decimal(d["max_payment_to_income"])})
+        """Read a stored copy; settings added since it was stored take their defaults."""
+        values = {**d, **{k: Decimal(d[k]) for k in DECIMALS if k in d}}
+        for name in ("delinquency_buckets", "allocation_order"):
+            if name in d:
+                values[name] = tuple(d[name])
+        return cls(**values)
+
+    def schedule_terms(self, amount_minor: int, term: int, disbursed: date,
+                       first_payment: date | None = None) -> ScheduleTerms:
+        """The schedule inputs of one loan: this product's settings plus the request."""
+        financed = self.origination_fee_minor if self.origination_fee_financed else 0
+        return ScheduleTerms(
+            amount_minor + financed, self.annual_rate, term, self.frequency, disbursed,
+            self.amortization, self.interest_method, self.interest_period, self.day_count,
+            first_payment, Rounding(self.rounding_multiple, self.rounding_mode),
+            self.grace_principal, self.grace_interest, self.installment_fee_minor)
 
     def check_request(self, amount_minor: int, term: int) -> None:
         """Refuse an application outside the product's ranges, naming the field."""

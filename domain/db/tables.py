@@ -92,18 +92,29 @@ class Loan(SQLModel, table=True):
     principal_minor: int = _money()
     term: int
     disbursement_date: date
-    status: str = Field(default="active", max_length=20)  # active, paid_off
+    status: str = Field(default="active", max_length=20)  # active paid_off written_off charged_off
     booked_at: datetime = _ts()
+    schedule_version: int = 1  # installments of this version are the current schedule
+    closed_on: date | None = None
+    # Cached by close of business; `lendbook check` rebuilds and compares them.
+    days_past_due: int = 0
+    delinquency_bucket: str = Field(default="current", max_length=20)
+    last_cob_date: date | None = None
 
 
 class Installment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("loan_id", "number"),)
+    """One installment of one schedule version; a modification writes a new version and
+    keeps the old one."""
+    __table_args__ = (UniqueConstraint("loan_id", "schedule_version", "number"),)
     id: int | None = Field(default=None, primary_key=True)
     loan_id: int = Field(foreign_key="loan.id", index=True)
+    schedule_version: int = 1
     number: int
+    start_date: date | None = None
     due_date: date
     principal_minor: int = _money()
     interest_minor: int = _money()
+    fee_minor: int = _money(default=0)
 
 
 class Payment(SQLModel, table=True):
@@ -117,6 +128,7 @@ class Payment(SQLModel, table=True):
     recorded_by: int = Field(foreign_key="app_user.id")
     journal_entry_id: str = Field(max_length=64)
     recorded_at: datetime = _ts()
+    channel: str = Field(default="servicer", max_length=20)
 
 
 class PaymentAllocation(SQLModel, table=True):
@@ -124,9 +136,53 @@ class PaymentAllocation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     loan_id: int = Field(foreign_key="loan.id", index=True)
-    installment_number: int
+    installment_number: int  # 0: held as an advance (suspense), not yet applied
     principal_minor: int = _money()
     interest_minor: int = _money()
+    fee_minor: int = _money(default=0)
+    advance_minor: int = _money(default=0)
+    reversal_id: int | None = Field(default=None, foreign_key="payment_reversal.id")
+
+
+class PaymentReversal(SQLModel, table=True):
+    """A payment undone (returned debit, error): new rows, never an edit of the payment."""
+    __tablename__ = "payment_reversal"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    reversed_on: date
+    return_code: str = Field(default="", max_length=10)
+    reason: str = Field(max_length=300)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    journal_entry_id: str = Field(max_length=64)
+    recorded_at: datetime = _ts()
+
+
+class LoanCharge(SQLModel, table=True):
+    """A fee charged to a loan (late, NSF, origination); `source_key` makes assessment
+    idempotent (one late fee per installment, one NSF fee per return)."""
+    __tablename__ = "loan_charge"
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    kind: str = Field(max_length=20)
+    installment_number: int | None = None
+    amount_minor: int = _money()
+    assessed_on: date
+    source_key: str = Field(unique=True, max_length=100)
+    journal_entry_id: str = Field(max_length=64)
+    recorded_at: datetime = _ts()
+
+
+class CobRun(SQLModel, table=True):
+    """One close of business per business date; its presence makes a rerun a no-op."""
+    __tablename__ = "cob_run"
+    business_date: date = Field(primary_key=True)
+    loans: int = 0
+    interest_accrued_minor: int = _money(default=0)
+    late_fees: int = 0
+    late_fees_minor: int = _money(default=0)
+    started_at: datetime = _ts()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class JournalEntry(SQLModel, table=True):
@@ -161,4 +217,5 @@ class AuditLog(SQLModel, table=True):
     reason: str = Field(default="", max_length=300)
 
 
-APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation")
+APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
+               "payment_reversal", "loan_charge", "installment")

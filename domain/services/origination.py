@@ -10,7 +10,7 @@ from domain.db.uow import UnitOfWork
 from domain.decisioning import decide
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import parse_amount
-from domain.schedule import build_schedule
+from domain.schedule import build
 from domain.services import audit, journal
 from domain.services.actor import Actor
 from domain.terms import ProductTerms
@@ -58,8 +58,7 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
             ProductVersion.version == product.current_version)).one()
         terms = ProductTerms.from_dict(version.terms)
         terms.check_request(parsed["amount"], n)
-        schedule = build_schedule(parsed["amount"], terms.annual_rate, n, terms.frequency,
-                                  terms.amortization, date.today())
+        schedule = build(terms.schedule_terms(parsed["amount"], n, date.today()))
         decision = decide(terms, parsed["amount"], n, parsed["monthly_income"],
                           schedule.installment_minor)
         app = Application(borrower_id=actor.user_id, product_id=product.id,
@@ -79,7 +78,8 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
         return ApplicationResult(app.id, app.status, decision.reasons, app.installment_minor)
 
 
-def accept_offer(actor: Actor, application_id: int, url: str | None = None) -> str:
+def accept_offer(actor: Actor, application_id: int, url: str | None = None,
+                 on: date | None = None) -> str:
     """Book the approved application; a second call returns the same Loan ID."""
     actor.require("borrower")
     with UnitOfWork(url) as s:
@@ -93,27 +93,33 @@ def accept_offer(actor: Actor, application_id: int, url: str | None = None) -> s
         version = s.exec(select(ProductVersion).where(
             ProductVersion.product_id == app.product_id,
             ProductVersion.version == app.product_version)).one()
-        return _book(s, actor, app, version)
+        return _book(s, actor, app, version, on)
 
 
-def _book(s, actor: Actor, app: Application, version: ProductVersion) -> str:
+def _book(s, actor: Actor, app: Application, version: ProductVersion,
+          on: date | None = None) -> str:
+    """Loan, schedule, disbursement entry and audit in the caller's unit of work."""
     terms = ProductTerms.from_dict(version.terms)
-    today = date.today()
-    schedule = build_schedule(app.amount_minor, terms.annual_rate, app.term, terms.frequency,
-                              terms.amortization, today)
+    today = on or date.today()
+    schedule = build(terms.schedule_terms(app.amount_minor, app.term, today))
     before = audit.snapshot(app)
     loan = Loan(application_id=app.id, borrower_id=app.borrower_id, product_id=app.product_id,
                 product_version=app.product_version, product_name=version.name,
-                terms=version.terms, principal_minor=app.amount_minor, term=app.term,
+                terms=version.terms, principal_minor=schedule.principal_minor, term=app.term,
                 disbursement_date=today)
     s.add(loan)
     s.flush()
     loan.loan_number = f"LN-{loan.id:06d}"
-    s.add_all(Installment(loan_id=loan.id, number=i.number, due_date=i.due_date,
-                          principal_minor=i.principal_minor, interest_minor=i.interest_minor)
+    s.add_all(Installment(loan_id=loan.id, schedule_version=1, number=i.number,
+                          start_date=i.start_date, due_date=i.due_date,
+                          principal_minor=i.principal_minor, interest_minor=i.interest_minor,
+                          fee_minor=i.fee_minor)
               for i in schedule.installments)
-    journal.post(s, ledger.disbursement(f"disb-{loan.loan_number}", loan.id, today,
-                                        loan.principal_minor))
+    fee = terms.origination_fee_minor
+    journal.post(s, ledger.disbursement(
+        f"disb-{loan.loan_number}", loan.id, today, loan.principal_minor,
+        financed_fee_minor=fee if terms.origination_fee_financed else 0,
+        deducted_fee_minor=0 if terms.origination_fee_financed else fee))
     app.status = "booked"
     s.add(app)
     s.flush()

@@ -5,14 +5,13 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain.db.tables import (AppUser, Application, Installment, Loan, Payment,
-                              PaymentAllocation, Product)
+from domain import accrual
+from domain.db.tables import (AppUser, Application, Loan, Payment, PaymentAllocation,
+                              PaymentReversal, Product)
 from domain.db.uow import UnitOfWork
 from domain.errors import NotFound
-from domain.ledger import INTEREST_INCOME
-from domain.services import journal
+from domain.services import loan_state
 from domain.services.actor import STAFF, Actor
-from domain.services.payments import outstanding
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,11 @@ class InstallmentRow:
     interest_minor: int
     paid_minor: int
     status: str  # paid, partial, due, overdue, upcoming
+    fee_minor: int = 0
+
+    @property
+    def total_minor(self) -> int:
+        return self.principal_minor + self.interest_minor + self.fee_minor
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class PaymentRow:
     principal_minor: int
     interest_minor: int
     reason: str
+    fee_minor: int = 0
+    advance_minor: int = 0
+    channel: str = ""
+    reversed: bool = False
+    return_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,14 @@ class LoanDetail:
     next_due_minor: int
     installments: list[InstallmentRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
+    interest_accrued_minor: int = 0  # accrued through today, unpaid
+    fees_outstanding_minor: int = 0
+    advance_minor: int = 0
+    payoff_minor: int = 0  # to close the loan today
+    days_past_due: int = 0
+    delinquency_bucket: str = "current"
+    as_of: date | None = None
+    loan_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,42 +95,52 @@ def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
     with UnitOfWork(url) as s:
         loan = _visible(actor, s.exec(select(Loan).where(Loan.loan_number == loan_number)).first())
         borrower = s.get(AppUser, loan.borrower_id)
-        left = {o.number: o for o in outstanding(s, loan.id)}
+        state = loan_state.load(s, loan)
         rows, next_due, next_amount = [], None, 0
-        for inst in s.exec(select(Installment).where(Installment.loan_id == loan.id)
-                           .order_by(Installment.number)):
-            o = left[inst.number]
-            unpaid = o.principal_minor + o.interest_minor
-            total = inst.principal_minor + inst.interest_minor
-            status = ("paid" if unpaid == 0 else "overdue" if inst.due_date < today
-                      else "partial" if unpaid < total else "upcoming")
-            if unpaid and next_due is None:
+        for inst in state.installments:
+            unpaid = inst.unpaid_minor
+            status = ("paid" if unpaid <= 0 else "overdue" if inst.due_date < today
+                      else "due" if inst.due_date == today
+                      else "partial" if inst.paid_minor else "upcoming")
+            if unpaid > 0 and next_due is None:
                 next_due, next_amount = inst.due_date, unpaid
             rows.append(InstallmentRow(inst.number, inst.due_date, inst.principal_minor,
-                                       inst.interest_minor, total - unpaid, status))
-        payments = [PaymentRow(p.id, p.received_on, p.amount_minor, 0, 0, p.reason)
-                    for p in s.exec(select(Payment).where(Payment.loan_id == loan.id)
-                                    .order_by(Payment.id))]
-        payments = _with_split(s, payments)
+                                       inst.interest_minor, inst.paid_minor, status,
+                                       inst.fee_minor))
+        periods = state.periods()
+        dpd = accrual.days_past_due(periods, today) if loan.status == "active" else 0
+        active = loan.status == "active"
         return LoanDetail(
             loan.loan_number, borrower.name, loan.product_name, loan.product_version,
             loan.status, loan.principal_minor, loan.terms["annual_rate"], loan.term,
             loan.terms["frequency"], loan.disbursement_date,
-            journal.principal_outstanding(s, loan.id),
-            -journal.account_balance(s, INTEREST_INCOME, loan.id), next_due, next_amount,
-            rows, payments)
+            state.principal_outstanding_minor,
+            sum(i.paid_interest_minor for i in state.installments)
+            + state.interest_adjustment_minor, next_due if active else None,
+            next_amount if active else 0, rows, _payments(s, loan.id),
+            max(state.interest_accrued_unpaid_minor(today), 0) if active else 0,
+            state.fees_outstanding_minor, state.advance_minor,
+            state.payoff_minor(today) if active else 0, dpd,
+            accrual.bucket(dpd, state.terms.delinquency_buckets), today, loan.id)
 
 
-def _with_split(s, payments: list[PaymentRow]) -> list[PaymentRow]:
-    if not payments:
-        return payments
-    sums = dict((pid, (int(p), int(i))) for pid, p, i in s.exec(
+def _payments(s, loan_id: int) -> list[PaymentRow]:
+    sums = {pid: tuple(int(x) for x in rest) for pid, *rest in s.exec(
         select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.principal_minor),
-               func.sum(PaymentAllocation.interest_minor))
-        .where(PaymentAllocation.payment_id.in_([p.id for p in payments]))
-        .group_by(PaymentAllocation.payment_id)))
-    return [PaymentRow(p.id, p.received_on, p.amount_minor, *sums.get(p.id, (0, 0)), p.reason)
-            for p in payments]
+               func.sum(PaymentAllocation.interest_minor), func.sum(PaymentAllocation.fee_minor),
+               func.sum(PaymentAllocation.advance_minor))
+        .where(PaymentAllocation.loan_id == loan_id, PaymentAllocation.reversal_id.is_(None))
+        .group_by(PaymentAllocation.payment_id))}
+    reversals = {r.payment_id: r for r in s.exec(
+        select(PaymentReversal).where(PaymentReversal.loan_id == loan_id))}
+    rows = []
+    for p in s.exec(select(Payment).where(Payment.loan_id == loan_id)
+                    .order_by(Payment.received_on, Payment.id)):
+        pr, it, fe, ad = sums.get(p.id, (0, 0, 0, 0))
+        rev = reversals.get(p.id)
+        rows.append(PaymentRow(p.id, p.received_on, p.amount_minor, pr, it, p.reason, fe, ad,
+                               p.channel, rev is not None, rev.return_code if rev else ""))
+    return rows
 
 
 def list_loans(actor: Actor, url: str | None = None) -> list[LoanSummary]:

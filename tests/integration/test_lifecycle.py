@@ -9,7 +9,7 @@ from domain.db.tables import (APPEND_ONLY, Application, AuditLog, Installment, J
                               Loan, Payment, Posting)
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.ledger import CASH, INTEREST_INCOME, LOANS_RECEIVABLE
+from domain.ledger import CASH, INTEREST_INCOME, INTEREST_RECEIVABLE, LOANS_RECEIVABLE
 from domain.services import accounts, journal, origination, payments, products, queries
 from tests.integration.helpers import count, make_product, make_user
 
@@ -62,7 +62,10 @@ def test_apply_decide_book_pay(world):
     with UnitOfWork(url) as s:
         tb = journal.trial_balance(s)
         assert sum(tb.values()) == 0
-        assert journal.account_balance(s, INTEREST_INCOME, loan.id) == -10338
+        # accrual accounting: interest collected ahead of accrual sits as a credit in
+        # interest receivable; income appears as close of business accrues it
+        assert journal.account_balance(s, INTEREST_RECEIVABLE, loan.id) == -10338
+        assert journal.account_balance(s, INTEREST_INCOME, loan.id) == 0
         assert journal.account_balance(s, CASH, loan.id) == -800000 + 40000
         actions = {a.action for a in s.exec(select(AuditLog).where(
             AuditLog.actor_label.in_([borrower.label, servicer.label, "decision-engine"])))}
@@ -193,6 +196,11 @@ def test_journal_and_audit_are_append_only(world):
                             url=world["url"])
     engine = create_engine(world["url"])
     for table in APPEND_ONLY:
+        with engine.connect() as c:
+            rows = c.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+            assert _has_guard_trigger(c, table), table
+        if not rows:  # a trigger cannot be seen refusing on an empty table
+            continue
         for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
             with pytest.raises(Exception, match="append-only"):
                 with engine.begin() as c:
@@ -206,3 +214,11 @@ def test_journal_and_audit_are_append_only(world):
         with pytest.raises(RuntimeError, match="append-only"):
             s.flush()
         s.rollback()
+
+
+def _has_guard_trigger(c, table: str) -> bool:
+    if c.dialect.name == "postgresql":
+        sql = "SELECT COUNT(*) FROM pg_trigger WHERE tgname = :n"
+        return c.execute(text(sql), {"n": f"{table}_append_only"}).scalar() == 1
+    sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
+    return c.execute(text(sql), {"t": table}).scalar() == 2
