@@ -68,7 +68,11 @@ def capacity(outstanding: list[Outstanding], rule: Rule, on: date) -> int | None
     """Most a payment can be under the rule; None when an advance can hold any excess."""
     if rule.hierarchy == "clear_dues" and rule.excess == "advance":
         return None
-    return sum(o.principal_minor + o.interest_minor + o.fee_minor for o in outstanding)
+    total = sum(o.principal_minor + o.interest_minor + o.fee_minor for o in outstanding)
+    if rule.hierarchy == "clear_dues":  # future installments can take principal only
+        total -= sum(o.interest_minor + o.fee_minor for o in outstanding
+                     if on is not None and o.due_date is not None and o.due_date > on)
+    return total
 
 
 def allocate(amount_minor: int, outstanding: list[Outstanding], rule: Rule = Rule(),

@@ -29,6 +29,45 @@ class ProductForm:
     frequency: str = "monthly"
     amortization: str = "equal_installments"
     max_payment_to_income: str = "40"
+    settings: tuple[tuple[str, str], ...] = ()  # servicing settings by name, as typed
+
+
+# Servicing settings an admin may set, each with its parser (README "Product settings").
+SETTING_PARSERS = {
+    "interest_method": str, "interest_period": str, "day_count": str, "rounding_mode": str,
+    "allocation_method": str, "allocation_hierarchy": str, "allocation_excess": str,
+    "rounding_multiple": lambda t, f: Decimal(parse_amount(t, f)) / 100,
+    "grace_principal": "int", "grace_interest": "int", "late_fee_grace_days": "int",
+    "origination_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),
+    "installment_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),
+    "late_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),
+    "nsf_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),
+    "origination_fee_financed": lambda t, f: str(t).strip().lower() in ("1", "true", "yes"),
+    "allocation_order": lambda t, f: tuple(x.strip() for x in str(t).split(",")),
+    "delinquency_buckets": "ints",
+}
+
+
+def _settings(pairs, errors: dict) -> dict:
+    values = {}
+    for name, text in pairs:
+        parser = SETTING_PARSERS.get(name)
+        try:
+            if parser is None:
+                errors[name] = "is not a product setting"
+            elif parser == "int":
+                values[name] = int(str(text).strip())
+            elif parser == "ints":
+                values[name] = tuple(int(x) for x in str(text).split(","))
+            elif parser is str:
+                values[name] = str(text).strip()
+            else:
+                values[name] = parser(text, name.removesuffix("_minor"))
+        except ValidationError as e:
+            errors.update(e.errors)
+        except ValueError:
+            errors[name] = f"'{text}' is not a valid value"
+    return values
 
 
 @dataclass(frozen=True)
@@ -64,11 +103,13 @@ def parse_form(form: ProductForm) -> ProductTerms:
         errors["name"] = "is required"
     if not CODE.match(form.code.strip().upper()):
         errors["code"] = "use 2-40 letters, digits, '-' or '_'"
+    extra = _settings(form.settings, errors)
     if errors:
         raise ValidationError(errors)
     return ProductTerms(values["min_amount"], values["max_amount"], min_term, max_term,
                         values["annual_rate"], form.frequency, form.amortization,
-                        max_payment_to_income=values["max_payment_to_income"] or Decimal(0))
+                        max_payment_to_income=values["max_payment_to_income"] or Decimal(0),
+                        **extra)
 
 
 def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> int:
