@@ -80,6 +80,27 @@ def _apr(args) -> int:
     return _calculate(args, apr_request)
 
 
+def _cob(args) -> int:
+    """Close of business through --date: one line per business date closed."""
+    from datetime import date
+    from domain.money import fmt
+    from domain.services.actor import SYSTEM
+    from domain.services.cob import run_cob
+    try:
+        through = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        print(f"error: date: '{args.date}' is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    results = run_cob(through, SYSTEM, args.database_url)
+    for r in results:
+        print(f"{r.business_date}  loans {r.loans}  accrued {r.accrual_loans} loans "
+              f"{fmt(r.interest_accrued_minor)}  delinquent {r.delinquent_loans}  "
+              f"late fees {r.late_fees} {fmt(r.late_fees_minor)}")
+    if not results:
+        print(f"nothing to close: business dates through {through} are already closed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lendbook", description=__doc__)
     parser.add_argument("--database-url", default=None,
@@ -99,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("apr", help="Regulation Z Appendix J APR for JSON advances/payments")
     p.add_argument("file")
     p.set_defaults(func=_apr)
+    p = sub.add_parser("cob", help="close of business (accrual, delinquency, late fees)")
+    p.add_argument("--date", help="last business date to close, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=_cob)
     args = parser.parse_args(argv)
     return args.func(args)
 

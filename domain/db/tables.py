@@ -173,6 +173,24 @@ class LoanCharge(SQLModel, table=True):
     recorded_at: datetime = _ts()
 
 
+class LoanModification(SQLModel, table=True):
+    """A mid-life change of a loan's schedule (recast, rate/term, restructure, holiday,
+    due-date change) or its closing (write-off, charge-off): one append-only record each."""
+    __tablename__ = "loan_modification"
+    id: int | None = Field(default=None, primary_key=True)
+    loan_id: int = Field(foreign_key="loan.id", index=True)
+    kind: str = Field(max_length=20)
+    effective_date: date
+    from_version: int
+    to_version: int
+    params: dict = Field(sa_column=Column(JSON, nullable=False))
+    reason: str = Field(max_length=300)
+    idempotency_key: str = Field(unique=True, max_length=100)
+    journal_entry_id: str | None = Field(default=None, max_length=64)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    recorded_at: datetime = _ts()
+
+
 class CobRun(SQLModel, table=True):
     """One close of business per business date; its presence makes a rerun a no-op."""
     __tablename__ = "cob_run"
@@ -218,4 +236,4 @@ class AuditLog(SQLModel, table=True):
 
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
-               "payment_reversal", "loan_charge", "installment")
+               "payment_reversal", "loan_charge", "installment", "loan_modification")

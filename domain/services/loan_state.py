@@ -47,7 +47,8 @@ class LoanState:
     terms: ProductTerms
     installments: tuple[InstallmentState, ...]
     advance_minor: int  # held in suspense, not yet applied
-    interest_adjustment_minor: int  # allocation rows with no installment (payoff rebates)
+    interest_adjustment_minor: int  # interest on allocation rows with no installment
+    fee_adjustment_minor: int = 0  # fees paid ahead on installments a modification replaced
 
     @property
     def rule(self) -> Rule:
@@ -72,7 +73,8 @@ class LoanState:
 
     @property
     def fees_outstanding_minor(self) -> int:
-        return sum(i.fee_minor - i.paid_fee_minor for i in self.installments)
+        return sum(i.fee_minor - i.paid_fee_minor for i in self.installments) \
+            - self.fee_adjustment_minor
 
     def accrued_unpaid(self, on: date) -> dict[int, int]:
         """Per installment: interest accrued through `on` minus interest paid on it."""
@@ -113,4 +115,4 @@ def load(s: Session, loan: Loan) -> LoanState:
         for r in rows)
     unassigned = paid.get(0, (0, 0, 0, 0))
     return LoanState(loan, ProductTerms.from_dict(loan.terms), states, unassigned[3],
-                     unassigned[1])
+                     unassigned[1], unassigned[2])

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from domain import ledger
 from domain.allocation import Allocation, OverPayment, allocate, net, payoff_split
-from domain.db.tables import JournalEntry, Loan, LoanCharge, Payment, PaymentAllocation, \
-    PaymentReversal
+from domain.db.tables import JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
+    PaymentAllocation, PaymentReversal
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import fmt, parse_amount
@@ -67,6 +67,7 @@ def record_payment(actor: Actor, loan_number: str, amount: str, received_on: dat
             raise ValidationError({"amount": f"loan is {loan.status.replace('_', ' ')}"})
         if received_on < loan.disbursement_date or received_on > today:
             raise ValidationError({"received_on": "must be between funding and today"})
+        _refuse_before_modification(s, loan, received_on, "received_on")
         later = _active_payments(s, loan.id, after=received_on)
         _unapply(s, loan, later, f"backdated payment {idempotency_key}")
         payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
@@ -103,6 +104,9 @@ def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str
         if existing is not None:
             return existing.id
         loan = s.get(Loan, payment.loan_id)
+        if payment.method == "capitalization":
+            raise ValidationError({"payment": "capitalized arrears are not a payment to reverse"})
+        _refuse_before_modification(s, loan, payment.received_on, "payment")
         later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
         _unapply(s, loan, later, f"reversal of payment {payment_id}")
         rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
@@ -133,8 +137,10 @@ def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
             raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
                                              f"{fmt(quote)}"})
         parts, rebate = payoff_split(state.outstanding(), state.accrued_unpaid(payment.received_on))
-        if rebate or state.advance_minor:
+        if rebate or state.advance_minor or state.interest_adjustment_minor or \
+                state.fee_adjustment_minor:
             parts.append(Allocation(0, interest_minor=-rebate - state.interest_adjustment_minor,
+                                    fee_minor=-state.fee_adjustment_minor,
                                     advance_minor=-state.advance_minor))
     else:
         try:
@@ -167,11 +173,21 @@ def _reapply(s, loan: Loan, payments: list[Payment]) -> None:
         s.flush()
 
 
+def _refuse_before_modification(s, loan: Loan, on: date, field: str) -> None:
+    """Re-allocation stops at a modification: its schedule was built on the state then."""
+    last = s.exec(select(func.max(LoanModification.effective_date)).where(
+        LoanModification.loan_id == loan.id)).one()
+    if last is not None and on < last:
+        raise ValidationError({field: f"is before the loan's modification of {last}; "
+                                      "reverse or post it as of that date or later"})
+
+
 def _active_payments(s, loan_id: int, after: date, exclude: int | None = None) -> list[Payment]:
     """Payments effective after `after` and not reversed, oldest first."""
     reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan_id)
     q = (select(Payment).where(Payment.loan_id == loan_id, Payment.received_on > after,
-                               Payment.id.not_in(reversed_ids))
+                               Payment.id.not_in(reversed_ids),
+                               Payment.method != "capitalization")
          .order_by(Payment.received_on, Payment.id))
     return [p for p in s.exec(q) if p.id != exclude]
 

@@ -6,7 +6,8 @@ from domain.db.migrate import downgrade, upgrade
 
 TABLES = {"app_user", "user_session", "lender", "product", "product_version", "application",
           "loan", "installment", "payment", "payment_allocation", "journal_entry", "posting",
-          "audit_log", "alembic_version", "payment_reversal", "loan_charge", "cob_run"}
+          "audit_log", "alembic_version", "payment_reversal", "loan_charge", "cob_run",
+          "loan_modification"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

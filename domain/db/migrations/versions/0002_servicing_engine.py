@@ -62,6 +62,24 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_reversal', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_reversal_loan_id'), ['loan_id'], unique=False)
 
+    op.create_table(
+        "loan_modification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("from_version", sa.Integer(), nullable=False),
+        sa.Column("to_version", sa.Integer(), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.String(300), nullable=False),
+        sa.Column("idempotency_key", sa.String(100), nullable=False),
+        sa.Column("journal_entry_id", sa.String(64), nullable=True),
+        sa.Column("recorded_by", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["loan_id"], ["loan.id"]),
+        sa.ForeignKeyConstraint(["recorded_by"], ["app_user.id"]),
+        sa.PrimaryKeyConstraint("id"), sa.UniqueConstraint("idempotency_key"))
+    op.create_index("ix_loan_modification_loan_id", "loan_modification", ["loan_id"])
     _rebuild_installment()
     for table, cols in (
         ("loan", [sa.Column("schedule_version", sa.Integer(), nullable=False, server_default="1"),
@@ -83,7 +101,7 @@ def upgrade() -> None:
     else:  # SQLite takes a REFERENCES clause in ADD COLUMN, which Alembic does not emit
         op.execute("ALTER TABLE payment_allocation ADD COLUMN reversal_id INTEGER "
                    "REFERENCES payment_reversal (id)")
-    _append_only(("payment_reversal", "loan_charge", "installment"))
+    _append_only(("payment_reversal", "loan_charge", "installment", "loan_modification"))
 
 
 def _rebuild_installment(down: bool = False) -> None:
@@ -143,7 +161,9 @@ def _drop_append_only(tables) -> None:
 
 
 def downgrade() -> None:
-    _drop_append_only(("payment_reversal", "loan_charge", "installment"))
+    _drop_append_only(("payment_reversal", "loan_charge", "installment", "loan_modification"))
+    op.drop_index("ix_loan_modification_loan_id", "loan_modification")
+    op.drop_table("loan_modification")
     if op.get_bind().dialect.name == "postgresql":
         for col in ("reversal_id", "advance_minor", "fee_minor"):
             op.drop_column("payment_allocation", col)
