@@ -3,12 +3,15 @@
 Loaded through the same commands the app uses, so the audit trail and ledger are real.
 Running it twice changes nothing.
 """
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 from sqlmodel import select
 
 from domain.db.tables import Lender
 from domain.db.uow import UnitOfWork
 from domain.money import from_minor
-from domain.services import accounts, origination, payments, products
+from domain.services import accounts, cob, origination, payments, products
 from domain.services.queries import loan_detail
 from domain.services.actor import SYSTEM, Actor
 
@@ -33,24 +36,51 @@ def load(url: str | None = None) -> bool:
            for email, name, role in USERS}
     admin = Actor(ids["admin"], "admin", USERS[0][0])
     personal = products.create_product(admin, products.ProductForm(
-        "PERSONAL", "Personal Loan", "1000", "25000", "6", "60", "11.99"), url)
+        "PERSONAL", "Personal Loan", "1000", "25000", "6", "60", "11.99",
+        settings=(("late_fee_minor", "15.00"), ("late_fee_grace_days", "10"),
+                  ("nsf_fee_minor", "25.00"))), url)
     products.create_product(admin, products.ProductForm(
         "HOMEIMP", "Home Improvement Loan", "2500", "50000", "26", "260", "8.5",
         frequency="biweekly", amortization="equal_principal", max_payment_to_income="35"), url)
     bea = Actor(ids["borrower"], "borrower", USERS[5][0])
     servicer = Actor(ids["servicer"], "servicer", USERS[1][0])
-    active = origination.submit_application(bea, personal, "8000", "24", "5200", "Car repair",
-                                            url=url)
-    active_loan = origination.accept_offer(bea, active.id, url)
-    payments.record_payment(servicer, active_loan, str(from_minor(active.installment_minor)), None,
-                            "demo-payment-1", "Demo: first installment", url)
-    small = origination.submit_application(bea, personal, "1200", "6", "5200", "Laptop", url=url)
-    small_loan = origination.accept_offer(bea, small.id, url)
-    owed = sum(i.principal_minor + i.interest_minor
-               for i in loan_detail(servicer, small_loan, url).installments)
-    payments.record_payment(servicer, small_loan, str(from_minor(owed)), None, "demo-payoff-1",
-                            "Demo: paid in full", url)
+    today = date.today()
+    # LN-000001: four months old, every installment paid on its due date (current)
+    current = _book(bea, personal, "8000", "24", "Car repair", today - timedelta(days=125), url)
+    _pay_due(servicer, current, today, url)
+    # LN-000002: two months old, paid off ten days ago
+    small = _book(bea, personal, "1200", "6", "Laptop", today - timedelta(days=70), url)
+    _pay_due(servicer, small, today - timedelta(days=10), url)
+    payoff = loan_detail(servicer, small, url, today=today - timedelta(days=10)).payoff_minor
+    payments.record_payment(servicer, small, str(from_minor(payoff)), today - timedelta(days=10),
+                            "demo-payoff-LN-000002", "Demo: paid in full", url, payoff=True)
+    # a few other borrowers' loans, some behind on their payments, for the bucket chart
+    for n, (amount, months, paid) in enumerate([("5000", 5, 3), ("12000", 4, 2), ("3000", 2, 1),
+                                                ("15000", 5, 1), ("7000", 3, 3)], start=1):
+        email = f"borrower{n}@demo.lendbook.dev"
+        uid = accounts.create_user(SYSTEM, email, PASSWORD, f"Demo Borrower {n}", "borrower", url)
+        other = Actor(uid, "borrower", email)
+        number = _book(other, personal, amount, "24", "Demo", today - relativedelta(
+            months=months, days=3), url)
+        _pay_due(servicer, number, today, url, limit=paid)
     origination.submit_application(bea, personal, "25000", "6", "3000", "Debt consolidation",
                                    url=url)  # declined: payment too large for income
     origination.submit_application(bea, personal, "3000", "12", "5200", "Vacation", url=url)
+    cob.run_cob(today - timedelta(days=1), SYSTEM, url)  # close the books through yesterday
     return True
+
+
+def _book(borrower: Actor, product: int, amount: str, term: str, purpose: str, on: date,
+          url) -> str:
+    app = origination.submit_application(borrower, product, amount, term, "5200", purpose,
+                                         url=url)
+    return origination.accept_offer(borrower, app.id, url, on=on)
+
+
+def _pay_due(servicer: Actor, number: str, until: date, url, limit: int = 99) -> None:
+    """Pay each installment in full on its due date, up to `until` (or `limit` of them)."""
+    for i in loan_detail(servicer, number, url).installments[:limit]:
+        if i.due_date > until:
+            break
+        payments.record_payment(servicer, number, str(from_minor(i.total_minor)), i.due_date,
+                                f"demo-{number}-{i.number}", "Demo: installment", url)

@@ -2,7 +2,10 @@
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
-from admin.pages import audit, products  # noqa: F401
-from portal.pages import apply, home, loan, login, my_loans, servicing, signup  # noqa: F401
+from admin.pages import audit, ledger, products  # noqa: F401
+from portal.jobs import close_of_business_job
+from portal.pages import (apply, home, loan, login, my_loans, servicing,  # noqa: F401
+                          servicing_loan, signup)
 
 app = rx.App()  # theme: RadixThemesPlugin in rxconfig.py
+app.register_lifespan_task(close_of_business_job)

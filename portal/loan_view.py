@@ -2,7 +2,8 @@
 from domain.money import fmt
 from domain.services.queries import LoanDetail
 
-STATUS_TEXT = {"active": "Active", "paid_off": "Paid off"}
+STATUS_TEXT = {"active": "Active", "paid_off": "Paid off", "written_off": "Written off",
+               "charged_off": "Charged off"}
 
 
 def summary(d: LoanDetail) -> dict[str, str]:
@@ -16,27 +17,43 @@ def summary(d: LoanDetail) -> dict[str, str]:
         "interest_paid": fmt(d.interest_paid_minor),
         "next_due_date": d.next_due_date.isoformat() if d.next_due_date else "None",
         "next_due_amount": fmt(d.next_due_minor),
+        "interest_accrued": fmt(d.interest_accrued_minor),
+        "fees_outstanding": fmt(d.fees_outstanding_minor),
+        "advance": fmt(d.advance_minor),
+        "payoff": fmt(d.payoff_minor),
+        "as_of": d.as_of.isoformat() if d.as_of else "",
+        "days_past_due": str(d.days_past_due),
+        "bucket": d.delinquency_bucket,
     }
 
 
 def schedule_rows(d: LoanDetail) -> list[dict[str, str]]:
     return [{"number": str(i.number), "due_date": i.due_date.isoformat(),
              "principal": fmt(i.principal_minor), "interest": fmt(i.interest_minor),
-             "total": fmt(i.principal_minor + i.interest_minor), "paid": fmt(i.paid_minor),
+             "fees": fmt(i.fee_minor), "total": fmt(i.total_minor), "paid": fmt(i.paid_minor),
              "status": i.status} for i in d.installments]
 
 
 def payment_rows(d: LoanDetail) -> list[dict[str, str]]:
-    return [{"date": p.received_on.isoformat(), "amount": fmt(p.amount_minor),
+    return [{"id": str(p.id), "date": p.received_on.isoformat(), "amount": fmt(p.amount_minor),
              "principal": fmt(p.principal_minor), "interest": fmt(p.interest_minor),
+             "fees": fmt(p.fee_minor), "channel": p.channel,
+             "status": f"reversed {p.return_code}".strip() if p.reversed else "posted",
              "note": p.reason} for p in reversed(d.payments)]
 
 
 def balance_series(d: LoanDetail) -> list[dict]:
-    """Scheduled principal balance by due date, in whole currency units for the chart axis."""
-    balance = d.principal_minor
-    points = [{"date": d.disbursement_date.isoformat(), "balance": balance // 100}]
+    """Principal balance by due date, in whole currency units for the chart: as scheduled,
+    and as actually paid down (up to today) from the payments not reversed."""
+    paid = sorted((p.received_on, p.principal_minor) for p in d.payments if not p.reversed)
+    scheduled = d.principal_minor
+    points = [{"date": d.disbursement_date.isoformat(), "scheduled": scheduled // 100,
+               "actual": scheduled // 100}]
     for i in d.installments:
-        balance -= i.principal_minor
-        points.append({"date": i.due_date.isoformat(), "balance": balance // 100})
+        scheduled -= i.principal_minor
+        point = {"date": i.due_date.isoformat(), "scheduled": scheduled // 100}
+        if d.as_of is None or i.due_date <= d.as_of:
+            point["actual"] = (d.principal_minor - sum(p for on, p in paid
+                                                       if on <= i.due_date)) // 100
+        points.append(point)
     return points

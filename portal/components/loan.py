@@ -3,9 +3,10 @@ import reflex as rx
 
 from portal.components.layout import card, stat, table
 
-SCHEDULE_HEADERS = ["#", "Due", "Principal", "Interest", "Total", "Paid", "Status"]
-PAYMENT_HEADERS = ["Received", "Amount", "Principal", "Interest", "Note"]
-STATUS_COLORS = {"paid": "green", "overdue": "red", "partial": "amber", "upcoming": "gray"}
+SCHEDULE_HEADERS = ["#", "Due", "Principal", "Interest", "Fees", "Total", "Paid", "Status"]
+PAYMENT_HEADERS = ["Received", "Amount", "Principal", "Interest", "Fees", "Status", "Note"]
+STATUS_COLORS = {"paid": "green", "overdue": "red", "partial": "amber", "upcoming": "gray",
+                 "due": "blue", "posted": "green"}
 
 
 def loan_stats(s) -> rx.Component:
@@ -15,6 +16,26 @@ def loan_stats(s) -> rx.Component:
         stat("Amount due next", s["next_due_amount"], id="next-due-amount"),
         stat("Status", s["status"], id="loan-status"),
         gap="3", wrap="wrap", width="100%",
+    )
+
+
+def balances(s) -> rx.Component:
+    """What is owed, by component, and what closes the loan today."""
+    def item(label, key, **kw):
+        return rx.box(rx.text(label, size="2", color_scheme="gray"),
+                      rx.text(s[key], size="4", weight="bold", id=key.replace("_", "-")), **kw)
+    return card(
+        rx.heading("Balances", size="4", as_="h2"),
+        rx.grid(item("Principal", "balance"), item("Interest accrued", "interest_accrued"),
+                item("Fees", "fees_outstanding"), item("Held in advance", "advance"),
+                columns=rx.breakpoints(initial="2", sm="4"), gap="3", width="100%"),
+        rx.callout(rx.text("Payoff on ", s["as_of"], ": ", rx.text.strong(s["payoff"]),
+                           " (principal + interest accrued to that day + fees; valid that day "
+                           "only, interest accrues daily)."), icon="info", id="payoff-quote"),
+        rx.cond(s["days_past_due"] != "0",
+                rx.callout(rx.text(s["days_past_due"], " days past due (bucket ", s["bucket"],
+                                   ")"), icon="triangle_alert", color_scheme="red",
+                           id="delinquency")),
     )
 
 
@@ -33,7 +54,8 @@ def loan_facts(s) -> rx.Component:
 def schedule_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r["number"]), rx.table.cell(r["due_date"]), rx.table.cell(r["principal"]),
-        rx.table.cell(r["interest"]), rx.table.cell(r["total"]), rx.table.cell(r["paid"]),
+        rx.table.cell(r["interest"]), rx.table.cell(r["fees"]), rx.table.cell(r["total"]),
+        rx.table.cell(r["paid"]),
         rx.table.cell(rx.badge(r["status"], color_scheme=rx.match(
             r["status"], *STATUS_COLORS.items(), "gray"))),
     )
@@ -42,7 +64,10 @@ def schedule_row(r) -> rx.Component:
 def payment_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r["date"]), rx.table.cell(r["amount"]), rx.table.cell(r["principal"]),
-        rx.table.cell(r["interest"]), rx.table.cell(r["note"]),
+        rx.table.cell(r["interest"]), rx.table.cell(r["fees"]),
+        rx.table.cell(rx.badge(r["status"], color_scheme=rx.cond(
+            r["status"] == "posted", "green", "red"))),
+        rx.table.cell(r["note"]),
     )
 
 
@@ -50,15 +75,18 @@ def balance_chart(series) -> rx.Component:
     return card(
         rx.heading("Balance over time", size="4", as_="h2"),
         rx.recharts.area_chart(
-            rx.recharts.area(data_key="balance", stroke="#1d3557", fill="#a8dadc",
-                             name="Scheduled principal balance", is_animation_active=False),
+            rx.recharts.area(data_key="scheduled", stroke="#1d3557", fill="#a8dadc",
+                             name="Scheduled", is_animation_active=False),
+            rx.recharts.area(data_key="actual", stroke="#c1121f", fill="#f4a261",
+                             fill_opacity=0.35, name="Actual", is_animation_active=False),
+            rx.recharts.legend(),
             rx.recharts.x_axis(data_key="date"),
             rx.recharts.y_axis(),
             rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
             rx.recharts.graphing_tooltip(),
             data=series, width="100%", height=240,
         ),
-        role="img", aria_label="Chart of the scheduled principal balance by due date",
+        role="img", aria_label="Chart of the principal balance by due date, scheduled and actual",
     )
 
 

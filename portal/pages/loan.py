@@ -5,8 +5,8 @@ from domain.errors import DomainError
 from domain.services import queries
 from portal import loan_view
 from portal.components.layout import denied, shell
-from portal.components.loan import (balance_chart, loan_facts, loan_stats, payment_table,
-                                    schedule_table)
+from portal.components.loan import (balance_chart, balances, loan_facts, loan_stats,
+                                    payment_table, schedule_table)
 from portal.state import AuthState
 
 
@@ -43,6 +43,7 @@ def loan_page() -> rx.Component:
         rx.cond(LoanState.summary.contains("loan_number"), rx.flex(
             rx.heading(LoanState.summary["loan_number"], size="5", as_="h2", id="loan-number"),
             loan_stats(LoanState.summary),
+            balances(LoanState.summary),
             balance_chart(LoanState.series),
             payment_table(LoanState.payments),
             schedule_table(LoanState.schedule),

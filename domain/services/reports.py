@@ -1,0 +1,90 @@
+"""Ledger and book reports for staff: trial balance, one loan's journal, the book by
+delinquency bucket. All derived from postings and the cached COB columns, read-only."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from domain import ledger
+from domain.accrual import bucket_names
+from domain.db.tables import CobRun, JournalEntry, Loan, Posting
+from domain.db.uow import UnitOfWork
+from domain.errors import NotFound
+from domain.services import journal
+from domain.services.actor import STAFF, Actor
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: str
+    name: str
+    debit_minor: int
+    credit_minor: int
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entry_id: str
+    code: str
+    effective_date: date
+    recorded_at: str
+    memo: str
+    lines: tuple[tuple[str, int], ...]  # (account, signed amount) for this loan
+
+
+@dataclass(frozen=True)
+class BucketRow:
+    bucket: str
+    loans: int
+    principal_minor: int
+
+
+def trial_balance(actor: Actor, url: str | None = None) -> list[AccountRow]:
+    actor.require("admin", "servicer")
+    with UnitOfWork(url) as s:
+        totals = journal.trial_balance(s)
+    return [AccountRow(a, ledger.ACCOUNT_NAMES[a], max(totals.get(a, 0), 0),
+                       max(-totals.get(a, 0), 0)) for a in ledger.ACCOUNTS]
+
+
+def loan_ledger(actor: Actor, loan_number: str, url: str | None = None) -> list[EntryRow]:
+    """Every journal entry touching the loan, oldest first, with this loan's lines."""
+    actor.require(*STAFF)
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
+        if loan is None:
+            raise NotFound(f"loan {loan_number}")
+        rows = s.exec(select(JournalEntry, Posting.account, Posting.amount_minor)
+                      .join(Posting, Posting.entry_id == JournalEntry.id)
+                      .where(Posting.loan_id == loan.id)
+                      .order_by(JournalEntry.effective_date, JournalEntry.recorded_at,
+                                JournalEntry.id, Posting.id))
+        entries: dict[str, EntryRow] = {}
+        for e, account, amount in rows:
+            row = entries.get(e.id) or EntryRow(e.id, e.code, e.effective_date,
+                                                e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                                                e.memo, ())
+            entries[e.id] = EntryRow(row.entry_id, row.code, row.effective_date,
+                                     row.recorded_at, row.memo,
+                                     row.lines + ((account, int(amount)),))
+        return list(entries.values())
+
+
+def book_by_bucket(actor: Actor, url: str | None = None) -> tuple[list[BucketRow], date | None]:
+    """Active loans and their principal by delinquency bucket as of the last close of
+    business (principal from postings, bucket from the COB columns)."""
+    actor.require(*STAFF)
+    with UnitOfWork(url) as s:
+        principal = (select(Posting.loan_id, func.sum(Posting.amount_minor).label("p"))
+                     .where(Posting.account == ledger.LOANS_RECEIVABLE)
+                     .group_by(Posting.loan_id).subquery())
+        rows = s.exec(select(Loan.delinquency_bucket, func.count(),
+                             func.coalesce(func.sum(principal.c.p), 0))
+                      .outerjoin(principal, principal.c.loan_id == Loan.id)
+                      .where(Loan.status == "active").group_by(Loan.delinquency_bucket))
+        found = {b: (int(n), int(p)) for b, n, p in rows}
+        last = s.exec(select(func.max(CobRun.business_date))).one()
+    order = bucket_names((1, 31, 61, 91))
+    names = order + sorted(set(found) - set(order))
+    return [BucketRow(b, *found.get(b, (0, 0))) for b in names], last

@@ -1,0 +1,158 @@
+"""Servicing one loan: balances, post a payment or payoff, reverse, modify, and its journal."""
+import uuid
+from datetime import date
+
+import reflex as rx
+
+from domain.errors import DomainError, ValidationError
+from domain.money import fmt
+from domain.services import modifications, payments, queries, reports
+from portal import loan_view
+from portal.components.layout import denied, shell
+from portal.components.loan import balances, loan_stats, payment_table, schedule_table
+from portal.components.servicing_forms import (ledger_table, modify_form, payment_form,
+                                               reverse_form)
+from portal.state import AuthState
+
+STAFF_ROLES = ("servicer", "underwriter", "admin")
+MOD_FIELDS = ("annual_rate", "periods", "installments", "first_due_date")
+
+
+class ServicingLoanState(AuthState):
+    denied: str = ""
+    summary: dict[str, str] = {}
+    schedule: list[dict[str, str]] = []
+    payments: list[dict[str, str]] = []
+    payment_choices: list[list[str]] = []
+    ledger: list[dict[str, str]] = []
+    error: str = ""
+    notice: str = ""
+    reverse_error: str = ""
+    reverse_notice: str = ""
+    modify_error: str = ""
+    modify_notice: str = ""
+    _payment_key: str = ""
+    _modify_key: str = ""
+
+    def _refresh(self, actor, number: str):
+        detail = queries.loan_detail(actor, number)
+        self.summary = loan_view.summary(detail)
+        self.schedule = loan_view.schedule_rows(detail)
+        self.payments = loan_view.payment_rows(detail)
+        self.payment_choices = [[p["id"], f"{p['date']} · {p['amount']} ({p['channel']})"]
+                                for p in self.payments if p["status"] == "posted"]
+        self.ledger = [
+            {"date": e.effective_date.isoformat(), "code": e.code, "account": account,
+             "debit": fmt(amount) if amount > 0 else "", "memo": e.memo,
+             "credit": fmt(-amount) if amount < 0 else "", "entry_id": e.entry_id}
+            for e in reports.loan_ledger(actor, number) for account, amount in e.lines]
+
+    def _number(self) -> str:
+        return self.summary.get("loan_number", "")
+
+    @rx.event
+    def load(self):
+        number = self.router.page.params.get("loan_number", "")
+        self.summary = {}
+        self.error = self.notice = self.reverse_error = self.reverse_notice = ""
+        self.modify_error = self.modify_notice = ""
+        self._payment_key, self._modify_key = uuid.uuid4().hex, uuid.uuid4().hex
+        try:
+            self._refresh(self._require(*STAFF_ROLES), number)
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            return None if self.is_signed_in else rx.redirect(f"/login?next=/servicing/{number}")
+        self.denied = ""
+
+    @rx.event
+    def record(self, form: dict):
+        try:
+            actor = self._require("servicer", "admin")
+            result = payments.record_payment(
+                actor, self._number(), form.get("amount", ""),
+                _date(form.get("received_on", ""), "received_on"), self._payment_key,
+                form.get("note", ""), channel=form.get("channel") or "servicer",
+                payoff=form.get("kind") == "payoff")
+        except DomainError as e:
+            self.error, self.notice = "Payment not recorded: " + _say(e), ""
+            return
+        self._payment_key = uuid.uuid4().hex  # the next payment is a new request
+        self.error = ""
+        self.notice = (f"Payment of {fmt(result.amount_minor)} recorded: "
+                       f"{fmt(result.principal_minor)} principal, "
+                       f"{fmt(result.interest_minor)} interest, {fmt(result.fee_minor)} fees.")
+        self._refresh(actor, self._number())
+
+    @rx.event
+    def reverse(self, form: dict):
+        try:
+            actor = self._require("servicer", "admin")
+            payment_id = int(form.get("payment_id") or 0)
+            if not any(c[0] == str(payment_id) for c in self.payment_choices):
+                raise ValidationError({"payment": "choose a posted payment of this loan"})
+            payments.reverse_payment(actor, payment_id, form.get("reason", ""),
+                                     form.get("return_code", ""))
+        except DomainError as e:
+            self.reverse_error, self.reverse_notice = "Not reversed: " + _say(e), ""
+            return
+        self.reverse_error = ""
+        self.reverse_notice = f"Payment {payment_id} reversed."
+        self._refresh(actor, self._number())
+
+    @rx.event
+    def modify(self, form: dict):
+        try:
+            actor = self._require("servicer", "admin")
+            kind = form.get("kind", "")
+            params = {k: form[k] for k in MOD_FIELDS if form.get(k)}
+            version = modifications.modify_loan(
+                actor, self._number(), kind,
+                _date(form.get("effective", ""), "effective_date") or date.today(),
+                form.get("reason", ""), self._modify_key, params)
+        except DomainError as e:
+            self.modify_error, self.modify_notice = "Not modified: " + _say(e), ""
+            return
+        self._modify_key = uuid.uuid4().hex
+        self.modify_error = ""
+        self.modify_notice = f"{kind.replace('_', ' ').capitalize()} applied: schedule " \
+                             f"version {version}."
+        self._refresh(actor, self._number())
+
+
+def _say(e: DomainError) -> str:
+    if isinstance(e, ValidationError):
+        return "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in e.errors.items())
+    return str(e)
+
+
+def _date(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({field: f"'{text}' is not a date (YYYY-MM-DD)"}) from None
+
+
+@rx.page(route="/servicing/[loan_number]", title="Servicing a loan · Lendbook",
+         on_load=ServicingLoanState.load)
+def servicing_loan() -> rx.Component:
+    s = ServicingLoanState
+    can_act = AuthState.is_servicer & (s.summary["status"] == "Active")
+    return shell("Servicing a loan", rx.cond(
+        s.denied != "", denied(s.denied),
+        rx.cond(s.summary.contains("loan_number"), rx.flex(
+            rx.heading(s.summary["loan_number"], " · ", s.summary["borrower"], size="5",
+                       as_="h2", id="loan-number"),
+            loan_stats(s.summary),
+            balances(s.summary),
+            rx.cond(can_act, payment_form(s.record, s.error, s.notice)),
+            payment_table(s.payments),
+            rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
+                    reverse_form(s.reverse, s.payment_choices, s.reverse_error,
+                                 s.reverse_notice)),
+            rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
+            schedule_table(s.schedule),
+            ledger_table(s.ledger),
+            direction="column", gap="4"), rx.spinner(size="3")),
+    ))
