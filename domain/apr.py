@@ -117,24 +117,24 @@ def time_from_start(unit: Unit, start: date, d: date, day: int) -> tuple[int, De
 # --- the unit-period, (b)(3) and (b)(4) ---
 
 def _fits(a: date, b: date) -> list[Unit]:
-    """The standard intervals that the period a -> b is exactly; a whole number of months is
-    months, not days ((b)(3)(iv): all months are equal)."""
+    """The standard intervals the period a -> b is exactly: a whole number of months is months
+    ((b)(3)(iv): all months are equal); 13-16 days apart on the calendar is a semimonth, and
+    also n days only when n is whole weeks; otherwise n days (at most a year)."""
     k = (b.year - a.year) * 12 + b.month - a.month
     if 1 <= k <= 12 and (b.day == a.day or (_month_end(a) and b.day >= a.day)
                          or (_month_end(b) and a.day >= b.day)):
         return [Unit("month", k)]
-    out = [Unit("day", (b - a).days)] if (b - a).days <= 365 else []
+    days = (b - a).days
     if (k == 0 and 13 <= b.day - a.day <= 16) or (k == 1 and 13 <= a.day - b.day <= 16):
-        out.append(Unit("semimonth"))
-    return out
+        return [Unit("semimonth")] + ([Unit("day", days)] if days % 7 == 0 else [])
+    return [Unit("day", days)] if days <= 365 else []
 
 
 def infer_unit(advance_dates: list[date], payment_dates: list[date]) -> Unit:
     """(b)(4)(i): the common period (occurring more than once, at most a year) that occurs most
     often among the periods between advances, between payments and from the start of the term
-    to the first payment; a tie goes to the smaller. A period counts as n months (same day of
-    month, month-end aware), else as n days and, 13-16 days apart on the calendar, also as a
-    semimonth. No common period: the average period rounded to the nearest standard interval,
+    to the first payment; a tie goes to the smaller (see _fits for what a period counts as).
+    No common period: the average period rounded to the nearest standard interval,
     the lower if equally near ((b)(4)(i)(B))."""
     advances, payments = sorted(set(advance_dates)), sorted(set(payment_dates))
     periods = list(zip(advances, advances[1:])) + list(zip([advances[0]] + payments, payments))
@@ -152,7 +152,7 @@ def infer_unit(advance_dates: list[date], payment_dates: list[date]) -> Unit:
 def _single_term(start: date, end: date) -> Unit:
     """(b)(4)(ii), (b)(5)(vi)-(vii): one advance, one payment: the unit is the term if under a
     year (12/months a year for whole months, else 365/days); from a year on, a year."""
-    m, rem = _months_back(start, end, end.day)
+    m, rem = _months_back(start, end, 31 if _month_end(start) and _month_end(end) else end.day)
     if m >= 12:
         return Unit("month", 12)
     return Unit("term", term_per_year=Decimal(12) / m if rem == 0

@@ -43,17 +43,20 @@ def payment_rows(d: LoanDetail) -> list[dict[str, str]]:
 
 
 def balance_series(d: LoanDetail) -> list[dict]:
-    """Principal balance by due date, in whole currency units for the chart: as scheduled,
-    and as actually paid down (up to today) from the payments not reversed."""
-    paid = sorted((p.received_on, p.principal_minor) for p in d.payments if not p.reversed)
+    """Principal balance for the chart, in whole currency units: as scheduled (at each due
+    date) and as actually paid down (at each payment not reversed, and today)."""
+    points: dict[str, dict] = {}
     scheduled = d.principal_minor
-    points = [{"date": d.disbursement_date.isoformat(), "scheduled": scheduled // 100,
-               "actual": scheduled // 100}]
+    points[d.disbursement_date.isoformat()] = {"scheduled": scheduled // 100}
     for i in d.installments:
         scheduled -= i.principal_minor
-        point = {"date": i.due_date.isoformat(), "scheduled": scheduled // 100}
-        if d.as_of is None or i.due_date <= d.as_of:
-            point["actual"] = (d.principal_minor - sum(p for on, p in paid
-                                                       if on <= i.due_date)) // 100
-        points.append(point)
-    return points
+        points.setdefault(i.due_date.isoformat(), {})["scheduled"] = scheduled // 100
+    actual = d.principal_minor
+    points[d.disbursement_date.isoformat()]["actual"] = actual // 100
+    for p in sorted((p for p in d.payments if not p.reversed), key=lambda p: p.received_on):
+        actual -= p.principal_minor
+        points.setdefault(p.received_on.isoformat(), {})["actual"] = actual // 100
+    if d.as_of and d.status == "active":
+        points.setdefault(d.as_of.isoformat(), {})["actual"] = \
+            d.principal_outstanding_minor // 100
+    return [{"date": day, **values} for day, values in sorted(points.items())]

@@ -68,7 +68,32 @@ def loan_ledger(actor: Actor, loan_number: str, url: str | None = None) -> list[
             entries[e.id] = EntryRow(row.entry_id, row.code, row.effective_date,
                                      row.recorded_at, row.memo,
                                      row.lines + ((account, int(amount)),))
-        return list(entries.values())
+        return _monthly_accruals(list(entries.values()))
+
+
+def _monthly_accruals(entries: list[EntryRow]) -> list[EntryRow]:
+    """Daily accrual entries summed per month (one row per month, lines per account), so a
+    loan's journal stays readable; every other entry is listed as it is."""
+    out: list[EntryRow] = []
+    months: dict[str, int] = {}
+    for e in entries:
+        if e.code != ledger.ACCRUAL:
+            out.append(e)
+            continue
+        month = e.effective_date.strftime("%Y-%m")
+        if month not in months:
+            months[month] = len(out)
+            out.append(EntryRow(f"{e.entry_id} (+ the month's other days)", e.code,
+                                e.effective_date, e.recorded_at, f"Interest accrued, {month}",
+                                e.lines))
+            continue
+        row = out[months[month]]
+        sums: dict[str, int] = dict(row.lines)
+        for account, amount in e.lines:
+            sums[account] = sums.get(account, 0) + amount
+        out[months[month]] = EntryRow(row.entry_id, row.code, e.effective_date, e.recorded_at,
+                                      row.memo, tuple(sums.items()))
+    return out
 
 
 def book_by_bucket(actor: Actor, url: str | None = None) -> tuple[list[BucketRow], date | None]:

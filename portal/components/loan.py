@@ -76,9 +76,10 @@ def balance_chart(series) -> rx.Component:
         rx.heading("Balance over time", size="4", as_="h2"),
         rx.recharts.area_chart(
             rx.recharts.area(data_key="scheduled", stroke="#1d3557", fill="#a8dadc",
-                             name="Scheduled", is_animation_active=False),
+                             name="Scheduled", is_animation_active=False, connect_nulls=True),
             rx.recharts.area(data_key="actual", stroke="#c1121f", fill="#f4a261",
-                             fill_opacity=0.35, name="Actual", is_animation_active=False),
+                             fill_opacity=0.35, name="Actual", is_animation_active=False,
+                             connect_nulls=True, type_="stepAfter"),
             rx.recharts.legend(),
             rx.recharts.x_axis(data_key="date"),
             rx.recharts.y_axis(),

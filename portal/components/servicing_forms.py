@@ -28,7 +28,7 @@ def payment_form(on_submit, error, notice) -> rx.Component:
                 field("Amount received", "amount", placeholder="0.00", input_mode="decimal"),
                 field("Received on", "received_on", "date",
                       hint="Effective date; earlier than other payments re-allocates them"),
-                select_field("Kind", "kind", PAYMENT_KINDS),
+                select_field("Kind of payment", "payment_kind", PAYMENT_KINDS),
                 select_field("Channel", "channel", CHANNELS),
                 field("Note", "note", placeholder="Cheque 1042"),
                 columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="3", width="100%"),
@@ -49,7 +49,7 @@ def reverse_form(on_submit, payments, error, notice) -> rx.Component:
             rx.grid(
                 select_field("Payment", "payment_id", payments),
                 select_field("Return code", "return_code", RETURN_CODES),
-                field("Reason", "reason", placeholder="Returned by the bank", required=True),
+                field("Reason for the reversal", "reverse_reason", placeholder="Returned by the bank"),
                 columns=rx.breakpoints(initial="1", sm="3"), gap="3", width="100%"),
             alert(error), alert(notice, color="green"),
             rx.button("Reverse payment", type="submit", size="3", color_scheme="red"),
@@ -72,7 +72,7 @@ def modify_form(on_submit, error, notice) -> rx.Component:
                 field("Remaining installments", "periods", input_mode="numeric"),
                 field("Installments to skip", "installments", input_mode="numeric"),
                 field("New next due date", "first_due_date", "date"),
-                field("Reason", "reason", placeholder="Hardship review 2026-11", required=True),
+                field("Reason for the change", "reason", placeholder="Hardship review 2026-11"),
                 columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="3", width="100%"),
             alert(error), alert(notice, color="green"),
             rx.button("Apply modification", type="submit", size="3"),
@@ -92,6 +92,7 @@ def ledger_row(r) -> rx.Component:
 def ledger_table(rows) -> rx.Component:
     return rx.box(
         rx.heading("Journal entries for this loan", size="4", as_="h2", margin_y="0.5em"),
+        rx.text("Newest first; daily interest accruals are summed per month.", size="2"),
         table(["Effective", "Code", "Account", "Debit", "Credit", "Memo", "Entry"], rows,
               ledger_row, "Journal entries for this loan"),
         id="loan-ledger")

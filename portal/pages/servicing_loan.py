@@ -45,7 +45,7 @@ class ServicingLoanState(AuthState):
             {"date": e.effective_date.isoformat(), "code": e.code, "account": account,
              "debit": fmt(amount) if amount > 0 else "", "memo": e.memo,
              "credit": fmt(-amount) if amount < 0 else "", "entry_id": e.entry_id}
-            for e in reports.loan_ledger(actor, number) for account, amount in e.lines]
+            for e in reversed(reports.loan_ledger(actor, number)) for account, amount in e.lines]
 
     def _number(self) -> str:
         return self.summary.get("loan_number", "")
@@ -72,7 +72,7 @@ class ServicingLoanState(AuthState):
                 actor, self._number(), form.get("amount", ""),
                 _date(form.get("received_on", ""), "received_on"), self._payment_key,
                 form.get("note", ""), channel=form.get("channel") or "servicer",
-                payoff=form.get("kind") == "payoff")
+                payoff=form.get("payment_kind") == "payoff")
         except DomainError as e:
             self.error, self.notice = "Payment not recorded: " + _say(e), ""
             return
@@ -90,7 +90,7 @@ class ServicingLoanState(AuthState):
             payment_id = int(form.get("payment_id") or 0)
             if not any(c[0] == str(payment_id) for c in self.payment_choices):
                 raise ValidationError({"payment": "choose a posted payment of this loan"})
-            payments.reverse_payment(actor, payment_id, form.get("reason", ""),
+            payments.reverse_payment(actor, payment_id, form.get("reverse_reason", ""),
                                      form.get("return_code", ""))
         except DomainError as e:
             self.reverse_error, self.reverse_notice = "Not reversed: " + _say(e), ""
