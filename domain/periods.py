@@ -1,6 +1,7 @@
 """Repayment frequencies, due dates and day counts: the calendar arithmetic behind interest.
 
 Kept apart from the schedule so the same rules serve quotes, booking, daily accrual and the APR.
+The conventions follow Apache Fineract's progressive loan schedule (README "Conventions").
 """
 import calendar as _cal  # the standard library module
 import re
@@ -17,16 +18,18 @@ _EVERY = re.compile(r"^every_([1-9][0-9]{0,2})_days$")
 
 @dataclass(frozen=True)
 class Frequency:
-    """A repayment frequency: a whole number of months (with a half-month step for
-    semimonthly) or a whole number of days."""
+    """A repayment frequency: whole months, twice a month, whole weeks or whole days."""
     name: str
     months: int = 0
     days: int = 0
 
     @property
+    def weeks(self) -> int:
+        return self.days // 7 if self.name in ("weekly", "biweekly") else 0
+
+    @property
     def periods_per_year(self) -> Decimal | None:
-        """Nominal periods a year for month-based frequencies; None for day-based ones, whose
-        periodic rate comes from the day count's year basis instead."""
+        """Nominal periods a year for month-based frequencies; None for day-based ones."""
         if self.name == "semimonthly":
             return Decimal(24)
         if self.months:
@@ -34,14 +37,48 @@ class Frequency:
         return None
 
     def due_date(self, anchor: date, k: int) -> date:
-        """The k-th date (k >= 0) of the series that starts at `anchor`, always measured from
-        the anchor so month-end dates do not drift (Jan 31 -> Feb 28 -> Mar 31)."""
+        """The k-th date (k >= 0) of the series through `anchor`. Monthly dates are measured
+        from the anchor so month ends do not drift (Oct 31 -> Nov 30 -> Dec 31 -> Feb 29)."""
         if self.name == "semimonthly":
-            d = anchor + relativedelta(months=k // 2)
-            return d + timedelta(days=15) if k % 2 else d
+            return _semimonthly(anchor, k)
         if self.months:
             return anchor + relativedelta(months=self.months * k)
         return anchor + timedelta(days=self.days * k)
+
+    def previous(self, due: date) -> date:
+        """Start of a regular period ending on `due`."""
+        if self.name == "semimonthly":
+            return _semimonthly_before(due)
+        if self.months:
+            return due - relativedelta(months=self.months)
+        return due - timedelta(days=self.days)
+
+
+def _semimonthly_days(day: int) -> tuple[int, int | None]:
+    """Twice a month on day a and day a+15; from the 15th on, the second date is the last day
+    of the month (so 15th/month-end, Fineract's semi-monthly, for anchors on 15, 30 or 31)."""
+    a = day if day <= 15 else min(day - 15, 15)
+    return (a, None) if a == 15 else (a, a + 15)
+
+
+def _series_in_month(y: int, m: int, day: int) -> list[date]:
+    a, b = _semimonthly_days(day)
+    last = _cal.monthrange(y, m)[1]
+    return [date(y, m, min(a, last)), date(y, m, last if b is None else min(b, last))]
+
+
+def _semimonthly(anchor: date, k: int) -> date:
+    out, y, m = [], anchor.year, anchor.month
+    while len(out) <= k:
+        out += [d for d in _series_in_month(y, m, anchor.day) if d > anchor]
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return anchor if k == 0 else out[k - 1]
+
+
+def _semimonthly_before(due: date) -> date:
+    y, m = (due.year - 1, 12) if due.month == 1 else (due.year, due.month - 1)
+    dates = _series_in_month(y, m, due.day) + _series_in_month(due.year, due.month, due.day)
+    return max(d for d in dates if d < due)
 
 
 def parse_frequency(name: str) -> Frequency:
@@ -52,7 +89,7 @@ def parse_frequency(name: str) -> Frequency:
              "weekly": Frequency("weekly", days=7)}
     if name in fixed:
         return fixed[name]
-    m = _EVERY.match(name or "")
+    m = _EVERY.match(name or "") if isinstance(name, str) else None
     if m:
         return Frequency(name, days=int(m.group(1)))
     raise ValueError(f"must be one of {', '.join(NAMED_FREQUENCIES)} or every_N_days")
@@ -85,8 +122,9 @@ def year_basis(day_count: str, year: int | None = None) -> int:
 
 
 def year_fraction(start: date, end: date, day_count: str) -> Decimal:
-    """Fraction of a year from start to end under the day count. actual/actual splits the span
-    at each 1 January and divides each part by the days of its own year (ISDA)."""
+    """Fraction of a year from start to end under the day count. actual/actual divides each
+    year's days by that year's length, the year boundary taken at 31 December as Apache
+    Fineract does (2023-12-12..2024-01-12 = 19/365 + 12/366)."""
     if end <= start:
         return Decimal(0)
     if day_count == "30/360":
@@ -95,38 +133,42 @@ def year_fraction(start: date, end: date, day_count: str) -> Decimal:
         return Decimal((end - start).days) / year_basis(day_count)
     total, cursor = Decimal(0), start
     while cursor < end:
-        boundary = min(date(cursor.year + 1, 1, 1), end)
-        total += Decimal((boundary - cursor).days) / year_basis(day_count, cursor.year)
+        boundary = min(date(cursor.year, 12, 31), end)
+        if boundary <= cursor:
+            boundary = min(date(cursor.year + 1, 12, 31), end)
+            year = cursor.year + 1
+        else:
+            year = cursor.year
+        total += Decimal((boundary - cursor).days) / year_basis(day_count, year)
         cursor = boundary
     return total
 
 
+def regular_share(freq: Frequency, day_count: str, interest_period: str) -> Decimal | None:
+    """Year fraction of one regular period when it is fixed by convention, else None (then
+    the period's own days count): months earn 1/12 each (1/24 a half-month) under every day
+    count; weeks earn 1/52 each with interest per repayment period; under 30/360 an N-day
+    period earns N/360."""
+    if freq.periods_per_year is not None and (day_count == "30/360"
+                                              or interest_period == "same_as_repayment"):
+        return 1 / freq.periods_per_year
+    if day_count == "30/360":
+        return Decimal(freq.days) / 360
+    if interest_period == "same_as_repayment" and freq.weeks:
+        return Decimal(freq.weeks) / 52
+    return None
+
+
 def period_fraction(start: date, end: date, freq: Frequency, day_count: str,
                     interest_period: str, regular: bool = True) -> Decimal:
-    """Year fraction that one period earns interest for.
-
-    `daily`: actual (or 30/360) days of the period under the day count.
-    `same_as_repayment`: a regular period earns the nominal share of the year (1/12 a month,
-    1/24 a half-month, N/basis for N-day periods); a period that is not regular (an odd first
-    period) earns that share scaled by its length against a regular period ending on its due
-    date, measured under the day count.
-    """
-    if interest_period == "daily":
+    """Year fraction one period earns interest for. A regular period earns its conventional
+    share (regular_share) or, where there is none, its days under the day count; an odd first
+    period earns that share scaled by its length against a regular period ending on its due
+    date, both measured under the day count."""
+    share = regular_share(freq, day_count, interest_period)
+    if share is None:
         return year_fraction(start, end, day_count)
-    if freq.periods_per_year is not None:
-        share = 1 / freq.periods_per_year
-    else:
-        share = Decimal(freq.days) / year_basis("actual/365" if day_count == "actual/actual"
-                                                else day_count)
     if regular:
         return share
-    one_period = year_fraction(_previous(end, freq), end, day_count)
+    one_period = year_fraction(freq.previous(end), end, day_count)
     return share * year_fraction(start, end, day_count) / one_period
-
-
-def _previous(due: date, freq: Frequency) -> date:
-    if freq.name == "semimonthly":
-        return due - timedelta(days=15)
-    if freq.months:
-        return due - relativedelta(months=freq.months)
-    return due - timedelta(days=freq.days)

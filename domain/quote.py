@@ -102,7 +102,8 @@ def render(q: Quote, disbursed: date) -> dict:
 
     s = q.schedule
     apr = annual_percentage_rate([(disbursed, from_minor(q.amount_financed_minor))],
-                                 [(i.due_date, from_minor(i.total_minor)) for i in s.installments])
+                                 [(i.due_date, from_minor(i.total_minor)) for i in s.installments
+                                  if i.total_minor])
     m = _money
     return {
         "installment": m(s.installment_minor),

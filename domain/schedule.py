@@ -4,7 +4,8 @@ Named rounding points (and nothing else rounds):
 - `installment`: the equal installment (or equal principal part) is rounded to the terms'
   multiple with the terms' mode (default 0.01, half up);
 - `period interest`: each period's interest is rounded half up to the cent;
-- `flat interest`: the total flat interest is rounded half up to the cent, then spread evenly.
+- `flat interest`: each period's flat interest (original principal x period rate) is rounded
+  half up to the cent.
 The final installment takes the remaining principal, so principal sums exactly to the amount
 the schedule amortizes.
 """
@@ -13,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from domain.money import CENT, ROUNDING_MODES, from_minor, round_to_cent, to_minor
-from domain.periods import due_dates, parse_frequency, period_fraction
+from domain.periods import due_dates, parse_frequency, period_fraction, regular_share
 
 AMORTIZATIONS = ("equal_installments", "equal_principal")
 INTEREST_METHODS = ("declining_balance", "flat")
@@ -87,17 +88,25 @@ class Schedule:
         return sum(i.total_minor for i in self.installments)
 
 
-def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Decimal]]:
-    """Start date, due date and periodic rate (a fraction, unrounded) of every period."""
+def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Decimal],
+                                                 list[Decimal]]:
+    """Start date, due date and periodic rate (a fraction, unrounded) of every period; and
+    the rates the level installment is solved with, which under 30/360 treat an odd first
+    period as a regular one (Fineract: its interest is charged, its length does not move
+    the installment)."""
     freq = parse_frequency(terms.frequency)
     dues = due_dates(terms.disbursement_date, terms.periods, freq, terms.first_payment_date)
     starts = [terms.disbursement_date, *dues[:-1]]
-    natural_first = freq.due_date(terms.disbursement_date, 1)
+    regular_first = dues[0] == freq.due_date(terms.disbursement_date, 1)
     annual = terms.annual_rate / 100
     rates = [annual * period_fraction(s, d, freq, terms.day_count, terms.interest_period,
-                                      regular=(k > 0 or dues[0] == natural_first))
+                                      regular=(k > 0 or regular_first))
              for k, (s, d) in enumerate(zip(starts, dues))]
-    return starts, dues, rates
+    emi_rates = list(rates)
+    share = regular_share(freq, terms.day_count, terms.interest_period)
+    if terms.day_count == "30/360" and share is not None:
+        emi_rates[0] = annual * share
+    return starts, dues, rates, emi_rates
 
 
 def annuity_payment(principal: Decimal, rates: list[Decimal]) -> Decimal:
@@ -118,41 +127,45 @@ def build(terms: ScheduleTerms) -> Schedule:
     if not 0 <= terms.grace_principal < terms.periods or \
             not 0 <= terms.grace_interest < terms.periods:
         raise ValueError("grace must leave at least one installment")
-    starts, dues, rates = period_rates(terms)
+    starts, dues, rates, emi_rates = period_rates(terms)
     principal = from_minor(terms.principal_minor)
     gp, n = terms.grace_principal, terms.periods
     amortizing = n - gp
-    if terms.interest_method == "flat":
-        interest = _flat_interest(principal, rates, n)
-    else:
-        interest = None
+    interest = _flat_interest(principal, rates) if terms.interest_method == "flat" else None
     if terms.amortization == "equal_principal":
         level = terms.rounding.apply(principal / amortizing)
     elif interest is not None:
         level = terms.rounding.apply(principal / amortizing + sum(interest) / n)
     else:
-        level = terms.rounding.apply(annuity_payment(principal, rates[gp:]))
+        level = terms.rounding.apply(annuity_payment(principal, emi_rates[gp:]))
 
-    balance, deferred, rows = principal, Decimal(0), []
-    for k in range(n):
-        accrued = interest[k] if interest is not None else \
-            (balance * rates[k]).quantize(CENT, rounding=ROUND_HALF_UP)
-        if k < terms.grace_interest:
-            deferred, due_interest = deferred + accrued, Decimal(0)
-        else:
-            deferred, due_interest = Decimal(0), accrued + deferred
-        if k < gp:
-            part = Decimal(0)
-        elif k == n - 1:
-            part = balance
-        elif terms.amortization == "equal_principal":
-            part = level
-        else:
-            part = level - accrued
-        part = min(max(part, Decimal(0)), balance)
-        balance -= part
-        rows.append(Installment(k + 1, starts[k], dues[k], to_minor(part), to_minor(due_interest),
-                                to_minor(balance), terms.installment_fee_minor))
+    def run(level: Decimal) -> list[Installment]:
+        balance, deferred, rows = principal, Decimal(0), []
+        for k in range(n):
+            accrued = interest[k] if interest is not None else \
+                (balance * rates[k]).quantize(CENT, rounding=ROUND_HALF_UP)
+            if k < terms.grace_interest:
+                deferred, due_interest = deferred + accrued, Decimal(0)
+            else:
+                deferred, due_interest = Decimal(0), accrued + deferred
+            if k < gp:
+                part = Decimal(0)
+            elif k == n - 1:
+                part = balance
+            elif terms.amortization == "equal_principal":
+                part = level
+            else:  # the level installment; interest deferred by grace is collected within it
+                part = level - due_interest
+            part = min(max(part, Decimal(0)), balance)
+            balance -= part
+            rows.append(Installment(k + 1, starts[k], dues[k], to_minor(part),
+                                    to_minor(due_interest), to_minor(balance),
+                                    terms.installment_fee_minor))
+        return rows
+
+    rows = run(level)
+    if terms.amortization == "equal_installments":
+        level, rows = _even_out(level, rows, run, terms.rounding, amortizing)
     if sum(r.principal_minor for r in rows) != terms.principal_minor:
         raise AssertionError("schedule principal does not sum to the amount financed")
     if terms.amortization == "equal_installments":  # the level payment, fee included
@@ -162,12 +175,33 @@ def build(terms: ScheduleTerms) -> Schedule:
     return Schedule(terms.principal_minor, tuple(rows), regular)
 
 
-def _flat_interest(principal: Decimal, rates: list[Decimal], n: int) -> list[Decimal]:
-    """Flat: interest on the original principal for the whole term, spread evenly; the last
-    installment takes the remainder of the cents."""
-    total = round_to_cent(principal * sum(rates))
-    share = round_to_cent(total / n)
-    return [share] * (n - 1) + [total - share * (n - 1)]
+def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
+    """Fineract's EMI adjustment: when the last installment differs from the one before by
+    more than half a cent per amortizing installment, spread the difference over the
+    installments and keep the new level if it brings the last one closer (at most 3 tries)."""
+    def gap(rs):
+        return (rs[-1].principal_minor + rs[-1].interest_minor) - \
+            (rs[-2].principal_minor + rs[-2].interest_minor)
+    if len(rows) < 2 or amortizing < 2:
+        return level, rows
+    for _ in range(3):
+        diff = gap(rows)
+        if abs(diff) <= amortizing // 2:
+            break
+        candidate = rounding.apply(level + from_minor(diff) / amortizing)
+        if candidate == level:
+            break
+        trial = run(candidate)
+        if abs(gap(trial)) >= abs(diff):
+            break
+        level, rows = candidate, trial
+    return level, rows
+
+
+def _flat_interest(principal: Decimal, rates: list[Decimal]) -> list[Decimal]:
+    """Flat: each period's interest on the original principal at that period's rate, rounded
+    half up to the cent (equal every period when the periods are regular)."""
+    return [round_to_cent(principal * r) for r in rates]
 
 
 def build_schedule(principal_minor: int, annual_rate: Decimal, periods: int, frequency: str,
