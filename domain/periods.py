@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 
 DAY_COUNTS = ("30/360", "actual/360", "actual/365", "actual/364", "actual/actual")
 NAMED_FREQUENCIES = ("monthly", "semimonthly", "biweekly", "weekly", "quarterly")
@@ -42,7 +41,7 @@ class Frequency:
         if self.name == "semimonthly":
             return _semimonthly(anchor, k)
         if self.months:
-            return anchor + relativedelta(months=self.months * k)
+            return add_months(anchor, self.months * k)
         return anchor + timedelta(days=self.days * k)
 
     def previous(self, due: date) -> date:
@@ -50,8 +49,29 @@ class Frequency:
         if self.name == "semimonthly":
             return _semimonthly_before(due)
         if self.months:
-            return due - relativedelta(months=self.months)
+            return add_months(due, -self.months)
         return due - timedelta(days=self.days)
+
+    def series(self, anchor: date, count: int, start: int = 1) -> list[date]:
+        """Dates k = start .. start+count-1 of the series, in one pass."""
+        if self.name == "semimonthly":
+            return _semimonthly_series(anchor, start + count - 1)[start:]
+        return [self.due_date(anchor, k) for k in range(start, start + count)]
+
+
+def add_months(d: date, months: int) -> date:
+    """Calendar months later (or earlier), the day clamped to the month's last day."""
+    y, m0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m0 + 1, min(d.day, _month_days(y, m0 + 1)))
+
+
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_days(y: int, m: int) -> int:
+    if m == 2 and (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
+        return 29
+    return _DAYS[m]
 
 
 def _semimonthly_days(day: int) -> tuple[int, int | None]:
@@ -67,12 +87,17 @@ def _series_in_month(y: int, m: int, day: int) -> list[date]:
     return [date(y, m, min(a, last)), date(y, m, last if b is None else min(b, last))]
 
 
-def _semimonthly(anchor: date, k: int) -> date:
-    out, y, m = [], anchor.year, anchor.month
+def _semimonthly_series(anchor: date, k: int) -> list[date]:
+    """The anchor and the k series dates after it."""
+    out, y, m = [anchor], anchor.year, anchor.month
     while len(out) <= k:
         out += [d for d in _series_in_month(y, m, anchor.day) if d > anchor]
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return anchor if k == 0 else out[k - 1]
+    return out[:k + 1]
+
+
+def _semimonthly(anchor: date, k: int) -> date:
+    return _semimonthly_series(anchor, k)[k]
 
 
 def _semimonthly_before(due: date) -> date:
@@ -100,8 +125,8 @@ def due_dates(disbursed: date, periods: int, freq: Frequency,
     """Due dates: one period after disbursement, or from a given first payment date (which
     makes the first period short or long: an odd first period)."""
     if first_payment is None:
-        return [freq.due_date(disbursed, k) for k in range(1, periods + 1)]
-    return [freq.due_date(first_payment, k) for k in range(periods)]
+        return freq.series(disbursed, periods, start=1)
+    return freq.series(first_payment, periods, start=0)
 
 
 def days_30_360(start: date, end: date) -> int:
@@ -170,5 +195,8 @@ def period_fraction(start: date, end: date, freq: Frequency, day_count: str,
         return year_fraction(start, end, day_count)
     if regular:
         return share
-    one_period = year_fraction(freq.previous(end), end, day_count)
+    previous = freq.previous(end)
+    one_period = year_fraction(previous, end, day_count)
+    if one_period == 0:  # a one-day period ending on the 31st is 0 days under 30/360
+        return share * (end - start).days / (end - previous).days
     return share * year_fraction(start, end, day_count) / one_period

@@ -94,16 +94,18 @@ def quote(data) -> dict:
     """The whole `lendbook quote` contract: JSON in, JSON-ready dict out."""
     terms, fees, requested = parse_request(data)
     q = Quote(requested, fees, build(terms))
-    return render(q, terms.disbursement_date)
+    return render(q, terms.disbursement_date, terms.frequency)
 
 
-def render(q: Quote, disbursed: date) -> dict:
+def render(q: Quote, disbursed: date, frequency: str | None = None) -> dict:
+    """JSON-ready quote. The APR's unit-period is the repayment frequency (Reg Z App. J:
+    the most common payment interval, which a regular schedule's frequency is)."""
     from domain.apr import annual_percentage_rate
 
     s = q.schedule
     apr = annual_percentage_rate([(disbursed, from_minor(q.amount_financed_minor))],
                                  [(i.due_date, from_minor(i.total_minor)) for i in s.installments
-                                  if i.total_minor])
+                                  if i.total_minor], unit=frequency)
     m = _money
     return {
         "installment": m(s.installment_minor),

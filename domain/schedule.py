@@ -12,10 +12,14 @@ the schedule amortizes.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import NamedTuple
 
+from domain.errors import ValidationError
 from domain.money import CENT, ROUNDING_MODES, from_minor, round_to_cent, to_minor
-from domain.periods import due_dates, parse_frequency, period_fraction, regular_share
+from domain.periods import (due_dates, parse_frequency, period_fraction, regular_share,
+                            year_fraction)
 
+ONE = Decimal(1)
 AMORTIZATIONS = ("equal_installments", "equal_principal")
 INTEREST_METHODS = ("declining_balance", "flat")
 INTEREST_PERIODS = ("same_as_repayment", "daily")
@@ -50,8 +54,8 @@ class ScheduleTerms:
     installment_fee_minor: int = 0
 
 
-@dataclass(frozen=True)
-class Installment:
+class Installment(NamedTuple):
+    """One row of a schedule (a named tuple: immutable and cheap, schedules are built often)."""
     number: int
     start_date: date
     due_date: date
@@ -99,11 +103,22 @@ def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Dec
     starts = [terms.disbursement_date, *dues[:-1]]
     regular_first = dues[0] == freq.due_date(terms.disbursement_date, 1)
     annual = terms.annual_rate / 100
-    rates = [annual * period_fraction(s, d, freq, terms.day_count, terms.interest_period,
-                                      regular=(k > 0 or regular_first))
-             for k, (s, d) in enumerate(zip(starts, dues))]
-    emi_rates = list(rates)
     share = regular_share(freq, terms.day_count, terms.interest_period)
+    if share is not None:  # every regular period earns the same: compute it once
+        regular = annual * share
+        rates = [regular] * len(dues)
+        if not regular_first:
+            rates[0] = annual * period_fraction(starts[0], dues[0], freq, terms.day_count,
+                                                terms.interest_period, regular=False)
+    else:  # each period earns its own days; periods of equal length share a fraction
+        by_length: dict[int, Decimal] = {}
+        rates = []
+        for s, d in zip(starts, dues):
+            n = (d - s).days
+            if terms.day_count == "actual/actual" or n not in by_length:
+                by_length[n] = annual * year_fraction(s, d, terms.day_count)
+            rates.append(by_length[n])
+    emi_rates = list(rates)
     if terms.day_count == "30/360" and share is not None:
         emi_rates[0] = annual * share
     return starts, dues, rates, emi_rates
@@ -139,33 +154,47 @@ def build(terms: ScheduleTerms) -> Schedule:
     else:
         level = terms.rounding.apply(annuity_payment(principal, emi_rates[gp:]))
 
-    def run(level: Decimal) -> list[Installment]:
-        balance, deferred, rows = principal, Decimal(0), []
+    level_minor = to_minor(level)
+    flat_minor = [to_minor(i) for i in interest] if interest is not None else None
+    fee, gi, equal_principal = terms.installment_fee_minor, terms.grace_interest, \
+        terms.amortization == "equal_principal"
+    HALF_UP = ROUND_HALF_UP
+
+    def run(level_minor: int) -> list[tuple[int, int, int]]:
+        """(principal, interest, balance) per period, in integer cents; interest half up to
+        the cent on each balance."""
+        balance, deferred, rows = terms.principal_minor, 0, []
+        last = n - 1
         for k in range(n):
-            accrued = interest[k] if interest is not None else \
-                (balance * rates[k]).quantize(CENT, rounding=ROUND_HALF_UP)
-            if k < terms.grace_interest:
-                deferred, due_interest = deferred + accrued, Decimal(0)
+            accrued = flat_minor[k] if flat_minor is not None else \
+                int((balance * rates[k]).quantize(ONE, rounding=HALF_UP))
+            if k < gi:
+                deferred, due_interest = deferred + accrued, 0
             else:
-                deferred, due_interest = Decimal(0), accrued + deferred
+                deferred, due_interest = 0, accrued + deferred
             if k < gp:
-                part = Decimal(0)
-            elif k == n - 1:
+                part = 0
+            elif k == last:
                 part = balance
-            elif terms.amortization == "equal_principal":
-                part = level
+            elif equal_principal:
+                part = level_minor
             else:  # the level installment; interest deferred by grace is collected within it
-                part = level - due_interest
-            part = min(max(part, Decimal(0)), balance)
+                part = level_minor - due_interest
+            if part < 0:
+                part = 0
+            elif part > balance:
+                part = balance
             balance -= part
-            rows.append(Installment(k + 1, starts[k], dues[k], to_minor(part),
-                                    to_minor(due_interest), to_minor(balance),
-                                    terms.installment_fee_minor))
+            rows.append((part, due_interest, balance))
         return rows
 
-    rows = run(level)
+    parts = run(level_minor)
     if terms.amortization == "equal_installments":
-        level, rows = _even_out(level, rows, run, terms.rounding, amortizing)
+        level, parts = _even_out(level, parts, run, terms.rounding, amortizing)
+    if terms.amortization == "equal_installments":
+        _refuse_degenerate(parts, gp, terms.grace_interest)
+    rows = [Installment(k + 1, starts[k], dues[k], p, i, b, fee)
+            for k, (p, i, b) in enumerate(parts)]
     if sum(r.principal_minor for r in rows) != terms.principal_minor:
         raise AssertionError("schedule principal does not sum to the amount financed")
     if terms.amortization == "equal_installments":  # the level payment, fee included
@@ -175,13 +204,22 @@ def build(terms: ScheduleTerms) -> Schedule:
     return Schedule(terms.principal_minor, tuple(rows), regular)
 
 
+def _refuse_degenerate(parts, gp: int, gi: int) -> None:
+    """A rounding multiple so coarse that an installment after the grace is 0.00 (the loan
+    would be paid off early, or never amortize) is refused, not quoted."""
+    for k, (p, i, _) in enumerate(parts):
+        if k >= max(gp, gi) and p + i == 0:
+            raise ValidationError({"installment_rounding": (
+                f"makes installment {k + 1} zero: the rounded installment would pay the loan "
+                "off early or never; use a smaller multiple")})
+
+
 def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
     """Fineract's EMI adjustment: when the last installment differs from the one before by
     more than half a cent per amortizing installment, spread the difference over the
     installments and keep the new level if it brings the last one closer (at most 3 tries)."""
-    def gap(rs):
-        return (rs[-1].principal_minor + rs[-1].interest_minor) - \
-            (rs[-2].principal_minor + rs[-2].interest_minor)
+    def gap(rs):  # rows are (principal, interest, balance)
+        return (rs[-1][0] + rs[-1][1]) - (rs[-2][0] + rs[-2][1])
     if len(rows) < 2 or amortizing < 2:
         return level, rows
     for _ in range(3):
@@ -191,9 +229,9 @@ def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
         candidate = rounding.apply(level + from_minor(diff) / amortizing)
         if candidate == level:
             break
-        trial = run(candidate)
-        if abs(gap(trial)) >= abs(diff):
-            break
+        trial = run(to_minor(candidate))
+        if abs(gap(trial)) >= abs(diff) or any(p + i == 0 for p, i, _ in trial[-2:]):
+            break  # no better, or it would pay the loan off early (compounding overshoot)
         level, rows = candidate, trial
     return level, rows
 
