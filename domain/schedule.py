@@ -11,7 +11,7 @@ the schedule amortizes.
 """
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import NamedTuple
 
 from domain.errors import ValidationError
@@ -19,7 +19,9 @@ from domain.money import CENT, ROUNDING_MODES, from_minor, round_to_cent, to_min
 from domain.periods import (due_dates, parse_frequency, period_fraction, regular_share,
                             year_fraction)
 
-ONE = Decimal(1)
+SCALE_DIGITS = 30
+FULL_SCALE = 10 ** SCALE_DIGITS
+HALF_SCALE = FULL_SCALE // 2
 AMORTIZATIONS = ("equal_installments", "equal_principal")
 INTEREST_METHODS = ("declining_balance", "flat")
 INTEREST_PERIODS = ("same_as_repayment", "daily")
@@ -158,16 +160,18 @@ def build(terms: ScheduleTerms) -> Schedule:
     flat_minor = [to_minor(i) for i in interest] if interest is not None else None
     fee, gi, equal_principal = terms.installment_fee_minor, terms.grace_interest, \
         terms.amortization == "equal_principal"
-    HALF_UP = ROUND_HALF_UP
+
+    scaled = [int(r.scaleb(SCALE_DIGITS).to_integral_value()) for r in rates]
 
     def run(level_minor: int) -> list[tuple[int, int, int]]:
         """(principal, interest, balance) per period, in integer cents; interest half up to
-        the cent on each balance."""
+        the cent on each balance (rates scaled to integers of 10^-30, exact for any rate with
+        up to 30 decimals, so the loop is integer arithmetic)."""
         balance, deferred, rows = terms.principal_minor, 0, []
         last = n - 1
         for k in range(n):
             accrued = flat_minor[k] if flat_minor is not None else \
-                int((balance * rates[k]).quantize(ONE, rounding=HALF_UP))
+                (balance * scaled[k] + HALF_SCALE) // FULL_SCALE
             if k < gi:
                 deferred, due_interest = deferred + accrued, 0
             else:
@@ -239,7 +243,8 @@ def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
 def _flat_interest(principal: Decimal, rates: list[Decimal]) -> list[Decimal]:
     """Flat: each period's interest on the original principal at that period's rate, rounded
     half up to the cent (equal every period when the periods are regular)."""
-    return [round_to_cent(principal * r) for r in rates]
+    cache: dict[Decimal, Decimal] = {}
+    return [cache.get(r) or cache.setdefault(r, round_to_cent(principal * r)) for r in rates]
 
 
 def build_schedule(principal_minor: int, annual_rate: Decimal, periods: int, frequency: str,
