@@ -150,11 +150,12 @@ def build(terms: ScheduleTerms) -> Schedule:
     amortizing = n - gp
     interest = _flat_interest(principal, rates) if terms.interest_method == "flat" else None
     if terms.amortization == "equal_principal":
-        level = terms.rounding.apply(principal / amortizing)
+        exact = principal / amortizing
     elif interest is not None:
-        level = terms.rounding.apply(principal / amortizing + sum(interest) / n)
+        exact = principal / amortizing + sum(interest) / n
     else:
-        level = terms.rounding.apply(annuity_payment(principal, emi_rates[gp:]))
+        exact = annuity_payment(principal, emi_rates[gp:])
+    level = terms.rounding.apply(exact)
 
     level_minor = to_minor(level)
     flat_minor = [to_minor(i) for i in interest] if interest is not None else None
@@ -195,8 +196,15 @@ def build(terms: ScheduleTerms) -> Schedule:
     parts = run(level_minor)
     if terms.amortization == "equal_installments":
         level, parts = _even_out(level, parts, run, terms.rounding, amortizing)
-    if terms.amortization == "equal_installments":
-        _refuse_degenerate(parts, gp, terms.grace_interest)
+    if terms.amortization == "equal_installments" and _degenerate(parts, gp, terms.grace_interest):
+        # rounding up compounds over a long, dear loan and pays it off early: round the
+        # level down instead, so the last installment takes the (positive) remainder
+        level = Rounding(terms.rounding.multiple, "down").apply(exact)
+        parts = run(to_minor(level))
+        if _degenerate(parts, gp, terms.grace_interest):
+            raise ValidationError({"installment_rounding": (
+                "makes an installment zero: the rounded installment would pay the loan off "
+                "early or never; use a smaller multiple")})
     rows = [Installment(k + 1, starts[k], dues[k], p, i, b, fee)
             for k, (p, i, b) in enumerate(parts)]
     if sum(r.principal_minor for r in rows) != terms.principal_minor:
@@ -208,14 +216,11 @@ def build(terms: ScheduleTerms) -> Schedule:
     return Schedule(terms.principal_minor, tuple(rows), regular)
 
 
-def _refuse_degenerate(parts, gp: int, gi: int) -> None:
-    """A rounding multiple so coarse that an installment after the grace is 0.00 (the loan
-    would be paid off early, or never amortize) is refused, not quoted."""
-    for k, (p, i, _) in enumerate(parts):
-        if k >= max(gp, gi) and p + i == 0:
-            raise ValidationError({"installment_rounding": (
-                f"makes installment {k + 1} zero: the rounded installment would pay the loan "
-                "off early or never; use a smaller multiple")})
+def _degenerate(parts, gp: int, gi: int) -> bool:
+    """An installment after the grace is 0.00: the loan would be paid off early (or, with a
+    level below the interest, never amortize)."""
+    after = parts[max(gp, gi):]
+    return any(p + i == 0 for p, i, _ in after) or any(p == 0 for p, _, _ in after[:-1])
 
 
 def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
