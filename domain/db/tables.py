@@ -1,7 +1,7 @@
 """The one data model, from application to payoff (SQLModel tables; money in cents)."""
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import Index, JSON, BigInteger, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -214,6 +214,7 @@ class JournalEntry(SQLModel, table=True):
 
 
 class Posting(SQLModel, table=True):
+    __table_args__ = (Index("ix_posting_loan_account", "loan_id", "account"),)
     id: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(foreign_key="journal_entry.id", index=True, max_length=64)
     account: str = Field(max_length=40, index=True)

@@ -41,3 +41,40 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     assert set(inspect(engine).get_table_names()) == TABLES
     engine.dispose()
 
+
+
+def test_0002_keeps_a_booked_loan_and_dates_its_periods(empty_url):
+    """A database at 0001 with a booked loan upgrades with its installments intact, each
+    period starting at the previous due date (the first at funding)."""
+    upgrade(empty_url, "0001")
+    engine = create_engine(empty_url)
+    now = "2026-01-01 00:00:00+00:00"
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO app_user (id, email, name, role, password_hash, active, "
+                       "created_at) VALUES (1, 'b@x.test', 'B', 'borrower', 'x', true, :t)"),
+                  {"t": now})
+        c.execute(text("INSERT INTO product (id, code, name, current_version, active, "
+                       "created_at) VALUES (1, 'P', 'P', 1, true, :t)"), {"t": now})
+        c.execute(text("INSERT INTO application (id, borrower_id, product_id, product_version, "
+                       "channel, amount_minor, term, monthly_income_minor, purpose, "
+                       "installment_minor, status, decision, created_at) VALUES (1, 1, 1, 1, "
+                       "'portal', 20000, 2, 500000, '', 10075, 'booked', '{}', :t)"), {"t": now})
+        c.execute(text("INSERT INTO loan (id, loan_number, application_id, borrower_id, "
+                       "product_id, product_version, product_name, terms, principal_minor, "
+                       "term, disbursement_date, status, booked_at) VALUES (1, 'LN-000001', 1, "
+                       "1, 1, 1, 'P', '{}', 20000, 2, '2026-01-10', 'active', :t)"), {"t": now})
+        for n, due, p in ((1, "2026-02-10", 9950), (2, "2026-03-10", 10050)):
+            c.execute(text("INSERT INTO installment (loan_id, number, due_date, principal_minor, "
+                           "interest_minor) VALUES (1, :n, :d, :p, 100)"),
+                      {"n": n, "d": due, "p": p})
+    engine.dispose()
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT number, schedule_version, start_date, fee_minor, "
+                              "principal_minor FROM installment ORDER BY number")).all()
+        assert [(r[0], r[1], str(r[2]), r[3], r[4]) for r in rows] == [
+            (1, 1, "2026-01-10", 0, 9950), (2, 1, "2026-02-10", 0, 10050)]
+        assert c.execute(text("SELECT schedule_version, delinquency_bucket FROM loan")).one() \
+            == (1, "current")
+    engine.dispose()

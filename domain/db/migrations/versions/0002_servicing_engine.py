@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"), sa.UniqueConstraint("idempotency_key"))
     op.create_index("ix_loan_modification_loan_id", "loan_modification", ["loan_id"])
     _rebuild_installment()
+    op.create_index("ix_posting_loan_account", "posting", ["loan_id", "account"])
     for table, cols in (
         ("loan", [sa.Column("schedule_version", sa.Integer(), nullable=False, server_default="1"),
                   sa.Column("closed_on", sa.Date(), nullable=True),
@@ -134,6 +135,12 @@ def _rebuild_installment(down: bool = False) -> None:
     op.execute(f"INSERT INTO installment ({copied}{extra[0]}) "
                f"SELECT {copied}{extra[1]} FROM installment_old")
     op.drop_table("installment_old")
+    if not down:  # each period starts at the previous due date (the first at funding)
+        op.execute("""UPDATE installment SET start_date = COALESCE(
+            (SELECT MAX(p.due_date) FROM installment p WHERE p.loan_id = installment.loan_id
+               AND p.schedule_version = installment.schedule_version
+               AND p.number < installment.number),
+            (SELECT l.disbursement_date FROM loan l WHERE l.id = installment.loan_id))""")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("SELECT setval(pg_get_serial_sequence('installment', 'id'), "
                    "COALESCE((SELECT MAX(id) FROM installment), 0) + 1, false)")
@@ -162,6 +169,7 @@ def _drop_append_only(tables) -> None:
 
 def downgrade() -> None:
     _drop_append_only(("payment_reversal", "loan_charge", "installment", "loan_modification"))
+    op.drop_index("ix_posting_loan_account", "posting")
     op.drop_index("ix_loan_modification_loan_id", "loan_modification")
     op.drop_table("loan_modification")
     if op.get_bind().dialect.name == "postgresql":
