@@ -39,7 +39,16 @@ def _trial_balance(args) -> int:
     from domain.money import fmt
     from domain.services.journal import trial_balance
     with UnitOfWork(args.database_url) as s:
-        tb = trial_balance(s)
+        product_id = None
+        if args.product:
+            from sqlmodel import select
+            from domain.db.tables import Product
+            product = s.exec(select(Product).where(Product.code == args.product.upper())).first()
+            if product is None:
+                print(f"error: product: no product with code {args.product}", file=sys.stderr)
+                return 2
+            product_id = product.id
+        tb = trial_balance(s, product_id)
     for account, total in sorted(tb.items()):
         print(f"{account:<28} {fmt(total):>16}")
     print(f"{'total (must be 0.00)':<28} {fmt(sum(tb.values())):>16}")
@@ -112,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--entity")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_audit)
-    sub.add_parser("trial-balance", help="sum of postings per ledger account"
-                   ).set_defaults(func=_trial_balance)
+    p = sub.add_parser("trial-balance", help="sum of postings per ledger account")
+    p.add_argument("--product", help="only the loans of this product code")
+    p.set_defaults(func=_trial_balance)
     p = sub.add_parser("quote", help="schedule and TILA figures for JSON terms (FILE or -)")
     p.add_argument("file")
     p.set_defaults(func=_quote)

@@ -38,7 +38,9 @@ def payment_rows(d: LoanDetail) -> list[dict[str, str]]:
     return [{"id": str(p.id), "date": p.received_on.isoformat(), "amount": fmt(p.amount_minor),
              "principal": fmt(p.principal_minor), "interest": fmt(p.interest_minor),
              "fees": fmt(p.fee_minor), "channel": p.channel,
-             "status": f"reversed {p.return_code}".strip() if p.reversed else "posted",
+             "status": (f"reversed {p.return_code}".strip() if p.reversed else
+                        p.method if p.method in ("refund", "capitalization", "payoff")
+                        else "posted"),
              "note": p.reason} for p in reversed(d.payments)]
 
 

@@ -2,7 +2,7 @@
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from domain.db.tables import JournalEntry, Posting
+from domain.db.tables import JournalEntry, Loan, Posting
 from domain.ledger import LOANS_RECEIVABLE, Entry
 
 
@@ -29,7 +29,10 @@ def principal_outstanding(s: Session, loan_id: int) -> int:
     return account_balance(s, LOANS_RECEIVABLE, loan_id)
 
 
-def trial_balance(s: Session) -> dict[str, int]:
-    """Sum per account over the whole journal; the values always add to zero."""
-    rows = s.exec(select(Posting.account, func.sum(Posting.amount_minor)).group_by(Posting.account))
-    return {account: int(total) for account, total in rows}
+def trial_balance(s: Session, product_id: int | None = None) -> dict[str, int]:
+    """Sum per account over the whole journal (or one product's loans: every posting carries
+    its loan); the values always add to zero."""
+    q = select(Posting.account, func.sum(Posting.amount_minor)).group_by(Posting.account)
+    if product_id is not None:
+        q = q.join(Loan, Loan.id == Posting.loan_id).where(Loan.product_id == product_id)
+    return {account: int(total) for account, total in s.exec(q)}

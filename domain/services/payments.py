@@ -21,7 +21,8 @@ from domain.services import audit, journal, loan_state
 from domain.services.actor import Actor
 
 CHANNELS = ("servicer", "portal", "autopay", "ach", "stripe", "lockbox", "import")
-FEE_RETURN_CODES = ("R01", "R09")  # returns that carry the NSF fee (insufficient funds)
+FEE_RETURN_CODES = ("R01", "R09")
+NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash  # returns that carry the NSF fee (insufficient funds)
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str
         if existing is not None:
             return existing.id
         loan = s.get(Loan, payment.loan_id)
-        if payment.method == "capitalization":
-            raise ValidationError({"payment": "capitalized arrears are not a payment to reverse"})
+        if payment.method in NOT_PAYMENTS:
+            raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
         _refuse_before_modification(s, loan, payment.received_on, "payment")
         later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
         _unapply(s, loan, later, f"reversal of payment {payment_id}")
@@ -127,6 +128,46 @@ def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str
                      audit.snapshot(payment), audit.snapshot(rev), reason)
         _update_status(s, loan, actor, on)
         return rev.id
+
+
+def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
+                   idempotency_key: str, reason: str, url: str | None = None) -> int:
+    """Pay back money held as an advance (suspense): suspense -> cash, recorded as a refund
+    row in the payment history; never more than is held."""
+    actor.require("servicer", "admin")
+    amount_minor = parse_amount(amount, "amount")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "is required for a refund"})
+    if not idempotency_key:
+        raise ValidationError({"idempotency_key": "is required"})
+    on = on or date.today()
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
+        if loan is None:
+            raise NotFound(f"loan {loan_number}")
+        prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+        if prior is not None:
+            if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
+                raise Conflict("this idempotency key was used for a different request")
+            return prior.id
+        held = loan_state.load(s, loan).advance_minor
+        if amount_minor > held:
+            raise ValidationError({"amount": f"exceeds the {fmt(held)} held as an advance"})
+        refund = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
+                         amount_minor=amount_minor, received_on=on, method="refund",
+                         channel="servicer", reason=reason.strip(), recorded_by=actor.user_id,
+                         journal_entry_id=f"refund-{idempotency_key}")
+        s.add(refund)
+        s.flush()
+        s.add(PaymentAllocation(payment_id=refund.id, loan_id=loan.id, installment_number=0,
+                                principal_minor=0, interest_minor=0,
+                                advance_minor=-amount_minor))
+        journal.post(s, ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
+            ledger.Line(ledger.SUSPENSE, amount_minor), ledger.Line(ledger.CASH, -amount_minor)),
+            "Advance refunded"))
+        audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
+                     audit.snapshot(refund), reason)
+        return refund.id
 
 
 def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
@@ -187,7 +228,7 @@ def _active_payments(s, loan_id: int, after: date, exclude: int | None = None) -
     reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan_id)
     q = (select(Payment).where(Payment.loan_id == loan_id, Payment.received_on > after,
                                Payment.id.not_in(reversed_ids),
-                               Payment.method != "capitalization")
+                               Payment.method.not_in(NOT_PAYMENTS))
          .order_by(Payment.received_on, Payment.id))
     return [p for p in s.exec(q) if p.id != exclude]
 

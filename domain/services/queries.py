@@ -42,6 +42,7 @@ class PaymentRow:
     channel: str = ""
     reversed: bool = False
     return_code: str = ""
+    method: str = "regular"  # regular, payoff, refund, capitalization
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _payments(s, loan_id: int) -> list[PaymentRow]:
         pr, it, fe, ad = sums.get(p.id, (0, 0, 0, 0))
         rev = reversals.get(p.id)
         rows.append(PaymentRow(p.id, p.received_on, p.amount_minor, pr, it, p.reason, fe, ad,
-                               p.channel, rev is not None, rev.return_code if rev else ""))
+                               p.channel, rev is not None, rev.return_code if rev else "",
+                               p.method))
     return rows
 
 

@@ -40,7 +40,7 @@ class ServicingLoanState(AuthState):
         self.schedule = loan_view.schedule_rows(detail)
         self.payments = loan_view.payment_rows(detail)
         self.payment_choices = [[p["id"], f"{p['date']} · {p['amount']} ({p['channel']})"]
-                                for p in self.payments if p["status"] == "posted"]
+                                for p in self.payments if p["status"] in ("posted", "payoff")]
         self.ledger = [
             {"date": e.effective_date.isoformat(), "code": e.code, "account": account,
              "debit": fmt(amount) if amount > 0 else "", "memo": e.memo,

@@ -1,8 +1,9 @@
 """Payments over time: reversal, backdating, payoff, NSF fee, on SQLite and PostgreSQL."""
-import random
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from domain import ledger
@@ -114,19 +115,22 @@ def test_payoff_quote_closes_the_loan_and_a_reversal_reopens_it(world):
                                today=on).status == "active"
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_reverse_of_post_restores_balances_exactly(world, seed):
-    """Property: for random payments on a random loan, reversing one restores every balance
-    and every installment's paid amounts to what they were without it."""
-    rng = random.Random(seed)
-    number = book(world, str(rng.randint(1000, 20000)), str(rng.randint(6, 36)))
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(amount=st.integers(1000, 20000), term=st.integers(6, 36),
+       earlier=st.lists(st.tuples(st.integers(1, 60), st.integers(100, 30099)), max_size=4),
+       gap=st.integers(0, 30), victim=st.integers(100, 40000))
+def test_reverse_of_post_restores_balances_exactly(world, amount, term, earlier, gap, victim):
+    """Property: on a random loan with random earlier payments, posting a payment and then
+    reversing it restores every balance and every installment's paid amounts exactly."""
+    number = book(world, str(amount), str(term))
     day = BOOKED
-    for k in range(rng.randint(0, 4)):
-        day += timedelta(days=rng.randint(1, 60))
-        pay(world, number, f"{rng.randint(1, 300)}.{rng.randint(0, 99):02d}", day, f"r{k}")
+    for k, (days, cents) in enumerate(earlier):
+        day += timedelta(days=days)
+        pay(world, number, f"{cents // 100}.{cents % 100:02d}", min(day, TODAY), f"r{k}")
     before = snapshot(world["url"], number)
-    day += timedelta(days=rng.randint(0, 30))
-    p = pay(world, number, f"{rng.randint(1, 400)}.00", min(day, TODAY), "victim")
+    day = min(day + timedelta(days=gap), TODAY)
+    p = pay(world, number, f"{victim // 100}.{victim % 100:02d}", day, "victim")
     payments.reverse_payment(world["servicer"], p.payment_id, "test", "R02", day, world["url"])
     assert snapshot(world["url"], number) == before
     with UnitOfWork(world["url"]) as s:
@@ -134,3 +138,28 @@ def test_reverse_of_post_restores_balances_exactly(world, seed):
         for entry in s.exec(select(JournalEntry)):
             lines = s.exec(select(Posting.amount_minor).where(Posting.entry_id == entry.id))
             assert sum(lines) == 0, entry.id
+
+
+def test_an_advance_is_held_then_refunded_and_never_more_than_held(db_url, uniq):
+    admin = make_user(db_url, uniq, "admin", "adv")
+    w = dict(url=db_url, servicer=make_user(db_url, uniq, "servicer", "adv"),
+             borrower=make_user(db_url, uniq, "borrower", "adv"))
+    w["product"] = make_product(db_url, admin, uniq + "a", annual_rate="12",
+                                settings=(("allocation_hierarchy", "clear_dues"),))
+    number = book(w)
+    pay(w, number, "150.00", date(2026, 2, 10), "adv")  # 106.62 due, 43.38 held
+    detail = queries.loan_detail(w["servicer"], number, db_url, today=date(2026, 2, 10))
+    assert detail.advance_minor == 4338
+    with pytest.raises(ValidationError) as e:
+        payments.refund_advance(w["servicer"], number, "50.00", date(2026, 2, 11), "r-" + number,
+                                "borrower asked", db_url)
+    assert "exceeds the 43.38 held" in e.value.errors["amount"]
+    payments.refund_advance(w["servicer"], number, "43.38", date(2026, 2, 11), "r-" + number,
+                            "borrower asked", db_url)
+    with UnitOfWork(db_url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        assert journal.account_balance(s, ledger.SUSPENSE, loan.id) == 0
+        assert loan_state.load(s, loan).advance_minor == 0
+    statuses = [p.method for p in queries.loan_detail(w["servicer"], number, db_url,
+                                                      today=date(2026, 2, 11)).payments]
+    assert statuses == ["regular", "refund"]
