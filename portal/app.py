@@ -3,9 +3,10 @@ import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
 from admin.pages import audit, ledger, products  # noqa: F401
+from portal.api import api_app
 from portal.jobs import close_of_business_job
 from portal.pages import (apply, home, loan, login, my_loans, servicing,  # noqa: F401
                           servicing_loan, signup)
 
-app = rx.App()  # theme: RadixThemesPlugin in rxconfig.py
+app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)

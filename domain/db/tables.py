@@ -65,6 +65,7 @@ class ProductVersion(SQLModel, table=True):
 
 
 class Application(SQLModel, table=True):
+    """One application from any channel; `stage` follows the product's workflow."""
     id: int | None = Field(default=None, primary_key=True)
     borrower_id: int = Field(foreign_key="app_user.id", index=True)
     product_id: int = Field(foreign_key="product.id")
@@ -78,6 +79,12 @@ class Application(SQLModel, table=True):
     status: str = Field(max_length=20, index=True)  # approved, declined, booked
     decision: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
+    stage: str = Field(default="decision", max_length=30, index=True)
+    applicant: dict | None = Field(default=None, sa_column=Column(JSON))  # identity, contact, job
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")  # dealer, agent
+    partner_id: int | None = Field(default=None, foreign_key="api_partner.id")
+    external_ref: str | None = Field(default=None, max_length=100)
+    tier: str | None = Field(default=None, max_length=20)
 
 
 class Loan(SQLModel, table=True):
@@ -238,3 +245,6 @@ class AuditLog(SQLModel, table=True):
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
                "payment_reversal", "loan_charge", "installment", "loan_modification")
+
+
+from domain.db import origination_tables  # noqa: E402,F401  (registers the origination tables)

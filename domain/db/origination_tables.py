@@ -1,0 +1,58 @@
+"""Origination tables: rule sets, partners' API keys, idempotent requests, bureau pulls, and
+borrower drafts. Registered with the rest by `domain.db.tables` (imported at its end)."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.db.tables import _ts
+
+
+class RuleSetVersion(SQLModel, table=True):
+    """One version of a decision rule set: draft, then published (one published per code at a
+    time, the rest retired). Decisions record the code and version they used."""
+    __tablename__ = "rule_set_version"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, index=True)
+    version: int
+    status: str = Field(default="draft", max_length=12)  # draft, published, retired
+    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")
+    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ApiPartner(SQLModel, table=True):
+    """A third-party app allowed to call the intake API; only a hash of its key is kept."""
+    __tablename__ = "api_partner"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    key_prefix: str = Field(unique=True, max_length=16)
+    key_hash: str = Field(max_length=64)
+    active: bool = True
+    created_at: datetime = _ts()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a request key, replayed for a retry with the same body."""
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=60)  # e.g. partner:3
+    key: str = Field(max_length=100)
+    request_sha256: str = Field(max_length=64)
+    status_code: int
+    response: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
+class BureauPull(SQLModel, table=True):
+    __tablename__ = "bureau_pull"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    provider: str = Field(max_length=40)
+    reference: str = Field(max_length=60)
+    report: dict = Field(sa_column=Column(JSON, nullable=False))
+    pulled_at: datetime = _ts()

@@ -1,0 +1,203 @@
+"""One application from any channel (portal, dealer, field agent, partner API): validate,
+pull the bureau, decide, record, in one unit of work. A retried request with the same
+idempotency key returns the first answer and changes nothing; a failure leaves nothing behind.
+"""
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from domain.bureau import BureauPort
+from domain.db.origination_tables import BureauPull, IdempotencyRecord
+from domain.db.tables import AppUser, Application, Product, ProductVersion
+from domain.db.uow import UnitOfWork
+from domain.decisioning import decide
+from domain.errors import Conflict, ValidationError
+from domain.intake import ApplicationRequest
+from domain.money import from_minor
+from domain.schedule import build
+from domain.services import audit
+from domain.services.actor import Actor
+from domain.terms import ProductTerms
+
+CHANNELS = ("portal", "dealer", "agent", "api")
+STAGE_FOR = {"approved": "offer", "declined": "declined", "referred": "underwriting"}
+UNUSABLE_PASSWORD = "!"  # an account created for an applicant: no sign-in until claimed
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    application_id: int
+    status: str  # approved, declined, referred
+    stage: str
+    reasons: list[str]
+    installment: str
+    tier: str | None
+    channel: str
+    external_ref: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def request_hash(body: bytes | str) -> str:
+    raw = body.encode() if isinstance(body, str) else body
+    return hashlib.sha256(raw).hexdigest()
+
+
+def submit(req: ApplicationRequest, channel: str, actor: Actor, bureau: BureauPort, *,
+           partner_id: int | None = None, idempotency: tuple[str, str, str] | None = None,
+           url: str | None = None, today: date | None = None) -> tuple[IntakeResult, bool]:
+    """Returns (result, replayed). `idempotency` = (scope, key, request sha256)."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel}")
+    today = today or date.today()
+    if idempotency:
+        prior = _replay(idempotency, url)
+        if prior is not None:
+            return prior, True
+    try:
+        with UnitOfWork(url) as s:
+            result = _submit(s, req, channel, actor, bureau, partner_id, today)
+            if idempotency:
+                scope, key, digest = idempotency
+                s.add(IdempotencyRecord(scope=scope, key=key, request_sha256=digest,
+                                        status_code=201, response=result.to_json()))
+            return result, False
+    except IntegrityError:
+        if idempotency:  # a concurrent twin committed first: answer as it did
+            prior = _replay(idempotency, url)
+            if prior is not None:
+                return prior, True
+        raise
+
+
+def _replay(idempotency, url) -> IntakeResult | None:
+    scope, key, digest = idempotency
+    with UnitOfWork(url) as s:
+        rec = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+                                                     IdempotencyRecord.key == key)).first()
+        if rec is None:
+            return None
+        if rec.request_sha256 != digest:
+            raise Conflict("this Idempotency-Key was used with a different request body")
+        return IntakeResult(**rec.response)
+
+
+def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, today):
+    product = s.exec(select(Product).where(Product.code == req.product_code)).first()
+    if product is None or not product.active:
+        raise ValidationError({"product_code": f"no active product with code {req.product_code}"})
+    version = s.exec(select(ProductVersion).where(
+        ProductVersion.product_id == product.id,
+        ProductVersion.version == product.current_version)).one()
+    terms = ProductTerms.from_dict(version.terms)
+    try:
+        terms.check_request(req.amount_minor, req.term)
+    except ValidationError as e:
+        raise ValidationError({k: v for k, v in e.errors.items()}) from None
+    borrower_id = _borrower(s, req, actor)
+    schedule = build(terms.schedule_terms(req.amount_minor, req.term, today))
+    report = bureau.pull(req.bureau_subject(), "credit application")
+    facts = decision_facts(req, terms, schedule.installment_minor, report.facts(), channel,
+                           today)
+    outcome, reasons, tier, detail = _decide(terms, req, schedule.installment_minor, facts)
+    app = Application(borrower_id=borrower_id, product_id=product.id,
+                      product_version=version.version, channel=channel,
+                      amount_minor=req.amount_minor, term=req.term,
+                      monthly_income_minor=req.monthly_income_minor, purpose=req.purpose,
+                      installment_minor=schedule.installment_minor, status=outcome,
+                      stage=STAGE_FOR[outcome], applicant=_stored_applicant(req),
+                      submitted_by=None if actor.role == "borrower" else actor.user_id,
+                      partner_id=partner_id, external_ref=req.external_ref, tier=tier,
+                      decision={**detail, "outcome": outcome, "reasons": reasons,
+                                "bureau_reference": report.reference})
+    s.add(app)
+    s.flush()
+    s.add(BureauPull(application_id=app.id, provider=report.provider,
+                     reference=report.reference, report=report.to_dict()))
+    audit.record(s, actor, "application.submitted", "application", app.id, None,
+                 {**audit.snapshot(app), "applicant": None}, f"channel {channel}")
+    audit.record(s, Actor(None, "admin", "decision-engine"), f"application.{outcome}",
+                 "application", app.id, {"stage": "decision"},
+                 {"stage": app.stage, "reasons": reasons, "tier": tier})
+    return IntakeResult(app.id, outcome, app.stage, reasons,
+                        str(from_minor(schedule.installment_minor)), tier, channel,
+                        req.external_ref)
+
+
+def partner_view(partner_id: int, application_id: int, url: str | None = None) -> dict | None:
+    """The partner's own application, as the API shows it; None for anyone else's."""
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or app.partner_id != partner_id:
+            return None
+        return IntakeResult(app.id, app.status if app.status != "booked" else "approved",
+                            app.stage, list(app.decision.get("reasons", [])),
+                            str(from_minor(app.installment_minor)), app.tier, app.channel,
+                            app.external_ref).to_json()
+
+
+def decision_facts(req: ApplicationRequest, terms: ProductTerms, installment_minor: int,
+                   bureau_facts: dict, channel: str, today: date) -> dict:
+    """Everything a decision rule may refer to, by name (README "Decision rules")."""
+    income = Decimal(req.monthly_income_minor) / 100
+    monthly_payment = Decimal(installment_minor) / 100 * terms.periods_per_year / 12
+    debt = Decimal(str(bureau_facts["bureau"]["monthly_debt"]))
+    a = req.applicant
+    return {
+        "amount": Decimal(req.amount_minor) / 100, "term": req.term,
+        "monthly_income": income, "payment": monthly_payment,
+        "payment_to_income": (monthly_payment / income).quantize(Decimal("0.0001")),
+        "dti": ((debt + monthly_payment) / income).quantize(Decimal("0.0001")),
+        "channel": channel, "product": {"code": req.product_code},
+        "applicant": {"age": req.age_on(today), "state": a["address"]["state"]},
+        "employment": {"status": a["employment"]["status"],
+                       "months_employed": a["employment"].get("months_employed")},
+        **bureau_facts,
+    }
+
+
+def _decide(terms: ProductTerms, req: ApplicationRequest, installment_minor: int, facts: dict):
+    """The product's built-in rules; a fraud flag or failed KYC refers, a thin file refers.
+    (Rule sets edited in the admin replace these when the product names one.)"""
+    d = decide(terms, req.amount_minor, req.term, req.monthly_income_minor, installment_minor)
+    reasons = list(d.reasons)
+    outcome = d.outcome
+    if outcome == "approved":
+        if facts["bureau"]["fraud_flag"] or not facts["kyc"]["passed"]:
+            outcome, reasons = "referred", ["Identity checks need a review"]
+        elif facts["bureau"]["thin_file"]:
+            outcome, reasons = "referred", ["Insufficient credit history: manual review"]
+    detail = {"rules": [r.__dict__ for r in d.results], "ruleset": "product-rules"}
+    return outcome, reasons, None, detail
+
+
+def _borrower(s, req: ApplicationRequest, actor: Actor) -> int:
+    """The applicant's borrower account: the signed-in borrower, or found or opened by
+    e-mail (an opened account cannot sign in until the borrower claims it)."""
+    if actor.role == "borrower":
+        return actor.user_id
+    email = req.applicant["email"].strip().lower()
+    user = s.exec(select(AppUser).where(AppUser.email == email)).first()
+    if user is not None:
+        if user.role != "borrower":
+            raise ValidationError({"applicant.email": "belongs to a staff account"})
+        return user.id
+    name = f"{req.applicant['first_name']} {req.applicant['last_name']}".strip()
+    user = AppUser(email=email, name=name[:200], role="borrower",
+                   password_hash=UNUSABLE_PASSWORD)
+    s.add(user)
+    s.flush()
+    audit.record(s, actor, "user.created", "user", user.id, None,
+                 {"email": email, "role": "borrower"}, "opened for an application")
+    return user.id
+
+
+def _stored_applicant(req: ApplicationRequest) -> dict:
+    """The applicant section as stored (it is the application's own data, kept whole)."""
+    return json.loads(json.dumps(req.applicant))

@@ -1,0 +1,8 @@
+"""HTTP API routes served on the app's one port beside the pages (mounted in portal.app)."""
+from starlette.applications import Starlette
+
+from portal.api.intake import ROUTES as INTAKE_ROUTES
+
+
+def api_app() -> Starlette:
+    return Starlette(routes=[*INTAKE_ROUTES])
