@@ -55,6 +55,21 @@ def _trial_balance(args) -> int:
     return 0 if sum(tb.values()) == 0 else 1
 
 
+def _partner(args) -> int:
+    from domain.errors import ValidationError
+    from domain.services.actor import SYSTEM
+    from domain.services.partners import create_partner
+    try:
+        partner_id, key = create_partner(SYSTEM, args.name, args.database_url)
+    except ValidationError as e:
+        for field, reason in e.errors.items():
+            print(f"error: {field}: {reason}", file=sys.stderr)
+        return 2
+    print(f"partner {partner_id} created; its API key (shown only now):")
+    print(key)
+    return 0
+
+
 def _read_json(path: str):
     text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
     return json.loads(text)
@@ -133,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("cob", help="close of business (accrual, delinquency, late fees)")
     p.add_argument("--date", help="last business date to close, YYYY-MM-DD (default: today)")
     p.set_defaults(func=_cob)
+    p = sub.add_parser("partner", help="create an intake API partner and print its key once")
+    p.add_argument("name")
+    p.set_defaults(func=_partner)
     args = parser.parse_args(argv)
     return args.func(args)
 
