@@ -56,3 +56,31 @@ class BureauPull(SQLModel, table=True):
     reference: str = Field(max_length=60)
     report: dict = Field(sa_column=Column(JSON, nullable=False))
     pulled_at: datetime = _ts()
+
+
+class Document(SQLModel, table=True):
+    """An uploaded or generated file; the bytes live encrypted outside the database, bound to
+    this row's id, and every download is audited."""
+    __tablename__ = "document"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
+    kind: str = Field(max_length=30)  # id, proof_of_income, agreement, signed_agreement
+    filename: str = Field(max_length=200)
+    mime: str = Field(max_length=40)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+
+
+class Envelope(SQLModel, table=True):
+    """An agreement sent for e-signature; Connect events move its status (idempotently)."""
+    __tablename__ = "envelope"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    envelope_id: str = Field(unique=True, max_length=64)
+    status: str = Field(default="sent", max_length=20)
+    agreement_document_id: int = Field(foreign_key="document.id")
+    signed_document_id: int | None = Field(default=None, foreign_key="document.id")
+    sent_at: datetime = _ts()
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

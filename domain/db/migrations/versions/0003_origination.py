@@ -68,6 +68,31 @@ def upgrade() -> None:
     with op.batch_alter_table('bureau_pull', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bureau_pull_application_id'), ['application_id'], unique=False)
 
+    op.create_table(
+        "document", sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("application_id", sa.Integer(), sa.ForeignKey("application.id"),
+                  nullable=True),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("filename", sa.String(200), nullable=False),
+        sa.Column("mime", sa.String(40), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), sa.ForeignKey("app_user.id"), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
+    op.create_index("ix_document_application_id", "document", ["application_id"])
+    op.create_table(
+        "envelope", sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("application_id", sa.Integer(), sa.ForeignKey("application.id"),
+                  nullable=False),
+        sa.Column("envelope_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("agreement_document_id", sa.Integer(), sa.ForeignKey("document.id"),
+                  nullable=False),
+        sa.Column("signed_document_id", sa.Integer(), sa.ForeignKey("document.id"),
+                  nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_envelope_application_id", "envelope", ["application_id"])
     op.add_column("application", sa.Column("stage", sa.String(30), nullable=False,
                                            server_default="decision"))
     for name, type_ in (("applicant", sa.JSON()), ("external_ref", sa.String(100)),
@@ -84,6 +109,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_envelope_application_id", "envelope")
+    op.drop_table("envelope")
+    op.drop_index("ix_document_application_id", "document")
+    op.drop_table("document")
     op.drop_index("ix_application_stage", "application")
     columns = ("tier", "external_ref", "partner_id", "submitted_by", "applicant", "stage")
     if op.get_bind().dialect.name == "postgresql":
