@@ -118,6 +118,26 @@ class ProductTerms:
                 values[name] = tuple(d[name])
         return cls(**values)
 
+    def quote_request(self, amount_minor: int, term: int, disbursed: date) -> dict:
+        """The `lendbook quote` input for one loan of this product (agreements, previews)."""
+        from domain.money import from_minor
+        m = lambda minor: str(from_minor(minor))  # noqa: E731
+        return {
+            "principal": m(amount_minor), "annual_rate": str(self.annual_rate),
+            "periods": term, "frequency": self.frequency, "amortization": self.amortization,
+            "interest_method": self.interest_method, "interest_period": self.interest_period,
+            "day_count": self.day_count, "disbursement_date": disbursed.isoformat(),
+            "installment_rounding": {"multiple": str(self.rounding_multiple),
+                                     "mode": self.rounding_mode},
+            "grace_on_principal": self.grace_principal, "grace_on_interest": self.grace_interest,
+            "fees": {"origination": m(self.origination_fee_minor),
+                     "origination_treatment": ("financed" if self.origination_fee_financed
+                                               else "deducted"),
+                     "per_installment": m(self.installment_fee_minor),
+                     "late": m(self.late_fee_minor), "late_grace_days": self.late_fee_grace_days,
+                     "nsf": m(self.nsf_fee_minor)},
+        }
+
     def schedule_terms(self, amount_minor: int, term: int, disbursed: date,
                        first_payment: date | None = None) -> ScheduleTerms:
         """The schedule inputs of one loan: this product's settings plus the request."""

@@ -2,7 +2,8 @@
 from starlette.applications import Starlette
 
 from portal.api.intake import ROUTES as INTAKE_ROUTES
+from portal.api.webhooks import ROUTES as WEBHOOK_ROUTES
 
 
 def api_app() -> Starlette:
-    return Starlette(routes=[*INTAKE_ROUTES])
+    return Starlette(routes=[*INTAKE_ROUTES, *WEBHOOK_ROUTES])

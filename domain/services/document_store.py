@@ -1,0 +1,88 @@
+"""Storing and reading documents: validated, encrypted at rest under the configured document
+key (bound to the row id), access-checked, and every read written to the audit trail.
+
+Blobs live in `<data dir>/documents/<id>.bin`; the database row holds type, size and SHA-256.
+"""
+import hashlib
+from pathlib import Path
+
+from sqlmodel import select
+
+from domain import settings
+from domain.db.origination_tables import Document
+from domain.db.tables import Application
+from domain.db.uow import UnitOfWork
+from domain.documents import DocumentCipher, document_aad, validate_upload
+from domain.errors import NotFound, ValidationError
+from domain.services import audit
+from domain.services.actor import STAFF, Actor
+
+KINDS = ("id", "proof_of_income", "other", "agreement", "signed_agreement")
+
+
+def _path(document_id: int) -> Path:
+    folder = settings.load().data_dir / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{document_id}.bin"
+
+
+def _can_see(actor: Actor, app: Application | None) -> bool:
+    if app is None:
+        return actor.role in STAFF
+    return (actor.role in STAFF or actor.user_id == app.borrower_id
+            or (actor.user_id is not None and actor.user_id == app.submitted_by))
+
+
+def store(actor: Actor, application_id: int | None, kind: str, filename: str,
+          declared_type: str | None, content: bytes, url: str | None = None) -> int:
+    """Validate (real type from the bytes), encrypt and store; returns the document id."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": f"must be one of {', '.join(KINDS)}"})
+    info = validate_upload(filename, declared_type, content)
+    cipher = DocumentCipher.from_settings()
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id) if application_id else None
+        if application_id and (app is None or not _can_see(actor, app)):
+            raise NotFound("this application does not exist or is not yours")
+        doc = Document(application_id=application_id, kind=kind,
+                       filename=Path(filename or "document").name[:200] or "document",
+                       mime=info.mime, size=info.size, sha256=info.sha256,
+                       uploaded_by=actor.user_id)
+        s.add(doc)
+        s.flush()
+        path = _path(doc.id)
+        path.write_bytes(cipher.encrypt(content, document_aad(doc.id)))
+        audit.record(s, actor, "document.stored", "document", doc.id, None,
+                     {"kind": kind, "mime": info.mime, "size": info.size,
+                      "sha256": info.sha256, "application_id": application_id})
+        return doc.id
+
+
+def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Document, bytes]:
+    """The document and its bytes, for someone allowed to see it; the read is audited and the
+    bytes checked against the stored SHA-256."""
+    with UnitOfWork(url) as s:
+        doc = s.get(Document, document_id)
+        app = s.get(Application, doc.application_id) if doc and doc.application_id else None
+        if doc is None or not _can_see(actor, app):
+            raise NotFound("this document does not exist or is not yours to see")
+        content = DocumentCipher.from_settings().decrypt(_path(doc.id).read_bytes(),
+                                                         document_aad(doc.id))
+        if hashlib.sha256(content).hexdigest() != doc.sha256:
+            raise ValidationError({"document": "stored bytes do not match their checksum"})
+        audit.record(s, actor, "document.downloaded", "document", doc.id, None,
+                     {"kind": doc.kind, "application_id": doc.application_id})
+        s.expunge(doc)
+        return doc, content
+
+
+def for_application(actor: Actor, application_id: int, url: str | None = None) -> list[Document]:
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if not _can_see(actor, app):
+            raise NotFound("this application does not exist or is not yours")
+        docs = list(s.exec(select(Document).where(Document.application_id == application_id)
+                           .order_by(Document.id)))
+        for d in docs:
+            s.expunge(d)
+        return docs

@@ -1,0 +1,125 @@
+"""Offer documents and e-signature: the agreement PDF (with the Truth-in-Lending box from the
+servicing engine) is stored, sent for signature through an `ESignPort` (DocuSign in
+`integrations/docusign`), and a verified completion event stores the signed copy and moves the
+application to funding. Completion events may arrive twice: the second changes nothing.
+"""
+from datetime import date
+from typing import Protocol
+
+from sqlmodel import select
+
+from domain.agreement import AgreementData, render_agreement
+from domain.db.origination_tables import Envelope
+from domain.db.tables import AppUser, Application, Lender, ProductVersion, utcnow
+from domain.db.uow import UnitOfWork
+from domain.errors import Conflict, NotFound
+from domain.quote import quote
+from domain.services import audit, document_store
+from domain.services.actor import SYSTEM, STAFF, Actor
+from domain.terms import ProductTerms
+
+
+
+class ESignPort(Protocol):
+    def send_for_signature(self, pdf: bytes, document_name: str, signer_name: str,
+                           signer_email: str, client_user_id: str, **kw) -> str: ...
+    def signing_url(self, envelope_id: str, signer_name: str, signer_email: str,
+                    client_user_id: str, return_url: str) -> str: ...
+    def status(self, envelope_id: str) -> str: ...
+    def signed_document(self, envelope_id: str) -> bytes: ...
+
+
+def agreement_pdf(s, app: Application, on: date) -> bytes:
+    version = s.exec(select(ProductVersion).where(
+        ProductVersion.product_id == app.product_id,
+        ProductVersion.version == app.product_version)).one()
+    terms = ProductTerms.from_dict(version.terms)
+    request = terms.quote_request(app.amount_minor, app.term, on)
+    borrower = s.get(AppUser, app.borrower_id)
+    lender = s.exec(select(Lender)).first()
+    address = app.applicant["address"] if app.applicant else None
+    lines = tuple(x for x in ((address["line1"], address.get("line2", ""),
+                               f"{address['city']}, {address['state']} "
+                               f"{address['postal_code']}") if address else ()) if x)
+    data = AgreementData.from_quote(
+        request, quote(request), lender_name=lender.name if lender else "Lendbook lender",
+        borrower_name=borrower.name, borrower_address=lines, reference=f"APP-{app.id:06d}",
+        product_name=version.name, agreement_date=on, annual_rate=terms.annual_rate)
+    return render_agreement(data)
+
+
+def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
+                   url: str | None = None, on: date | None = None) -> str:
+    """Render, store and send the agreement; returns the envelope id (a replay: the same)."""
+    actor.require("borrower", *STAFF)
+    on = on or date.today()
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or (actor.role == "borrower" and app.borrower_id != actor.user_id):
+            raise NotFound("this application does not exist or is not yours")
+        existing = s.exec(select(Envelope).where(Envelope.application_id == app.id)).first()
+        if existing is not None:
+            return existing.envelope_id
+        if app.status != "approved":
+            raise Conflict(f"an application that is {app.status} has no offer to sign")
+        pdf = agreement_pdf(s, app, on)
+        borrower = s.get(AppUser, app.borrower_id)
+    doc_id = document_store.store(SYSTEM, app.id, "agreement", f"agreement-{app.id}.pdf",
+                                  "application/pdf", pdf, url)
+    envelope_id = esign.send_for_signature(pdf, f"Loan agreement APP-{app.id:06d}",
+                                           borrower.name, borrower.email, str(borrower.id),
+                                           anchor_string="/sn1/")
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        s.add(Envelope(application_id=app.id, envelope_id=envelope_id,
+                       agreement_document_id=doc_id))
+        before = {"stage": app.stage}
+        app.stage = "signature"
+        s.add(app)
+        audit.record(s, actor, "application.sent_for_signature", "application", app.id,
+                     before, {"stage": app.stage, "envelope_id": envelope_id})
+    return envelope_id
+
+
+def signing_url(actor: Actor, application_id: int, return_url: str, esign: ESignPort,
+                url: str | None = None) -> str:
+    """The embedded signing page for the borrower (only the borrower signs)."""
+    actor.require("borrower")
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        env = s.exec(select(Envelope).where(Envelope.application_id == application_id)).first()
+        if app is None or app.borrower_id != actor.user_id or env is None:
+            raise NotFound("there is no agreement of yours to sign here")
+        borrower = s.get(AppUser, app.borrower_id)
+        envelope_id = env.envelope_id
+    return esign.signing_url(envelope_id, borrower.name, borrower.email, str(borrower.id),
+                             return_url)
+
+
+def envelope_completed(envelope_id: str, esign: ESignPort, url: str | None = None) -> bool:
+    """A verified completion event: confirm with the provider, store the signed copy, move the
+    application to funding. False when already done or unknown (nothing changes)."""
+    with UnitOfWork(url) as s:
+        env = s.exec(select(Envelope).where(Envelope.envelope_id == envelope_id)).first()
+        if env is None or env.status == "completed":
+            return False
+        application_id = env.application_id
+    if esign.status(envelope_id) != "completed":
+        return False
+    signed = esign.signed_document(envelope_id)
+    doc_id = document_store.store(SYSTEM, application_id, "signed_agreement",
+                                  f"signed-agreement-{application_id}.pdf", "application/pdf",
+                                  signed, url)
+    with UnitOfWork(url) as s:
+        env = s.exec(select(Envelope).where(Envelope.envelope_id == envelope_id)).one()
+        if env.status == "completed":  # a twin event finished first
+            return False
+        env.status, env.signed_document_id, env.completed_at = "completed", doc_id, utcnow()
+        app = s.get(Application, application_id)
+        before = {"stage": app.stage}
+        app.stage = "funding"
+        s.add_all([env, app])
+        audit.record(s, Actor(None, "admin", "docusign-connect"), "application.signed",
+                     "application", app.id, before, {"stage": app.stage,
+                                                     "signed_document_id": doc_id})
+    return True
