@@ -3,6 +3,7 @@ import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
 from admin.pages import audit, ledger, products  # noqa: F401
+from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job
 from portal.pages import (apply, home, loan, login, my_loans, servicing,  # noqa: F401
@@ -10,3 +11,4 @@ from portal.pages import (apply, home, loan, login, my_loans, servicing,  # noqa
 
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)
+app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost
