@@ -49,6 +49,7 @@ class ProductTerms:
     allocation_hierarchy: str = "schedule"  # or clear_dues
     allocation_excess: str = "advance"  # clear_dues: hold the rest, or pay principal
     delinquency_buckets: tuple[int, ...] = (1, 31, 61, 91)  # lower bounds in days past due
+    rule_set: str | None = None  # decision rule set code; None: the built-in product rules
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}

@@ -105,7 +105,7 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
     report = bureau.pull(req.bureau_subject(), "credit application")
     facts = decision_facts(req, terms, schedule.installment_minor, report.facts(), channel,
                            today)
-    outcome, reasons, tier, detail = _decide(terms, req, schedule.installment_minor, facts)
+    outcome, reasons, tier, detail = _decide(s, terms, req, schedule.installment_minor, facts)
     app = Application(borrower_id=borrower_id, product_id=product.id,
                       product_version=version.version, channel=channel,
                       amount_minor=req.amount_minor, term=req.term,
@@ -115,7 +115,8 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
                       submitted_by=None if actor.role == "borrower" else actor.user_id,
                       partner_id=partner_id, external_ref=req.external_ref, tier=tier,
                       decision={**detail, "outcome": outcome, "reasons": reasons,
-                                "bureau_reference": report.reference})
+                                "bureau_reference": report.reference,
+                                "product_code": req.product_code})
     s.add(app)
     s.flush()
     s.add(BureauPull(application_id=app.id, provider=report.provider,
@@ -145,26 +146,63 @@ def partner_view(partner_id: int, application_id: int, url: str | None = None) -
 def decision_facts(req: ApplicationRequest, terms: ProductTerms, installment_minor: int,
                    bureau_facts: dict, channel: str, today: date) -> dict:
     """Everything a decision rule may refer to, by name (README "Decision rules")."""
-    income = Decimal(req.monthly_income_minor) / 100
+    return _facts(req.applicant, req.amount_minor, req.term, req.monthly_income_minor,
+                  req.product_code, req.age_on(today), terms, installment_minor, bureau_facts,
+                  channel)
+
+
+def facts_for_saved(app: Application, report: dict, terms: ProductTerms) -> dict:
+    """The same facts for an application already stored (testing a draft rule set)."""
+    from domain.bureau import BureauReport
+    r = BureauReport(**{**report, "fraud_flags": tuple(report.get("fraud_flags", ())),
+                        "reasons": tuple(report.get("reasons", ()))})
+    born = date.fromisoformat(app.applicant["date_of_birth"])
+    on = app.created_at.date()
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    code = app.decision.get("product_code") or ""
+    return _facts(app.applicant, app.amount_minor, app.term, app.monthly_income_minor, code,
+                  age, terms, app.installment_minor, r.facts(), app.channel)
+
+
+def _facts(a: dict, amount_minor, term, income_minor, product_code, age, terms, installment_minor,
+           bureau_facts, channel) -> dict:
+    income = Decimal(income_minor) / 100
     monthly_payment = Decimal(installment_minor) / 100 * terms.periods_per_year / 12
     debt = Decimal(str(bureau_facts["bureau"]["monthly_debt"]))
-    a = req.applicant
+    employment = a.get("employment", {})
     return {
-        "amount": Decimal(req.amount_minor) / 100, "term": req.term,
-        "monthly_income": income, "payment": monthly_payment,
+        "amount": Decimal(amount_minor) / 100, "term": term, "monthly_income": income,
+        "installment": Decimal(installment_minor) / 100, "payment": monthly_payment,
+        "monthly_debt": debt,
         "payment_to_income": (monthly_payment / income).quantize(Decimal("0.0001")),
         "dti": ((debt + monthly_payment) / income).quantize(Decimal("0.0001")),
-        "channel": channel, "product": {"code": req.product_code},
-        "applicant": {"age": req.age_on(today), "state": a["address"]["state"]},
-        "employment": {"status": a["employment"]["status"],
-                       "months_employed": a["employment"].get("months_employed")},
+        "channel": channel, "product": {"code": product_code},
+        "applicant": {"age": age, "state": a["address"]["state"],
+                      "postal_code": a["address"]["postal_code"]},
+        "employment": {"status": employment.get("status"),
+                       "employer": employment.get("employer"),
+                       "months": employment.get("months_employed"), "verified": False},
         **bureau_facts,
     }
 
 
-def _decide(terms: ProductTerms, req: ApplicationRequest, installment_minor: int, facts: dict):
-    """The product's built-in rules; a fraud flag or failed KYC refers, a thin file refers.
-    (Rule sets edited in the admin replace these when the product names one.)"""
+def _decide(s, terms: ProductTerms, req: ApplicationRequest, installment_minor: int,
+            facts: dict):
+    """The product's published rule set when it names one; else its built-in rules, where a
+    fraud flag, failed KYC or thin file refers an otherwise approved application."""
+    if terms.rule_set:
+        from domain.rules import evaluate
+        from domain.services.rulesets import OUTCOMES, published
+        ruleset = published(s, terms.rule_set)
+        if ruleset is None:
+            return "referred", [f"Rule set {terms.rule_set} has no published version"], None, \
+                {"ruleset": terms.rule_set, "version": None}
+        d = evaluate(ruleset, facts)
+        return OUTCOMES[d.outcome], list(d.reasons), d.tier, {
+            "ruleset": d.ruleset_code, "version": d.ruleset_version,
+            "adverse_action_codes": list(d.adverse_action_codes),
+            "results": [{"rule": r.rule_id, "group": r.group, "fired": r.fired,
+                         "error": r.error} for r in d.results]}
     d = decide(terms, req.amount_minor, req.term, req.monthly_income_minor, installment_minor)
     reasons = list(d.reasons)
     outcome = d.outcome

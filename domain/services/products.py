@@ -36,6 +36,7 @@ class ProductForm:
 SETTING_PARSERS = {
     "interest_method": str, "interest_period": str, "day_count": str, "rounding_mode": str,
     "allocation_method": str, "allocation_hierarchy": str, "allocation_excess": str,
+    "rule_set": str,
     "rounding_multiple": lambda t, f: Decimal(parse_amount(t, f)) / 100,
     "grace_principal": "int", "grace_interest": "int", "late_fee_grace_days": "int",
     "origination_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),
