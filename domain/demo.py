@@ -38,7 +38,7 @@ def load(url: str | None = None) -> bool:
     personal = products.create_product(admin, products.ProductForm(
         "PERSONAL", "Personal Loan", "1000", "25000", "6", "60", "11.99",
         settings=(("late_fee_minor", "15.00"), ("late_fee_grace_days", "10"),
-                  ("nsf_fee_minor", "25.00"))), url)
+                  ("nsf_fee_minor", "25.00"), ("rule_set", "credit"))), url)
     products.create_product(admin, products.ProductForm(
         "HOMEIMP", "Home Improvement Loan", "2500", "50000", "26", "260", "8.5",
         frequency="biweekly", amortization="equal_principal", max_payment_to_income="35"), url)
@@ -66,6 +66,7 @@ def load(url: str | None = None) -> bool:
     origination.submit_application(bea, personal, "25000", "6", "3000", "Debt consolidation",
                                    url=url)  # declined: payment too large for income
     origination.submit_application(bea, personal, "3000", "12", "5200", "Vacation", url=url)
+    _intake_demo(personal_code="PERSONAL", url=url)
     cob.run_cob(today - timedelta(days=1), SYSTEM, url)  # close the books through yesterday
     return True
 
@@ -84,3 +85,30 @@ def _pay_due(servicer: Actor, number: str, until: date, url, limit: int = 99) ->
             break
         payments.record_payment(servicer, number, str(from_minor(i.total_minor)), i.due_date,
                                 f"demo-{number}-{i.number}", "Demo: installment", url)
+
+
+DEMO_APPLICANTS = [("Carla", "Diaz", "8888", "CA", "dealer"), ("Tom", "Reed", "0000", "TX", "api"),
+                   ("Ivy", "Chen", "2222", "NY", "agent"), ("Omar", "Hale", "6666", "IL", "api")]
+
+
+def _intake_demo(personal_code: str, url) -> None:
+    """Applications from the other channels, with applicant data and bureau pulls, decided by
+    the published demo rule set `credit` (so the admin can test a draft against them)."""
+    from domain import intake
+    from domain.services import intake as intake_service, rulesets
+    from integrations.bureau.local import LocalBureau
+    from domain.rules.examples import EXAMPLE
+    version = rulesets.save_draft(SYSTEM, "credit", EXAMPLE, url)
+    rulesets.publish(SYSTEM, "credit", version, "demo rule set", url)
+    for first, last, ssn, state, channel in DEMO_APPLICANTS:
+        body = {"product_code": personal_code, "amount": "5000.00", "term": 24,
+                "consent_credit_check": True, "purpose": "Demo",
+                "applicant": {"first_name": first, "last_name": last,
+                              "date_of_birth": "1985-06-15", "ssn_last4": ssn,
+                              "email": f"{first.lower()}.{last.lower()}@demo.lendbook.dev",
+                              "phone": "+1 555 010 0000",
+                              "address": {"line1": "10 Demo Way", "city": "Springfield",
+                                          "state": state, "postal_code": "62701"},
+                              "employment": {"status": "employed", "months_employed": 40},
+                              "monthly_income": "4800.00"}}
+        intake_service.submit(intake.parse(body), channel, SYSTEM, LocalBureau(), url=url)

@@ -67,6 +67,7 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
                           monthly_income_minor=parsed["monthly_income"],
                           purpose=(purpose or "").strip(),
                           installment_minor=schedule.installment_minor, status=decision.outcome,
+                          stage="offer" if decision.outcome == "approved" else "declined",
                           decision={"outcome": decision.outcome, "reasons": decision.reasons,
                                     "rules": [r.__dict__ for r in decision.results]})
         s.add(app)
@@ -120,7 +121,7 @@ def _book(s, actor: Actor, app: Application, version: ProductVersion,
         f"disb-{loan.loan_number}", loan.id, today, loan.principal_minor,
         financed_fee_minor=fee if terms.origination_fee_financed else 0,
         deducted_fee_minor=0 if terms.origination_fee_financed else fee))
-    app.status = "booked"
+    app.status, app.stage = "booked", "booked"
     s.add(app)
     s.flush()
     audit.record(s, actor, "application.accepted", "application", app.id, before,

@@ -19,7 +19,8 @@ def header() -> rx.Component:
                     nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
                 rx.cond(AuthState.is_staff, nav_link("Servicing", "/servicing")),
                 rx.cond(AuthState.is_admin, rx.fragment(
-                    nav_link("Products", "/admin/products"), nav_link("Ledger", "/admin/ledger"),
+                    nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
+                    nav_link("Ledger", "/admin/ledger"),
                     nav_link("Audit", "/admin/audit"))),
                 rx.cond(
                     AuthState.is_signed_in,

@@ -1,0 +1,29 @@
+"""An admin edits the credit rule set, tests the draft against saved applications (the demo's
+applications from the dealer, agent and API channels), and publishes it."""
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.pages import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_edits_tests_and_publishes_a_rule_set(page: Page, app_url: str, artifacts):
+    sign_in(page, app_url, "admin@demo.lendbook.dev")
+    page.goto(app_url + "/admin/rules")
+    expect(page.get_by_role("cell", name="published")).to_be_visible()  # the demo's v1
+    editor = page.get_by_label("Rule set (JSON)")
+    text = editor.input_value()
+    editor.fill(text.replace('"bureau.scor', '"bureau.scoore'))  # a typo first
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("did you mean bureau.score")).to_be_visible()
+    editor.fill(text.replace("bureau.score < 600", "bureau.score < 620"))
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Saved credit version 2 as a draft.")).to_be_visible()
+    page.get_by_role("button", name="Test draft against saved applications").click()
+    expect(page.get_by_text("would be decided differently")).to_be_visible()
+    expect(page.get_by_role("cell", name="changed")).to_have_count(1)  # the 610 applicant
+    page.screenshot(path=str(artifacts / "admin-rules-tested.png"), full_page=True)
+    page.get_by_role("button", name="Publish draft").click()
+    expect(page.get_by_text("Published credit version 2")).to_be_visible()
+    expect(page.get_by_role("cell", name="retired")).to_be_visible()
