@@ -28,7 +28,7 @@ def world(db_url, uniq):
 
 
 def book(w, amount="1200", term="12") -> str:
-    app = origination.submit_application(w["borrower"], w["product"], amount, term, "5000",
+    app = origination.submit_application(w["borrower"], w["product"], amount, term, "50000",
                                          url=w["url"])
     return origination.accept_offer(w["borrower"], app.id, w["url"], on=BOOKED)
 
