@@ -19,6 +19,8 @@ from domain.errors import DomainError, ValidationError
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAX_BYTES = 10 * 1024 * 1024
+# Kinds people upload (agreements are generated); a product may require some before funding.
+UPLOAD_KINDS = ("id", "proof_of_income", "bank_statement", "proof_of_address", "other")
 NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
 EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
 # What browsers and phones actually send for the three types.

@@ -50,6 +50,8 @@ class ProductTerms:
     allocation_excess: str = "advance"  # clear_dues: hold the rest, or pay principal
     delinquency_buckets: tuple[int, ...] = (1, 31, 61, 91)  # lower bounds in days past due
     rule_set: str | None = None  # decision rule set code; None: the built-in product rules
+    workflow: str | None = None  # workflow code; None: the built-in standard workflow
+    required_documents: tuple[str, ...] = ()  # document kinds needed before funding
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -93,6 +95,9 @@ class ProductTerms:
         b = tuple(self.delinquency_buckets)
         if not b or b[0] < 1 or list(b) != sorted(set(b)):
             errors["delinquency_buckets"] = "must be increasing day counts starting at 1 or more"
+        from domain.documents import UPLOAD_KINDS
+        if any(k not in UPLOAD_KINDS for k in self.required_documents):
+            errors["required_documents"] = f"must be among {', '.join(UPLOAD_KINDS)}"
         if not (Decimal(0) < self.max_payment_to_income <= Decimal(100)):
             errors["max_payment_to_income"] = "must be above 0 and at most 100 percent"
         if errors:
@@ -108,13 +113,14 @@ class ProductTerms:
             d[name] = str(d[name])
         d["delinquency_buckets"] = list(self.delinquency_buckets)
         d["allocation_order"] = list(self.allocation_order)
+        d["required_documents"] = list(self.required_documents)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ProductTerms":
         """Read a stored copy; settings added since it was stored take their defaults."""
         values = {**d, **{k: Decimal(d[k]) for k in DECIMALS if k in d}}
-        for name in ("delinquency_buckets", "allocation_order"):
+        for name in ("delinquency_buckets", "allocation_order", "required_documents"):
             if name in d:
                 values[name] = tuple(d[name])
         return cls(**values)

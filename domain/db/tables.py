@@ -85,6 +85,9 @@ class Application(SQLModel, table=True):
     partner_id: int | None = Field(default=None, foreign_key="api_partner.id")
     external_ref: str | None = Field(default=None, max_length=100)
     tier: str | None = Field(default=None, max_length=20)
+    point_of_sale: dict | None = Field(default=None, sa_column=Column(JSON))  # merchant, item
+    workflow_code: str | None = Field(default=None, max_length=40)
+    workflow_version: int | None = None
 
 
 class Loan(SQLModel, table=True):
@@ -244,7 +247,9 @@ class AuditLog(SQLModel, table=True):
 
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
-               "payment_reversal", "loan_charge", "installment", "loan_modification")
+               "payment_reversal", "loan_charge", "installment", "loan_modification",
+               "funding_approval")
 
 
 from domain.db import origination_tables  # noqa: E402,F401  (registers the origination tables)
+from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwriting, funding)

@@ -12,12 +12,12 @@ from domain import settings
 from domain.db.origination_tables import Document
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
-from domain.documents import DocumentCipher, document_aad, validate_upload
+from domain.documents import UPLOAD_KINDS, DocumentCipher, document_aad, validate_upload
 from domain.errors import NotFound, ValidationError
 from domain.services import audit
 from domain.services.actor import STAFF, Actor
 
-KINDS = ("id", "proof_of_income", "other", "agreement", "signed_agreement")
+KINDS = (*UPLOAD_KINDS, "agreement", "signed_agreement")
 
 
 def _path(document_id: int) -> Path:

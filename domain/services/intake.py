@@ -114,6 +114,7 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
                       stage=STAGE_FOR[outcome], applicant=_stored_applicant(req),
                       submitted_by=None if actor.role == "borrower" else actor.user_id,
                       partner_id=partner_id, external_ref=req.external_ref, tier=tier,
+                      point_of_sale=req.point_of_sale,
                       decision={**detail, "outcome": outcome, "reasons": reasons,
                                 "bureau_reference": report.reference,
                                 "product_code": req.product_code})
