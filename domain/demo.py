@@ -75,7 +75,8 @@ def _book(borrower: Actor, product: int, amount: str, term: str, purpose: str, o
           url) -> str:
     app = origination.submit_application(borrower, product, amount, term, "5200", purpose,
                                          url=url)
-    return origination.accept_offer(borrower, app.id, url, on=on)
+    return origination.book_outside_workflow(app.id, "demo data: a loan with history", url,
+                                             on=on)
 
 
 def _pay_due(servicer: Actor, number: str, until: date, url, limit: int = 99) -> None:

@@ -14,7 +14,7 @@ from domain.db.tables import AppUser, Application, Lender, ProductVersion, utcno
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound
 from domain.quote import quote
-from domain.services import audit, document_store
+from domain.services import audit, document_store, workflows
 from domain.services.actor import SYSTEM, STAFF, Actor
 from domain.terms import ProductTerms
 
@@ -60,8 +60,11 @@ def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
         existing = s.exec(select(Envelope).where(Envelope.application_id == app.id)).first()
         if existing is not None:
             return existing.envelope_id
-        if app.status != "approved":
-            raise Conflict(f"an application that is {app.status} has no offer to sign")
+        if app.status != "approved" or app.stage not in ("offer", "signature"):
+            raise Conflict(f"an application that is {app.status} at stage {app.stage} has no "
+                           "offer to sign")
+        if not workflows.of_application(s, app).has("signature"):
+            raise Conflict("this application's workflow has no e-signature stage")
         pdf = agreement_pdf(s, app, on)
         borrower = s.get(AppUser, app.borrower_id)
     doc_id = document_store.store(SYSTEM, app.id, "agreement", f"agreement-{app.id}.pdf",
@@ -73,11 +76,10 @@ def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
         app = s.get(Application, application_id)
         s.add(Envelope(application_id=app.id, envelope_id=envelope_id,
                        agreement_document_id=doc_id))
-        before = {"stage": app.stage}
-        app.stage = "signature"
-        s.add(app)
+        if app.stage != "signature":
+            workflows.move(s, app, actor, "signature", "offer accepted; agreement sent")
         audit.record(s, actor, "application.sent_for_signature", "application", app.id,
-                     before, {"stage": app.stage, "envelope_id": envelope_id})
+                     None, {"stage": app.stage, "envelope_id": envelope_id})
     return envelope_id
 
 
@@ -116,10 +118,10 @@ def envelope_completed(envelope_id: str, esign: ESignPort, url: str | None = Non
             return False
         env.status, env.signed_document_id, env.completed_at = "completed", doc_id, utcnow()
         app = s.get(Application, application_id)
-        before = {"stage": app.stage}
-        app.stage = "funding"
-        s.add_all([env, app])
-        audit.record(s, Actor(None, "admin", "docusign-connect"), "application.signed",
-                     "application", app.id, before, {"stage": app.stage,
-                                                     "signed_document_id": doc_id})
+        s.add(env)
+        s.flush()
+        connect = Actor(None, "admin", "docusign-connect")
+        audit.record(s, connect, "application.signed", "application", app.id,
+                     {"stage": app.stage}, {"signed_document_id": doc_id})
+        workflows.advance_or_hold(s, app, connect, "agreement signed")
     return True

@@ -20,12 +20,11 @@ from domain.errors import Conflict, ValidationError
 from domain.intake import ApplicationRequest
 from domain.money import from_minor
 from domain.schedule import build
-from domain.services import audit
+from domain.services import audit, workflows
 from domain.services.actor import Actor
 from domain.terms import ProductTerms
 
 CHANNELS = ("portal", "dealer", "agent", "api")
-STAGE_FOR = {"approved": "offer", "declined": "declined", "referred": "underwriting"}
 UNUSABLE_PASSWORD = "!"  # an account created for an applicant: no sign-in until claimed
 
 
@@ -111,7 +110,7 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
                       amount_minor=req.amount_minor, term=req.term,
                       monthly_income_minor=req.monthly_income_minor, purpose=req.purpose,
                       installment_minor=schedule.installment_minor, status=outcome,
-                      stage=STAGE_FOR[outcome], applicant=_stored_applicant(req),
+                      stage="decision", applicant=_stored_applicant(req),
                       submitted_by=None if actor.role == "borrower" else actor.user_id,
                       partner_id=partner_id, external_ref=req.external_ref, tier=tier,
                       point_of_sale=req.point_of_sale,
@@ -122,6 +121,9 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
     s.flush()
     s.add(BureauPull(application_id=app.id, provider=report.provider,
                      reference=report.reference, report=report.to_dict()))
+    s.flush()
+    workflows.start(s, app, terms)
+    s.add(app)
     audit.record(s, actor, "application.submitted", "application", app.id, None,
                  {**audit.snapshot(app), "applicant": None}, f"channel {channel}")
     audit.record(s, Actor(None, "admin", "decision-engine"), f"application.{outcome}",

@@ -11,8 +11,8 @@ from domain.decisioning import decide
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import parse_amount
 from domain.schedule import build
-from domain.services import audit, journal
-from domain.services.actor import Actor
+from domain.services import audit, journal, workflows
+from domain.services.actor import SYSTEM, Actor
 from domain.terms import ProductTerms
 
 
@@ -67,9 +67,12 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
                           monthly_income_minor=parsed["monthly_income"],
                           purpose=(purpose or "").strip(),
                           installment_minor=schedule.installment_minor, status=decision.outcome,
-                          stage="offer" if decision.outcome == "approved" else "declined",
+                          stage="decision",
                           decision={"outcome": decision.outcome, "reasons": decision.reasons,
                                     "rules": [r.__dict__ for r in decision.results]})
+        s.add(app)
+        s.flush()
+        workflows.start(s, app, terms)
         s.add(app)
         s.flush()
         audit.record(s, actor, "application.submitted", "application", app.id, None,
@@ -80,8 +83,10 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
 
 
 def accept_offer(actor: Actor, application_id: int, url: str | None = None,
-                 on: date | None = None) -> str:
-    """Book the approved application; a second call returns the same Loan ID."""
+                 on: date | None = None) -> str | None:
+    """The borrower accepts the offer. Where the workflow books on acceptance (no signature or
+    funding stage) the loan is booked now and its Loan ID returned; otherwise the application
+    moves on (to e-signature) and None is returned. A replay changes nothing."""
     actor.require("borrower")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
@@ -91,10 +96,41 @@ def accept_offer(actor: Actor, application_id: int, url: str | None = None,
             return s.exec(select(Loan.loan_number).where(Loan.application_id == app.id)).one()
         if app.status != "approved":
             raise Conflict(f"an application that is {app.status} cannot be accepted")
-        version = s.exec(select(ProductVersion).where(
-            ProductVersion.product_id == app.product_id,
-            ProductVersion.version == app.product_version)).one()
-        return _book(s, actor, app, version, on)
+        if app.stage != "offer":
+            return None  # accepted already; it is further along
+        wf = workflows.of_application(s, app)
+        nxt = wf.next_stage("offer", workflows.facts(s, app))
+        audit.record(s, actor, "application.offer_accepted", "application", app.id,
+                     {"stage": "offer"}, {"amount_minor": app.amount_minor, "term": app.term,
+                                          "installment_minor": app.installment_minor})
+        if nxt.key == "booked":
+            version = s.exec(select(ProductVersion).where(
+                ProductVersion.product_id == app.product_id,
+                ProductVersion.version == app.product_version)).one()
+            return _book(s, actor, app, version, on)
+        workflows.move(s, app, actor, nxt.key, "offer accepted")
+        return None
+
+
+def book_outside_workflow(application_id: int, reason: str, url: str | None = None,
+                          on: date | None = None) -> str:
+    """Book an approved application as the system, skipping the remaining stages: for demo
+    data and migrated books only (no page or API calls it); audited with the reason."""
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or app.status != "approved":
+            raise Conflict("only an approved application can be booked")
+        audit.record(s, SYSTEM, "application.booked_outside_workflow", "application", app.id,
+                     {"stage": app.stage}, None, reason)
+        return book_funded(s, SYSTEM, app, on)
+
+
+def book_funded(s, actor: Actor, app: Application, on: date | None = None) -> str:
+    """Book an application whose funding is approved (the funding service calls this)."""
+    version = s.exec(select(ProductVersion).where(
+        ProductVersion.product_id == app.product_id,
+        ProductVersion.version == app.product_version)).one()
+    return _book(s, actor, app, version, on)
 
 
 def _book(s, actor: Actor, app: Application, version: ProductVersion,

@@ -36,7 +36,8 @@ class ProductForm:
 SETTING_PARSERS = {
     "interest_method": str, "interest_period": str, "day_count": str, "rounding_mode": str,
     "allocation_method": str, "allocation_hierarchy": str, "allocation_excess": str,
-    "rule_set": str,
+    "rule_set": str, "workflow": str,
+    "required_documents": lambda t, f: tuple(x.strip() for x in str(t).split(",") if x.strip()),
     "rounding_multiple": lambda t, f: Decimal(parse_amount(t, f)) / 100,
     "grace_principal": "int", "grace_interest": "int", "late_fee_grace_days": "int",
     "origination_fee_minor": lambda t, f: parse_amount(t, f, allow_zero=True),

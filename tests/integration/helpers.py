@@ -13,10 +13,13 @@ def make_user(url, uniq, role, tag="u") -> Actor:
     return Actor(uid, role, email)
 
 
-def make_product(url, admin: Actor, uniq, **overrides) -> int:
+def make_product(url, admin: Actor, uniq, workflow="instant", **overrides) -> int:
+    """A product; servicing tests book on acceptance (the `instant` workflow), origination
+    tests pass workflow="standard" (underwriting, e-signature, funding)."""
     form = dict(code=f"P{uniq}".upper(), name=f"Personal {uniq}", min_amount="1000",
                 max_amount="25000", min_term="6", max_term="60", annual_rate="11.99")
     form.update(overrides)
+    form["settings"] = (("workflow", workflow), *form.get("settings", ()))
     return products.create_product(admin, products.ProductForm(**form), url)
 
 

@@ -70,7 +70,7 @@ PRODUCTS = {
 
 
 def add_product(url, admin, code, **terms) -> int:
-    terms = ProductTerms(min_amount_minor=100000, max_amount_minor=2500000,
+    terms = ProductTerms(min_amount_minor=100000, max_amount_minor=2500000, workflow="instant",
                          **{**terms, "annual_rate": Decimal(terms["annual_rate"])})
     with UnitOfWork(url) as s:
         product = Product(code=code, name=f"Product {code}")

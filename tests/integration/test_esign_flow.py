@@ -41,7 +41,7 @@ def world(db_url, uniq, monkeypatch, tmp_path):
                                     KEY, public_url=f"http://127.0.0.1:{fake_port}"), fake_port)
     admin = make_user(db_url, uniq, "admin")
     code = f"ES{uniq}".upper()
-    make_product(db_url, admin, uniq, code=code)
+    make_product(db_url, admin, uniq, code=code, workflow="standard")
     body = copy.deepcopy(VALID)
     body["product_code"] = code
     body["applicant"]["email"] = f"signer-{uniq}@example.test"
