@@ -165,6 +165,7 @@ class ApplicationSummary:
     status: str
     reasons: list[str]
     installment_minor: int
+    stage: str = ""
 
 
 def list_applications(actor: Actor, url: str | None = None) -> list[ApplicationSummary]:
@@ -175,5 +176,5 @@ def list_applications(actor: Actor, url: str | None = None) -> list[ApplicationS
         if actor.role not in STAFF:
             q = q.where(Application.borrower_id == actor.user_id)
         return [ApplicationSummary(a.id, name, a.amount_minor, a.term, a.status,
-                                   a.decision.get("reasons", []), a.installment_minor)
+                                   a.decision.get("reasons", []), a.installment_minor, a.stage)
                 for a, name in s.exec(q)]

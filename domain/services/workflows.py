@@ -13,7 +13,7 @@ from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.services import audit
 from domain.services.actor import ROLE_LABELS, Actor
 from domain.terms import ProductTerms
-from domain.workflow import BUILT_IN, TERMINAL, Stage, Workflow, built_in
+from domain.workflow import BUILT_IN, TERMINAL, Stage, Workflow, _holds, built_in
 
 
 def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None) -> int:
@@ -186,7 +186,10 @@ def stage_progress(s, app: Application) -> list[dict]:
         if app.stage in ("declined", "withdrawn"):
             state = "done" if i == 0 else "closed"
         elif i < at:
-            state = "done"
+            if st.key == "underwriting":
+                state = "done" if app.decision.get("underwriter_id") else "skipped"
+            else:
+                state = "skipped" if st.when is not None and not _holds(st.when, f) else "done"
         elif i == at:
             state = "done" if st.key == "booked" else "current"
         else:

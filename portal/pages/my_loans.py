@@ -28,7 +28,8 @@ class MyLoansState(AuthState):
                        "booked": x.booked_on.isoformat()} for x in queries.list_loans(actor)]
         self.applications = [{"id": str(a.id), "product": a.product_name,
                               "amount": fmt(a.amount_minor), "term": str(a.term),
-                              "status": a.status, "reasons": "; ".join(a.reasons)}
+                              "status": a.status if a.status != "approved" or a.stage == "offer"
+                              else f"approved ({a.stage})", "reasons": "; ".join(a.reasons)}
                              for a in queries.list_applications(actor)]
 
 
@@ -40,7 +41,8 @@ def loan_row(r) -> rx.Component:
 
 
 def application_row(r) -> rx.Component:
-    return rx.table.row(rx.table.cell(r["id"]), rx.table.cell(r["product"]),
+    return rx.table.row(rx.table.cell(rx.link(r["id"], href="/applications/" + r["id"])),
+                        rx.table.cell(r["product"]),
                         rx.table.cell(r["amount"]), rx.table.cell(r["term"]),
                         rx.table.cell(r["status"]), rx.table.cell(r["reasons"]))
 

@@ -23,3 +23,41 @@ def sign_out(page: Page) -> None:
 def fill(page: Page, fields: dict[str, str]) -> None:
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
+
+
+def apply_for_loan(page: Page, product: str, amount: str, term: str, ssn: str = "4321",
+                   income: str = "6000") -> None:
+    """Walk the borrower's application steps with real typing; ends on the application page."""
+    page.get_by_label("Product").select_option(label=product)
+    fill(page, {"Amount": amount, "Number of payments": term})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_label("First name")).to_be_visible()
+    fill(page, {"First name": "Rita", "Last name": "Moreno", "Date of birth": "1985-03-14",
+                "Last 4 digits of your SSN": ssn, "Mobile phone": "+1 415 555 0142"})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_label("Street address")).to_be_visible()
+    fill(page, {"Street address": "12 Market Street", "City": "San Francisco",
+                "ZIP code": "94105"})
+    page.get_by_label("State").select_option("CA")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_label("Monthly income before tax")).to_be_visible()
+    page.get_by_label("Employment").select_option("employed")
+    fill(page, {"Employer (optional)": "Acme", "Monthly income before tax": income})
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label(re.compile("I authorise the lender")).check()
+    page.get_by_role("button", name="Submit application").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+/?$"))
+
+
+def sign_on_docusign(page: Page, name: str) -> None:
+    """On the (fake) DocuSign signing page: type the name, sign, come back."""
+    page.get_by_label("Type your full name to sign").fill(name)
+    page.get_by_role("button", name="Sign").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+/?\?event=signing_complete"))
+
+
+def fund_application(page: Page, base: str, application_id: str, note: str = "Checks done"):
+    """As staff: open the application in underwriting and release the funding."""
+    page.goto(f"{base}/underwriting/{application_id}")
+    page.get_by_role("button", name="Approve funding").click()
+    expect(page.get_by_text(re.compile(r"LN-\d{6}")).first).to_be_visible()

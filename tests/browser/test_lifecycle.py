@@ -1,11 +1,13 @@
-"""One loan's whole thin life in the browser, as admin, borrower and servicer."""
+"""One loan's whole life in the browser, as admin, borrower and servicer: product, application
+in steps, offer, e-signature on the (fake) DocuSign page, funding, loan, payment."""
 import re
 import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import fill, sign_in, sign_out
+from tests.browser.pages import (apply_for_loan, fill, fund_application, sign_in,
+                                  sign_on_docusign, sign_out)
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +37,30 @@ def test_thin_lifecycle(page: Page, app_url: str, artifacts):
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/apply/?$"))
     page.get_by_label("Product").select_option(label=product)
-    fill(page, {"Amount": "50000", "Number of payments": "12",
-                "Monthly income (before tax)": "6000"})
-    page.get_by_role("button", name="Submit application").click()
-    expect(page.get_by_role("alert")).to_contain_text(
-        "Amount must be between 1,000.00 and 20,000.00")
-    fill(page, {"Amount": "6000", "Number of payments": "12"})
-    page.get_by_role("button", name="Submit application").click()
-    expect(page.locator("#decision-outcome")).to_have_text("Approved")
+    fill(page, {"Amount": "50000", "Number of payments": "12"})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#amount-error")).to_contain_text("must be between 1,000.00 and 20,000.00")
+    expect(page.get_by_label("First name")).to_have_count(0)  # still on the first step
+    page.reload()  # what was saved is still there; nothing was stored for the bad amount
+    apply_for_loan(page, product, "6000", "12")
+    expect(page.locator("#application-status")).to_have_text("Approved")
     expect(page.locator("#decision-reasons")).to_contain_text("Payment is")
     expect(page.get_by_text("526.10")).to_be_visible()  # 6,000 at 9.5% over 12 months
-    page.get_by_role("button", name="Accept offer").click()
+    expect(page.get_by_text("9.50%")).to_be_visible()  # APR in the offer
+    page.screenshot(path=str(artifacts / "borrower-offer.png"), full_page=True)
+    page.get_by_role("button", name="Accept offer and sign").click()
+    sign_on_docusign(page, f"Test Borrower {tag}")
+    expect(page.get_by_text("Your agreement is signed")).to_be_visible(timeout=15000)
+    application_url = page.url.split("?")[0]
+    sign_out(page)
+
+    # 3. The admin approves the funding; the same record becomes the loan.
+    sign_in(page, app_url, "admin@demo.lendbook.dev")
+    fund_application(page, app_url, application_url.rstrip("/").rsplit("/", 1)[1])
+    sign_out(page)
+    sign_in(page, app_url, email, "a-long-password")
+    page.goto(application_url)
+    page.locator("#loan-link").click()
 
     # 3. The loan is booked: Loan ID, schedule, balance and next due date.
     expect(page).to_have_url(re.compile(r"/loans/LN-\d{6}/?$"))

@@ -1,0 +1,74 @@
+"""The borrower's view of one application: decision, offer with its Truth-in-Lending figures,
+where it stands in its workflow, what documents are asked for, and the loan once booked."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from domain.db.origination_tables import Document
+from domain.db.tables import Application, Loan, Product
+from domain.db.uow import UnitOfWork
+from domain.db.workflow_tables import ApplicationCondition
+from domain.errors import NotFound
+from domain.quote import quote
+from domain.services import workflows
+from domain.services.actor import Actor
+
+
+@dataclass(frozen=True)
+class MyApplication:
+    id: int
+    product: str
+    amount: str
+    term: int
+    installment: str
+    status: str
+    stage: str
+    reasons: list[str]
+    progress: list[dict]
+    apr: str
+    finance_charge: str
+    total_of_payments: str
+    signed: bool
+    has_signature_stage: bool
+    documents: list[dict]
+    requested: list[dict]  # open document conditions and required kinds not yet on file
+    loan_number: str | None
+
+
+def view(actor: Actor, application_id: int, url: str | None = None,
+         today: date | None = None) -> MyApplication:
+    actor.require("borrower")
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or app.borrower_id != actor.user_id:
+            raise NotFound("this application does not exist or is not yours")
+        product = s.get(Product, app.product_id)
+        terms = workflows.terms_of(s, app)
+        q = quote(terms.quote_request(app.amount_minor, app.term, today or date.today()))
+        facts = workflows.facts(s, app)
+        docs = list(s.exec(select(Document).where(Document.application_id == app.id)
+                           .order_by(Document.id)))
+        kinds = {d.kind for d in docs}
+        requested = [{"kind": c.document_kind or "", "note": c.description}
+                     for c in s.exec(select(ApplicationCondition).where(
+                         ApplicationCondition.application_id == app.id,
+                         ApplicationCondition.status == "open",
+                         ApplicationCondition.kind == "document"))
+                     if c.document_kind not in kinds]
+        requested += [{"kind": k, "note": "required for this product"}
+                      for k in terms.required_documents
+                      if k not in kinds and k not in [r["kind"] for r in requested]]
+        loan = s.exec(select(Loan.loan_number).where(Loan.application_id == app.id)).first()
+        return MyApplication(
+            app.id, product.name, _money(app.amount_minor), app.term, _money(app.installment_minor), app.status,
+            app.stage, list(app.decision.get("reasons", [])), workflows.stage_progress(s, app),
+            q["apr"], q["finance_charge"], q["total_of_payments"], facts["signed"],
+            workflows.of_application(s, app).has("signature"),
+            [{"id": str(d.id), "kind": d.kind, "filename": d.filename} for d in docs],
+            requested, loan)
+
+
+def _money(minor: int) -> str:
+    from domain.money import fmt
+    return fmt(minor)

@@ -1,0 +1,182 @@
+"""A borrower's application: the decision and offer (with the Truth-in-Lending figures), the
+workflow's progress, accepting and e-signing on DocuSign's page, uploading requested documents,
+and the loan once it is funded."""
+import reflex as rx
+
+from domain.errors import DomainError, PermissionDenied
+from domain.documents import UPLOAD_KINDS
+from domain.services import document_store, esign, my_application, origination
+from integrations.docusign.client import ESignClient
+from portal.components.layout import alert, card, denied, shell, stat
+from portal.components.steps import stage_tracker
+from portal.state import AuthState
+
+KIND_LABELS = {"id": "Photo ID", "proof_of_income": "Proof of income",
+               "bank_statement": "Bank statement", "proof_of_address": "Proof of address",
+               "other": "Other document", "agreement": "Loan agreement",
+               "signed_agreement": "Signed loan agreement"}
+
+
+class ApplicationState(AuthState):
+    denied: str = ""
+    error: str = ""
+    notice: str = ""
+    app: dict[str, str] = {}
+    reasons: list[str] = []
+    progress: list[dict[str, str]] = []
+    documents: list[dict[str, str]] = []
+    requested: list[dict[str, str]] = []
+    upload_kind: str = "proof_of_income"
+    working: bool = False
+
+    def _id(self) -> int:
+        try:
+            return int(self.router.page.params.get("application_id", "0"))
+        except ValueError:
+            return 0
+
+    @rx.event
+    def load(self):
+        try:
+            actor = self._require("borrower")
+            v = my_application.view(actor, self._id())
+        except PermissionDenied as e:
+            self.denied = f"Access refused: {e}."
+            if not self.is_signed_in:
+                return rx.redirect("/login")
+            return
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            return
+        self.denied, self.error, self.working = "", "", False
+        self.app = {"id": str(v.id), "product": v.product, "amount": v.amount,
+                    "term": str(v.term), "installment": v.installment, "status": v.status,
+                    "stage": v.stage, "apr": v.apr, "finance_charge": v.finance_charge,
+                    "total_of_payments": v.total_of_payments,
+                    "signed": "yes" if v.signed else "", "loan": v.loan_number or "",
+                    "can_sign": "yes" if v.status == "approved" and v.stage in (
+                        "offer", "signature") and not v.signed else "",
+                    "sign_label": "Accept offer and sign" if v.has_signature_stage
+                    else "Accept offer"}
+        self.reasons = v.reasons
+        self.progress = v.progress
+        self.documents = [{**d, "label": KIND_LABELS.get(d["kind"], d["kind"])}
+                          for d in v.documents]
+        self.requested = [{**r, "label": KIND_LABELS.get(r["kind"], r["kind"])}
+                          for r in v.requested]
+        if self.router.page.params.get("event") == "signing_complete" and not v.signed:
+            self.notice = "Thank you for signing. We are confirming your signature…"
+        elif v.signed and v.stage != "booked":
+            self.notice = "Your agreement is signed. Funding is being approved."
+        else:
+            self.notice = ""
+
+    @rx.event
+    def accept_and_sign(self):
+        if self.working:
+            return
+        self.working = True
+        yield
+        try:
+            actor = self._require("borrower")
+            number = origination.accept_offer(actor, self._id())
+            if number:
+                yield rx.redirect(f"/loans/{number}")
+                return
+            client = ESignClient.from_env()
+            esign.send_agreement(actor, self._id(), client)
+            host = self.router.page.host or ""
+            back = f"{host}/applications/{self._id()}"
+            url = esign.signing_url(actor, self._id(), back, client)
+        except DomainError as e:
+            self.error, self.working = str(e), False
+            return
+        except Exception as e:  # noqa: BLE001  the provider was unreachable or refused
+            self.error, self.working = f"E-signature is unavailable right now: {e}", False
+            return
+        yield rx.redirect(url)
+
+    @rx.event
+    def set_upload_kind(self, kind: str):
+        self.upload_kind = kind
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        try:
+            actor = self._require("borrower")
+            for f in files:
+                content = await f.read()
+                document_store.store(actor, self._id(), self.upload_kind,
+                                     f.name or "document", f.content_type, content)
+        except DomainError as e:
+            self.error = str(e)
+            return
+        self.error = ""
+        return ApplicationState.load
+
+
+def offer() -> rx.Component:
+    a = ApplicationState.app
+    return card(rx.flex(
+        rx.heading("Your offer", size="5", as_="h2"),
+        rx.flex(stat("Amount financed", a["amount"]), stat("Payment", a["installment"]),
+                stat("Number of payments", a["term"]), stat("APR", a["apr"] + "%"),
+                gap="3", wrap="wrap"),
+        rx.text("Finance charge ", rx.text.strong(a["finance_charge"]),
+                " · Total of payments ", rx.text.strong(a["total_of_payments"]), size="2"),
+        rx.cond(a["can_sign"] == "yes",
+                rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
+                          size="3", color_scheme="green", id="accept-sign",
+                          loading=ApplicationState.working)),
+        direction="column", gap="3"))
+
+
+def documents() -> rx.Component:
+    return card(rx.flex(
+        rx.heading("Documents", size="4", as_="h2"),
+        rx.foreach(ApplicationState.requested, lambda r: rx.callout(
+            rx.text("We need: ", rx.text.strong(r["label"]), " (", r["note"], ")"),
+            color_scheme="amber")),
+        rx.el.ul(rx.foreach(ApplicationState.documents, lambda d: rx.el.li(
+            d["label"], ": ", d["filename"])), id="documents"),
+        rx.flex(
+            rx.el.label("Document type", html_for="upload-kind", style={"fontWeight": 500}),
+            rx.el.select([rx.el.option(KIND_LABELS[k], value=k) for k in UPLOAD_KINDS],
+                         id="upload-kind", value=ApplicationState.upload_kind,
+                         on_change=ApplicationState.set_upload_kind,
+                         style={"padding": "0.5em", "borderRadius": "6px"}),
+            direction="column", gap="1"),
+        rx.upload(rx.text("Choose a PDF, JPEG or PNG (at most 10 MB) or drop it here"),
+                  id="doc-upload", accept={"application/pdf": [".pdf"],
+                                           "image/jpeg": [".jpg", ".jpeg"],
+                                           "image/png": [".png"]},
+                  max_files=1, border="1px dashed #718096", padding="1em"),
+        rx.button("Upload", on_click=ApplicationState.upload(
+            rx.upload_files(upload_id="doc-upload")), variant="outline", id="upload-button"),
+        direction="column", gap="2"))
+
+
+@rx.page(route="/applications/[application_id]", title="Application · Lendbook",
+         on_load=ApplicationState.load)
+def application_page() -> rx.Component:
+    a = ApplicationState.app
+    return shell("Your application", rx.cond(
+        ApplicationState.denied != "", denied(ApplicationState.denied),
+        rx.flex(
+            rx.text("Application #", a["id"], " · ", a["product"], size="3"),
+            card(stage_tracker(ApplicationState.progress)),
+            rx.heading(rx.match(a["status"], ("approved", "Approved"),
+                                ("declined", "Declined"), ("referred", "Under review"),
+                                ("booked", "Funded"), a["status"]),
+                       size="6", as_="h2", id="application-status"),
+            rx.el.ul(rx.foreach(ApplicationState.reasons, lambda r: rx.el.li(r)),
+                     id="decision-reasons"),
+            alert(ApplicationState.notice, color="green"),
+            alert(ApplicationState.error),
+            rx.cond(a["loan"] != "", card(rx.text(
+                "Your loan ", rx.link(a["loan"], href="/loans/" + a["loan"], id="loan-link"),
+                " is booked."))),
+            rx.cond((a["status"] == "approved") | (a["status"] == "booked"), offer()),
+            rx.cond(a["status"] != "declined", documents()),
+            direction="column", gap="3"),
+    ))
