@@ -25,6 +25,7 @@ class AuthState(rx.State):
     is_staff: bool = False
     is_admin: bool = False
     is_servicer: bool = False
+    is_field_agent: bool = False
 
     def _actor(self) -> Actor | None:
         actor = accounts.resolve(self.session_token)
@@ -36,6 +37,7 @@ class AuthState(rx.State):
         self.is_staff = self._role in STAFF
         self.is_admin = self._role == "admin"
         self.is_servicer = self._role in ("servicer", "admin")
+        self.is_field_agent = self._role == "field_agent"
         self.user_name = accounts.display_name(actor.user_id) if actor else ""
         return actor
 
