@@ -58,7 +58,10 @@ class AuthState(rx.State):
         accounts.sign_out(self.session_token)
         self.session_token = ""
         self._actor()
-        return rx.redirect("/login")
+        # The offline capture page (assets/agent/) trusts the agent it last saw online; forget
+        # them, so a signed-out device cannot capture under their name. Unsent captures stay.
+        return [rx.call_script("localStorage.removeItem('lendbook.agent.agent')"),
+                rx.redirect("/login")]
 
 
 def home_for(role: str) -> str:

@@ -71,10 +71,14 @@ async def list_applications(request: Request) -> JSONResponse:
 
 
 def _same_origin(request: Request) -> bool:
+    """Defence in depth (a cross-site JSON POST is already stopped by the CORS preflight this
+    app never grants); behind a reverse proxy the site's own host is in X-Forwarded-Host."""
     origin = request.headers.get("origin")
     if origin is None:
         return True  # not a browser's cross-site request (those always carry Origin)
-    return origin.split("://", 1)[-1] == request.headers.get("host", "")
+    hosts = {request.headers.get("host", "")}
+    hosts.update(h.strip() for h in request.headers.get("x-forwarded-host", "").split(","))
+    return origin.split("://", 1)[-1] in hosts - {""}
 
 
 async def create_application(request: Request) -> JSONResponse:

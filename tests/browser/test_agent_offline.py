@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.netcut import NetCut
-from tests.browser.pages import DEMO_PASSWORD
+from tests.browser.pages import DEMO_PASSWORD, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 AGENT = "agent@demo.lendbook.dev"
@@ -163,3 +163,22 @@ def test_an_agent_captures_offline_and_each_application_syncs_once(
     assert len({r["application_id"] for r in records}) == 3
     expect(page.locator("#offline-ready")).to_have_text(re.compile("opens without a network"))
     page.screenshot(path=str(artifacts / "agent-all-synced.png"), full_page=True)
+
+
+def test_agents_reach_the_page_from_the_portal_and_other_roles_are_turned_away(
+        page: Page, app_url: str):
+    sign_in(page, app_url, AGENT)
+    page.get_by_role("link", name="Field capture").click()
+    expect(page).to_have_url(app_url + "/agent/")
+    expect(page.locator("#who")).to_have_text(re.compile("Signed in as Fay Field-Agent"))
+    expect(page.locator("#capture")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('lendbook.agent.agent')")
+    page.goto(app_url + "/")
+    sign_out(page)  # the page forgets the agent, so this device cannot capture as them
+    assert page.evaluate("localStorage.getItem('lendbook.agent.agent')") is None
+    sign_in(page, app_url, "dealer@demo.lendbook.dev")
+    page.goto(app_url + "/agent/")
+    expect(page.locator("#who")).to_have_text("This account is not a field agent's.")
+    expect(page.locator("#capture")).to_be_hidden()
+    expect(page.get_by_role("link", name="Sign in")).to_have_attribute(
+        "href", "/login?next=/agent/")

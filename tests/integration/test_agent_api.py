@@ -177,6 +177,10 @@ def test_malformed_requests_are_refused(agent):
     assert mine(agent) == 0
     ok = post(agent, agent["body"], key="same-origin", headers={"Origin": "http://testserver"})
     assert ok.status_code == 201
+    proxied = post(agent, agent["body"], key="same-origin",  # behind a reverse proxy
+                   headers={"Origin": "https://lend.example", "Host": "127.0.0.1:3000",
+                            "X-Forwarded-Host": "lend.example"})
+    assert proxied.status_code == 200 and proxied.json() == ok.json()
     with UnitOfWork(agent["url"]) as s:
         assert s.exec(select(IdempotencyRecord).where(
             IdempotencyRecord.scope == f"agent:{agent['actor'].user_id}")).one()
