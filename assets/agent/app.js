@@ -9,8 +9,9 @@ const $ = (id) => document.getElementById(id);
 let agent = store.recall("agent");  // {user_id, name, email}: last confirmed online
 let editing = null;  // id of the capture being fixed
 
-function el(tag, props = {}, ...children) {
+function el(tag, { attrs = {}, ...props } = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
@@ -73,36 +74,34 @@ async function loadProducts() {
   f.setProducts(store.recall("products") || []);
 }
 
-const BADGES = { queued: "Queued", syncing: "Syncing…", synced: "Synced", attention: "Needs attention" };
+const BADGES = { queued: "Queued", syncing: "Syncing…", attention: "Needs attention" };
+const meta = (text) => el("div", { className: "meta" }, text);
 
 function card(item) {
   const s = item.summary;
-  const badge = item.status === "synced" ? `Synced: ${item.result.status}` : BADGES[item.status];
+  const r = item.result;
   const mine = agent && item.agent_id === agent.user_id;
   const li = el("li", { className: `card ${item.status}`, id: `capture-${item.id}` },
     el("div", { className: "top" }, el("span", { className: "name" }, s.name),
-      el("span", { className: `badge ${item.status === "synced" ? item.result.status : ""}` }, badge)),
-    el("div", { className: "meta" },
-      `${money(s.amount)} · ${s.product_code} · ${s.term} payments · saved ${when(item.saved_at)}`));
+      el("span", { className: `badge ${r ? r.status : ""}` },
+        r ? `Synced: ${r.status}` : BADGES[item.status])),
+    meta(`${money(s.amount)} · ${s.product_code} · ${s.term} payments · ` +
+      `saved ${when(item.saved_at)}`));
   if (item.status === "synced") {
-    const r = item.result;
-    li.append(el("div", { className: "meta" },
-      `Application #${r.application_id} · installment ${money(r.installment)} · sent ${when(item.synced_at)}`),
-    ...(r.reasons || []).filter(Boolean).map((why) => el("div", { className: "meta" }, why)));
+    li.append(meta(`Application #${r.application_id} · installment ${money(r.installment)} · ` +
+      `sent ${when(item.synced_at)}`), ...(r.reasons || []).filter(Boolean).map(meta));
   } else if (item.status === "attention") {
     li.append(el("ul", {}, ...Object.entries(item.errors).map(([path, reason]) =>
       el("li", { className: "error" }, `${f.labelFor(path)}: ${reason}`))));
   } else if (item.last_error) {
-    li.append(el("div", { className: "meta" }, item.last_error));
+    li.append(meta(item.last_error));
   }
-  if (!mine) {
-    li.append(el("div", { className: "meta" }, `Captured by ${item.agent_email}: sign in as them to send it.`));
-  }
+  if (!mine) li.append(meta(`Captured by ${item.agent_email}: sign in as them to send it.`));
   if (item.status === "attention" && mine) {
-    li.append(el("div", { className: "buttons" },
-      el("button", { type: "button", textContent: "Fix", onclick: () => startFix(item) }),
-      el("button", { type: "button", className: "secondary", textContent: "Remove",
-        onclick: () => removeCapture(item) })));
+    const button = (text, className, onclick) => el("button", { type: "button", className,
+      textContent: text, onclick, attrs: { "aria-label": `${text} ${s.name}'s application` } });
+    li.append(el("div", { className: "buttons" }, button("Fix", "", () => startFix(item)),
+      button("Remove", "secondary", () => removeCapture(item))));
   }
   return li;
 }
@@ -127,14 +126,17 @@ async function renderServer() {
     { className: "card synced" },
     el("div", { className: "top" }, el("span", { className: "name" }, a.applicant),
       el("span", { className: `badge ${a.status}` }, a.status)),
-    el("div", { className: "meta" }, `#${a.application_id} · ${money(a.amount)} · ${a.product_code}` +
-      ` · ${a.term} payments · ${when(a.created_at)}`))));
+    meta(`#${a.application_id} · ${money(a.amount)} · ${a.product_code} · ` +
+      `${a.term} payments · ${when(a.created_at)}`))));
 }
 
 async function sync(event) {
   const manual = event instanceof Event;  // the button, not the automatic triggers
   if (!online() || !agent) {
-    if (manual) $("sync-status").textContent = "Offline: saved applications will be sent when the network is back.";
+    if (manual) {
+      $("sync-status").textContent =
+        "Offline: saved applications will be sent when the network is back.";
+    }
     return;
   }
   const status = $("sync-status");
@@ -144,21 +146,27 @@ async function sync(event) {
     bar.hidden = false;
     bar.max = total;
     bar.value = done;
-    status.textContent = done < total ? `Sending ${done + 1} of ${total}…` : `Sent ${done} of ${total}.`;
+    status.textContent = done < total ? `Sending ${done + 1} of ${total}…`
+      : `Sent ${done} of ${total}.`;
     renderQueue();
   });
   bar.hidden = true;
   $("sync").disabled = false;
   const parts = [];
   if (outcome.sent) parts.push(`Sent ${outcome.sent} application${outcome.sent > 1 ? "s" : ""}.`);
-  if (outcome.attention) parts.push(`${outcome.attention} need${outcome.attention > 1 ? "" : "s"} attention.`);
+  if (outcome.attention) {
+    parts.push(`${outcome.attention} need${outcome.attention > 1 ? "" : "s"} attention.`);
+  }
   if (outcome.stopped === "signin") {
     parts.push("Your session has ended: sign in again to send the rest.");
     agent = null;
     store.remember("agent", null);
     showAgent("signin");
-  } else if (outcome.stopped === "role") parts.push("This account may not send field applications.");
-  else if (outcome.stopped) parts.push("Stopped: the server could not be reached. Saved applications stay queued.");
+  } else if (outcome.stopped === "role") {
+    parts.push("This account may not send field applications.");
+  } else if (outcome.stopped) {
+    parts.push("Stopped: the server could not be reached. Saved applications stay queued.");
+  }
   if (!outcome.total && manual) parts.push("Nothing to send.");
   status.textContent = parts.join(" ");
   await renderQueue();
@@ -182,7 +190,8 @@ function stopFix() {
 }
 
 async function removeCapture(item) {
-  if (!confirm(`Remove ${item.summary.name}'s application from this device? It was not sent.`)) return;
+  const question = `Remove ${item.summary.name}'s application from this device? It was not sent.`;
+  if (!confirm(question)) return;
   await store.remove(item.id);
   if (editing === item.id) stopFix();
   await renderQueue();
@@ -244,9 +253,13 @@ function start() {
     renderQueue();
   });
   window.addEventListener("online", whenOnline);
-  window.addEventListener("offline", () => { showNet(); showAgent(agent ? "ok" : "offline-unknown"); });
+  window.addEventListener("offline", () => {
+    showNet();
+    showAgent(agent ? "ok" : "offline-unknown");
+  });
   setInterval(async () => {  // retry what a failed sync left queued
-    const waiting = (await store.all()).some((i) => i.status === "queued" || i.status === "syncing");
+    const items = await store.all();
+    const waiting = items.some((i) => i.status === "queued" || i.status === "syncing");
     if (waiting && online() && agent) sync();
   }, 60000);
   showNet();

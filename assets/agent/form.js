@@ -12,11 +12,13 @@ const CHECKS = {
   "applicant.ssn_last4": [/^[0-9]{4}$/, "must be the last 4 digits of the Social Security number"],
   "applicant.email": [/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "is not an e-mail address"],
   "applicant.phone": [/^\+?[0-9 ()-]{7,20}$/, "is not a phone number"],
-  "applicant.address.postal_code": [/^[0-9]{5}(-[0-9]{4})?$/, "must be a 5-digit ZIP code (or ZIP+4)"],
+  "applicant.address.postal_code": [/^[0-9]{5}(-[0-9]{4})?$/,
+    "must be a 5-digit ZIP code (or ZIP+4)"],
   "applicant.date_of_birth": [/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "must be a date"],
 };
 const INTEGERS = ["term", "applicant.employment.months_employed"];
-const OPTIONAL = ["purpose", "applicant.employment.employer", "applicant.employment.months_employed"];
+const OPTIONAL = ["purpose", "applicant.employment.employer",
+  "applicant.employment.months_employed"];
 
 export const form = () => document.getElementById("capture");
 const controls = () => [...form().elements].filter((el) => el.name);
@@ -65,7 +67,9 @@ export function collect() {
   const body = {};
   for (const el of controls()) {
     let value = el.type === "checkbox" ? el.checked : el.value.trim();
-    if (el.name === "amount" || el.name === "applicant.monthly_income") value = value.replace(/[,$\s]/g, "");
+    if (el.name === "amount" || el.name === "applicant.monthly_income") {
+      value = value.replace(/[,$\s]/g, "");  // "$5,000" as typed: 5000
+    }
     if (value === "" && OPTIONAL.includes(el.name)) continue;
     if (INTEGERS.includes(el.name) && /^[0-9]+$/.test(value)) value = Number(value);
     if (el.name === "product_code") value = value.toUpperCase();
@@ -93,11 +97,21 @@ export function validate(body) {
       errors[el.name] = el.type === "checkbox"
         ? "must be ticked: the applicant's consent to a credit check is required"
         : "is required";
-    } else if (v !== undefined && v !== "" && CHECKS[el.name] && !CHECKS[el.name][0].test(String(v))) {
+    } else if (v !== undefined && v !== "" && CHECKS[el.name] &&
+               !CHECKS[el.name][0].test(String(v))) {
       errors[el.name] = CHECKS[el.name][1];
     } else if (INTEGERS.includes(el.name) && v !== undefined && typeof v !== "number") {
       errors[el.name] = "must be a whole number";
     }
+  }
+  const born = body.applicant.date_of_birth;
+  if (!errors["applicant.date_of_birth"] && born) {
+    const [y, m, d] = born.split("-").map(Number);
+    const now = new Date();
+    const month = now.getMonth() + 1;
+    const hadBirthday = month > m || (month === m && now.getDate() >= d);
+    const age = now.getFullYear() - y - (hadBirthday ? 0 : 1);
+    if (age < 18) errors["applicant.date_of_birth"] = "the applicant must be 18 or older";
   }
   const range = form().dataset.range ? JSON.parse(form().dataset.range) : null;
   if (range && !errors.amount) {

@@ -101,6 +101,7 @@ def test_an_agent_captures_offline_and_each_application_syncs_once(
     expect(page.locator("#form-errors")).to_contain_text("Product: is required")
     expect(page.locator("#e-applicant\\.first_name")).to_have_text("First name is required")
     expect(page.locator("#queue li")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "agent-offline-checks.png"))
     capture(page, ANA)
     capture(page, BEN)
     capture(page, CARA)
