@@ -25,6 +25,7 @@ class AuthState(rx.State):
     is_staff: bool = False
     is_admin: bool = False
     is_servicer: bool = False
+    is_field_agent: bool = False
 
     def _actor(self) -> Actor | None:
         actor = accounts.resolve(self.session_token)
@@ -36,6 +37,7 @@ class AuthState(rx.State):
         self.is_staff = self._role in STAFF
         self.is_admin = self._role == "admin"
         self.is_servicer = self._role in ("servicer", "admin")
+        self.is_field_agent = self._role == "field_agent"
         self.user_name = accounts.display_name(actor.user_id) if actor else ""
         return actor
 
@@ -56,7 +58,10 @@ class AuthState(rx.State):
         accounts.sign_out(self.session_token)
         self.session_token = ""
         self._actor()
-        return rx.redirect("/login")
+        # The offline capture page (assets/agent/) trusts the agent it last saw online; forget
+        # them, so a signed-out device cannot capture under their name. Unsent captures stay.
+        return [rx.call_script("localStorage.removeItem('lendbook.agent.agent')"),
+                rx.redirect("/login")]
 
 
 def home_for(role: str) -> str:

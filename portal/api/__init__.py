@@ -1,9 +1,10 @@
 """HTTP API routes served on the app's one port beside the pages (mounted in portal.app)."""
 from starlette.applications import Starlette
 
+from portal.api.agent import ROUTES as AGENT_ROUTES
 from portal.api.intake import ROUTES as INTAKE_ROUTES
 from portal.api.webhooks import ROUTES as WEBHOOK_ROUTES
 
 
 def api_app() -> Starlette:
-    return Starlette(routes=[*INTAKE_ROUTES, *WEBHOOK_ROUTES])
+    return Starlette(routes=[*INTAKE_ROUTES, *AGENT_ROUTES, *WEBHOOK_ROUTES])

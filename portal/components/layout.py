@@ -6,8 +6,8 @@ from portal.state import AuthState
 BRAND = "Lendbook"
 
 
-def nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(text, href=href, color="white", weight="medium", padding_x="0.5em")
+def nav_link(text: str, href: str, **props) -> rx.Component:
+    return rx.link(text, href=href, color="white", weight="medium", padding_x="0.5em", **props)
 
 
 def header() -> rx.Component:
@@ -18,6 +18,8 @@ def header() -> rx.Component:
                 rx.cond(AuthState.is_borrower, rx.fragment(
                     nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
                 rx.cond(AuthState.is_staff, nav_link("Servicing", "/servicing")),
+                rx.cond(AuthState.is_field_agent,  # a static page (assets/agent/): full load
+                        nav_link("Field capture", "/agent/", reload_document=True)),
                 rx.cond(AuthState.is_admin, rx.fragment(
                     nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
                     nav_link("Ledger", "/admin/ledger"),

@@ -1,4 +1,6 @@
 """Sign-in for every role."""
+import json
+
 import reflex as rx
 
 from domain.errors import DomainError
@@ -20,8 +22,14 @@ class LoginState(AuthState):
         self.error = ""
         actor = self._actor()
         nxt = self.router.page.params.get("next", "")
-        return rx.redirect(nxt if nxt.startswith("/") and not nxt.startswith("//")
-                           else home_for(actor.role if actor else ""))
+        target = (nxt if nxt.startswith("/") and not nxt.startswith("//")
+                  else home_for(actor.role if actor else ""))
+        if target.startswith(STATIC_PAGES):  # not a Reflex route: load it from the server
+            return rx.call_script(f"window.location.assign({json.dumps(target)})")
+        return rx.redirect(target)
+
+
+STATIC_PAGES = ("/agent",)  # pages served from assets/ (the offline field capture)
 
 
 @rx.page(route="/login", title="Sign in · Lendbook", on_load=AuthState.load_session)

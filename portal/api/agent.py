@@ -1,0 +1,121 @@
+"""The field agents' capture API, used by the offline page `/agent/` when it syncs.
+
+Authenticated by the portal's own session cookie (`lb_session`), role `field_agent` only: no
+cookie or an expired one is 401, another role 403. The cookie is SameSite=Strict, and the POST
+also needs a JSON body, an `Idempotency-Key` header and (when the browser sends one) a
+same-origin `Origin`, so another site cannot make an agent's browser submit anything.
+
+`POST /api/v1/agent/applications` takes the published `ApplicationRequest`; the key is the
+device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.
+"""
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain import intake
+from domain.errors import Conflict, ValidationError
+from domain.money import from_minor
+from domain.services import accounts, products, submissions
+from domain.services import intake as intake_service
+from domain.services.actor import Actor
+from integrations.bureau import configured as configured_bureau
+from portal.api.intake import MAX_BODY, _errors
+from portal.state import SESSION_COOKIE
+
+ROLE = "field_agent"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def _agent(request: Request) -> Actor | JSONResponse:
+    """The signed-in field agent, or the refusal to send."""
+    actor = await run_in_threadpool(accounts.resolve, request.cookies.get(SESSION_COOKIE))
+    if actor is None:
+        return _errors(401, {"session": "please sign in (your session is missing or expired)"})
+    if actor.role != ROLE:
+        return _errors(403, {"session": "only field agents may use the capture API"})
+    return actor
+
+
+async def me(request: Request) -> JSONResponse:
+    actor = await _agent(request)
+    if isinstance(actor, JSONResponse):
+        return actor
+    name = await run_in_threadpool(accounts.display_name, actor.user_id)
+    return JSONResponse({"user_id": actor.user_id, "email": actor.label, "name": name,
+                         "role": actor.role}, headers=NO_STORE)
+
+
+async def product_list(request: Request) -> JSONResponse:
+    """What the capture form offers; the page caches it for use offline."""
+    actor = await _agent(request)
+    if isinstance(actor, JSONResponse):
+        return actor
+    found = await run_in_threadpool(products.list_products)
+    return JSONResponse({"products": [
+        {"code": p.code, "name": p.name, "annual_rate": str(p.terms.annual_rate),
+         "min_amount": str(from_minor(p.terms.min_amount_minor)),
+         "max_amount": str(from_minor(p.terms.max_amount_minor)),
+         "min_term": p.terms.min_term, "max_term": p.terms.max_term,
+         "frequency": p.terms.frequency} for p in found]}, headers=NO_STORE)
+
+
+async def list_applications(request: Request) -> JSONResponse:
+    actor = await _agent(request)
+    if isinstance(actor, JSONResponse):
+        return actor
+    found = await run_in_threadpool(submissions.submitted_by, actor)
+    return JSONResponse({"applications": found}, headers=NO_STORE)
+
+
+def _same_origin(request: Request) -> bool:
+    """Defence in depth (a cross-site JSON POST is already stopped by the CORS preflight this
+    app never grants); behind a reverse proxy the site's own host is in X-Forwarded-Host."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-site request (those always carry Origin)
+    hosts = {request.headers.get("host", "")}
+    hosts.update(h.strip() for h in request.headers.get("x-forwarded-host", "").split(","))
+    return origin.split("://", 1)[-1] in hosts - {""}
+
+
+async def create_application(request: Request) -> JSONResponse:
+    actor = await _agent(request)
+    if isinstance(actor, JSONResponse):
+        return actor
+    if not _same_origin(request):
+        return _errors(403, {"Origin": "must be this site"})
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return _errors(415, {"Content-Type": "must be application/json"})
+    key = request.headers.get("idempotency-key", "").strip()
+    if not 1 <= len(key) <= 100:
+        return _errors(400, {"Idempotency-Key": "header is required (1-100 characters)"})
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _errors(413, {"(body)": f"must be at most {MAX_BODY} bytes"})
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _errors(400, {"(body)": "is not valid JSON"})
+    try:
+        req = intake.parse(payload)
+        result, replayed = await run_in_threadpool(
+            intake_service.submit, req, "agent", actor, configured_bureau(),
+            idempotency=(f"agent:{actor.user_id}", key, intake_service.request_hash(body)))
+    except ValidationError as e:
+        return _errors(422, e.errors)
+    except Conflict as e:
+        return _errors(409, {"Idempotency-Key": str(e)})
+    return JSONResponse(result.to_json(), status_code=200 if replayed else 201,
+                        headers={"Idempotent-Replayed": "true" if replayed else "false",
+                                 **NO_STORE})
+
+
+ROUTES = [
+    Route("/api/v1/agent/me", me, methods=["GET"]),
+    Route("/api/v1/agent/products", product_list, methods=["GET"]),
+    Route("/api/v1/agent/applications", list_applications, methods=["GET"]),
+    Route("/api/v1/agent/applications", create_application, methods=["POST"]),
+]
