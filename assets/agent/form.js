@@ -94,9 +94,7 @@ export function validate(body) {
   for (const el of controls()) {
     const v = getPath(body, el.name);
     if (el.required && (v === undefined || v === "" || v === false)) {
-      errors[el.name] = el.type === "checkbox"
-        ? "must be ticked: the applicant's consent to a credit check is required"
-        : "is required";
+      errors[el.name] = el.type === "checkbox" ? "must be ticked" : "is required";
     } else if (v !== undefined && v !== "" && CHECKS[el.name] &&
                !CHECKS[el.name][0].test(String(v))) {
       errors[el.name] = CHECKS[el.name][1];
