@@ -25,7 +25,7 @@ def fill(page: Page, fields: dict[str, str]) -> None:
         page.get_by_label(label, exact=True).fill(value)
 
 
-def apply_for_loan(page: Page, product: str, amount: str, term: str, ssn: str = "4321",
+def apply_for_loan(page: Page, product: str, amount: str, term: str, ssn: str = "8888",
                    income: str = "6000") -> None:
     """Walk the borrower's application steps with real typing; ends on the application page."""
     page.get_by_label("Product").select_option(label=product)

@@ -1,9 +1,10 @@
 """An admin edits the credit rule set, tests the draft against saved applications (the demo's
-applications from the dealer, agent and API channels), and publishes it."""
+applications from the dealer, agent and API channels), and publishes it; the next decision
+uses the new version."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import sign_in
+from tests.browser.pages import apply_for_loan, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -27,3 +28,11 @@ def test_admin_edits_tests_and_publishes_a_rule_set(page: Page, app_url: str, ar
     page.get_by_role("button", name="Publish draft").click()
     expect(page.get_by_text("Published credit version 2")).to_be_visible()
     expect(page.get_by_role("cell", name="retired")).to_be_visible()
+
+    # The next decision uses version 2: a 610 score passed the old floor (600), not the new.
+    sign_out(page)
+    sign_in(page, app_url, "borrower@demo.lendbook.dev")
+    page.goto(app_url + "/apply")
+    apply_for_loan(page, "Personal Loan", "5000", "24", ssn="2222", income="6000")
+    expect(page.locator("#application-status")).to_have_text("Declined")
+    expect(page.locator("#decision-reasons")).to_contain_text("Credit score below our minimum")
