@@ -3,7 +3,7 @@ import reflex as rx
 
 from domain.errors import DomainError, PermissionDenied, ValidationError
 from domain.money import fmt
-from domain.services import products
+from domain.services import products, workflows
 from portal.components.layout import alert, card, denied, field, select_field, shell, table
 from portal.state import AuthState
 
@@ -15,6 +15,7 @@ AMORTIZATIONS = [("equal_installments", "Equal installments (annuity)"),
 class ProductsState(AuthState):
     denied: str = ""
     rows: list[dict[str, str]] = []
+    workflow_options: list[list[str]] = [["standard", "standard"]]
     error: str = ""
     notice: str = ""
 
@@ -36,13 +37,19 @@ class ProductsState(AuthState):
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/products")
         self.denied, self.error, self.notice = "", "", ""
         self._list()
+        codes = sorted({v["code"] for v in workflows.versions(self._require("admin"))
+                        if v["status"] in ("published", "built-in")},
+                       key=lambda c: (c != "standard", c))
+        self.workflow_options = [[c, c] for c in codes]
 
     @rx.event
     def create(self, form: dict):
         try:
             actor = self._require("admin")
-            products.create_product(actor, products.ProductForm(**{
-                k: form.get(k, "") for k in products.ProductForm.__dataclass_fields__}))
+            fields = {k: form.get(k, "") for k in products.ProductForm.__dataclass_fields__
+                      if k != "settings"}
+            products.create_product(actor, products.ProductForm(
+                **fields, settings=(("workflow", form.get("workflow") or "standard"),)))
         except ValidationError as e:
             self.error = "Product not saved: " + "; ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in e.errors.items())
@@ -81,6 +88,7 @@ def product_form() -> rx.Component:
                       placeholder="40", default_value="40", input_mode="decimal"),
                 select_field("Repayment frequency", "frequency", FREQUENCIES),
                 select_field("Amortization", "amortization", AMORTIZATIONS),
+                select_field("Workflow", "workflow", ProductsState.workflow_options),
                 columns=rx.breakpoints(initial="1", sm="2"), gap="3", width="100%"),
             alert(ProductsState.error),
             alert(ProductsState.notice, color="green"),

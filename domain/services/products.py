@@ -114,11 +114,22 @@ def parse_form(form: ProductForm) -> ProductTerms:
                         **extra)
 
 
+def _check_references(s, terms: ProductTerms) -> None:
+    """A product may only name a workflow that can be used now (a rule set may be published
+    later: until then its applications are referred to underwriting)."""
+    from domain.services import workflows
+    try:
+        workflows.current(s, terms.workflow)
+    except NotFound:
+        raise ValidationError({"workflow": f"no published workflow {terms.workflow}"}) from None
+
+
 def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> int:
     actor.require("admin")
     terms = parse_form(form)
     code = form.code.strip().upper()
     with UnitOfWork(url) as s:
+        _check_references(s, terms)
         if s.exec(select(Product).where(Product.code == code)).first():
             raise ValidationError({"code": f"a product with code {code} already exists"})
         product = Product(code=code, name=form.name.strip())
@@ -141,6 +152,7 @@ def update_product(actor: Actor, product_id: int, form: ProductForm, reason: str
         product = s.get(Product, product_id)
         if product is None:
             raise NotFound(f"product {product_id}")
+        _check_references(s, terms)
         old = _version(s, product.id, product.current_version)
         before = {**audit.snapshot(product), "terms": old.terms}
         product.current_version += 1

@@ -198,3 +198,17 @@ def stage_progress(s, app: Application) -> list[dict]:
         out.append({"key": st.key, "name": st.name, "state": state,
                     "actors": [ROLE_LABELS.get(a, a) for a in st.actors]})
     return out
+
+
+def versions(actor: Actor, url: str | None = None) -> list[dict]:
+    """Stored versions, newest first, beside the built-in workflows (version 0)."""
+    from domain.db.uow import UnitOfWork
+    actor.require("admin", "underwriter")
+    with UnitOfWork(url) as s:
+        rows = [{"code": r.code, "version": r.version, "status": r.status,
+                 "definition": r.definition, "created_at": r.created_at.strftime(
+                     "%Y-%m-%d %H:%M")}
+                for r in s.exec(select(WorkflowVersion).order_by(
+                    WorkflowVersion.code, WorkflowVersion.version.desc()))]
+    return rows + [{"code": code, "version": 0, "status": "built-in", "definition": d,
+                    "created_at": ""} for code, d in BUILT_IN.items()]

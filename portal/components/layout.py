@@ -22,6 +22,7 @@ def header() -> rx.Component:
                         nav_link("Field capture", "/agent/", reload_document=True)),
                 rx.cond(AuthState.is_admin, rx.fragment(
                     nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
+                    nav_link("Workflows", "/admin/workflows"),
                     nav_link("Ledger", "/admin/ledger"),
                     nav_link("Audit", "/admin/audit"))),
                 rx.cond(

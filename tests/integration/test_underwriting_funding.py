@@ -189,3 +189,10 @@ def test_decline_and_workflow_versions(world):
     with UnitOfWork(w["url"]) as s:
         wf = workflows.current(s, code)
     assert [st.key for st in wf.stages][2] == "verification" and wf.version == version
+
+
+def test_a_product_may_only_name_a_published_workflow(world):
+    with pytest.raises(ValidationError) as e:
+        make_product(world["url"], world["admin"], world["uniq"] + "x", code="NOWF"
+                     + world["uniq"], workflow="nonesuch")
+    assert "no published workflow nonesuch" in e.value.errors["workflow"]
