@@ -21,6 +21,7 @@ USERS = [
     ("servicer@demo.lendbook.dev", "Sam Servicer", "servicer"),
     ("underwriter@demo.lendbook.dev", "Uma Underwriter", "underwriter"),
     ("dealer@demo.lendbook.dev", "Dan Dealer", "dealer"),
+    ("dealer2@demo.lendbook.dev", "Dora Dealer", "dealer"),
     ("agent@demo.lendbook.dev", "Fay Field-Agent", "field_agent"),
     ("borrower@demo.lendbook.dev", "Bea Borrower", "borrower"),
 ]
@@ -32,7 +33,7 @@ def load(url: str | None = None) -> bool:
         if s.exec(select(Lender)).first():
             return False
         s.add(Lender(name="Demo Community Lending"))
-    ids = {role: accounts.create_user(SYSTEM, email, PASSWORD, name, role, url)
+    ids = {email.split("@")[0]: accounts.create_user(SYSTEM, email, PASSWORD, name, role, url)
            for email, name, role in USERS}
     admin = Actor(ids["admin"], "admin", USERS[0][0])
     personal = products.create_product(admin, products.ProductForm(
@@ -42,7 +43,7 @@ def load(url: str | None = None) -> bool:
     products.create_product(admin, products.ProductForm(
         "HOMEIMP", "Home Improvement Loan", "2500", "50000", "26", "260", "8.5",
         frequency="biweekly", amortization="equal_principal", max_payment_to_income="35"), url)
-    bea = Actor(ids["borrower"], "borrower", USERS[5][0])
+    bea = Actor(ids["borrower"], "borrower", USERS[6][0])
     servicer = Actor(ids["servicer"], "servicer", USERS[1][0])
     today = date.today()
     # LN-000001: four months old, every installment paid on its due date (current)
@@ -66,7 +67,7 @@ def load(url: str | None = None) -> bool:
     origination.submit_application(bea, personal, "25000", "6", "3000", "Debt consolidation",
                                    url=url)  # declined: payment too large for income
     origination.submit_application(bea, personal, "3000", "12", "5200", "Vacation", url=url)
-    _intake_demo(personal_code="PERSONAL", url=url)
+    _intake_demo("PERSONAL", Actor(ids["dealer"], "dealer", USERS[3][0]), url)
     cob.run_cob(today - timedelta(days=1), SYSTEM, url)  # close the books through yesterday
     return True
 
@@ -92,9 +93,14 @@ DEMO_APPLICANTS = [("Carla", "Diaz", "8888", "CA", "dealer"), ("Tom", "Reed", "0
                    ("Ivy", "Chen", "2222", "NY", "agent"), ("Omar", "Hale", "6666", "IL", "api")]
 
 
-def _intake_demo(personal_code: str, url) -> None:
+DEMO_SALE = {"merchant": "Demo Furniture Co.", "item": "Sofa and dining set", "price": "5400.00",
+             "down_payment": "400.00"}
+
+
+def _intake_demo(personal_code: str, dan: Actor, url) -> None:
     """Applications from the other channels, with applicant data and bureau pulls, decided by
-    the published demo rule set `credit` (so the admin can test a draft against them)."""
+    the published demo rule set `credit` (so the admin can test a draft against them). The
+    dealer-channel one is Dan Dealer's, at the point of sale."""
     from domain import intake
     from domain.services import intake as intake_service, rulesets
     from integrations.bureau.local import LocalBureau
@@ -112,4 +118,7 @@ def _intake_demo(personal_code: str, url) -> None:
                                           "state": state, "postal_code": "62701"},
                               "employment": {"status": "employed", "months_employed": 40},
                               "monthly_income": "4800.00"}}
-        intake_service.submit(intake.parse(body), channel, SYSTEM, LocalBureau(), url=url)
+        if channel == "dealer":
+            body["point_of_sale"] = DEMO_SALE
+        intake_service.submit(intake.parse(body), channel, dan if channel == "dealer" else SYSTEM,
+                              LocalBureau(), url=url)

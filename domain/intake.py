@@ -4,18 +4,35 @@ Shape comes first (the published JSON Schema in `domain.intake_schema`), then me
 dates, age, point-of-sale arithmetic. Every error names its field by JSON path
 (`applicant.address.postal_code`), so a form or a partner can point at it.
 """
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError as SchemaError
 
 from domain.bureau import Applicant
 from domain.errors import ValidationError
 from domain.intake_schema import APPLICATION_REQUEST
 from domain.money import to_minor
 
-_VALIDATOR = Draft202012Validator(APPLICATION_REQUEST)
+
+@lru_cache(maxsize=64)
+def _anchored(pattern: str) -> re.Pattern:
+    # Patterns are ECMA-262, where `$` ends the string; Python's `$` also matches before a
+    # final newline, which would let "1234\n" through as the last four digits of an SSN.
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
+
+
+def _ecma_pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+_VALIDATOR = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})(
+    APPLICATION_REQUEST)
 FORMAT_HINTS = {
     "date_of_birth": "must be a date written YYYY-MM-DD",
     "ssn_last4": "must be the last 4 digits of the Social Security number",
@@ -65,7 +82,8 @@ def parse(payload, today: date | None = None) -> ApplicationRequest:
     except ValueError:
         raise ValidationError({"applicant.date_of_birth": "is not a real date"}) from None
     request = ApplicationRequest(
-        payload["product_code"].upper(), to_minor(Decimal(payload["amount"])), payload["term"],
+        payload["product_code"].upper(), to_minor(Decimal(payload["amount"])),
+        int(payload["term"]),  # JSON Schema counts 12.0 as an integer; Python must not see 12.0
         payload.get("purpose", "").strip(), payload.get("external_ref"), a,
         to_minor(Decimal(a["monthly_income"])), born, payload.get("point_of_sale"))
     age = request.age_on(today)

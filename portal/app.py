@@ -6,8 +6,8 @@ from admin.pages import audit, ledger, products, rules, workflows  # noqa: F401
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job
-from portal.pages import (application, apply, home, loan, login, my_loans,  # noqa: F401
-                          servicing, servicing_loan, signup)
+from portal.pages import (application, apply, dealer, dealer_application,  # noqa: F401
+                          home, loan, login, my_loans, servicing, servicing_loan, signup)
 
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)

@@ -26,6 +26,7 @@ class AuthState(rx.State):
     is_admin: bool = False
     is_servicer: bool = False
     is_field_agent: bool = False
+    is_dealer: bool = False
 
     def _actor(self) -> Actor | None:
         actor = accounts.resolve(self.session_token)
@@ -38,6 +39,7 @@ class AuthState(rx.State):
         self.is_admin = self._role == "admin"
         self.is_servicer = self._role in ("servicer", "admin")
         self.is_field_agent = self._role == "field_agent"
+        self.is_dealer = self._role == "dealer"
         self.user_name = accounts.display_name(actor.user_id) if actor else ""
         return actor
 
@@ -66,4 +68,4 @@ class AuthState(rx.State):
 
 def home_for(role: str) -> str:
     return {"borrower": "/loans", "admin": "/admin/products", "servicer": "/servicing",
-            "underwriter": "/servicing"}.get(role, "/")
+            "underwriter": "/servicing", "dealer": "/dealer"}.get(role, "/")

@@ -49,6 +49,8 @@ async def create_application(request: Request) -> JSONResponse:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _errors(400, {"(body)": "is not valid JSON"})
+    except RecursionError:  # nesting deeper than the parser's stack: not an application
+        return _errors(400, {"(body)": "is nested too deeply"})
     try:
         req = intake.parse(payload)
         result, replayed = await run_in_threadpool(

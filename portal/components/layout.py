@@ -20,6 +20,7 @@ def header() -> rx.Component:
                 rx.cond(AuthState.is_staff, nav_link("Servicing", "/servicing")),
                 rx.cond(AuthState.is_field_agent,  # a static page (assets/agent/): full load
                         nav_link("Field capture", "/agent/", reload_document=True)),
+                rx.cond(AuthState.is_dealer, nav_link("Dealer", "/dealer")),
                 rx.cond(AuthState.is_admin, rx.fragment(
                     nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
                     nav_link("Workflows", "/admin/workflows"),

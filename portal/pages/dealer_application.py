@@ -1,0 +1,55 @@
+"""One of the dealer's own applications: status, stage, decision reasons and the sale.
+Anyone else's application is refused on the backend, whatever id the URL carries."""
+import reflex as rx
+
+from domain.errors import DomainError
+from domain.services import dealer
+from portal import dealer_form
+from portal.components.dealer import facts, status_badge
+from portal.components.layout import card, denied, shell
+from portal.state import AuthState
+
+
+class DealerApplicationState(AuthState):
+    denied: str = ""
+    app: dict[str, str] = {}
+    reasons: list[str] = []
+
+    @rx.event
+    def load(self):
+        raw = self.router.page.params.get("application_id", "")
+        self.app, self.reasons = {}, []
+        try:
+            actor = self._require("dealer")
+            found = dealer.application(actor, int(raw) if raw.isdigit() else 0)
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            if not self.is_signed_in:
+                return rx.redirect(f"/login?next=/dealer/applications/{raw}")
+            return
+        self.denied = ""
+        self.app = dealer_form.row(found)
+        self.reasons = found.reasons
+
+
+@rx.page(route="/dealer/applications/[application_id]", title="Application · Lendbook",
+         on_load=DealerApplicationState.load)
+def dealer_application() -> rx.Component:
+    a = DealerApplicationState.app
+    return shell("Application", rx.cond(
+        DealerApplicationState.denied != "", denied(DealerApplicationState.denied),
+        rx.cond(a.contains("id"), rx.flex(
+            rx.link("\u2190 Back to point of sale", href="/dealer"),
+            card(
+                rx.flex(rx.heading("Application ", a["id"], size="5", as_="h2",
+                                   id="application-number"),
+                        status_badge(a["status"], a["status_text"]),
+                        spacing="3", align="center", wrap="wrap", margin_bottom="0.75em",
+                        id="application-status"),
+                facts(a)),
+            card(rx.heading("Decision reasons", size="4", as_="h2"),
+                 rx.el.ul(rx.foreach(DealerApplicationState.reasons, lambda r: rx.el.li(r)),
+                          id="application-reasons")),
+            direction="column", spacing="4"),
+            rx.spinner(size="3")),
+    ))
