@@ -80,5 +80,5 @@ def ledger_page() -> rx.Component:
                            "Run close of business through today", on_click=s.start_cob,
                            disabled=s.running | (s.pending == 0), size="3"),
                  alert(s.message, color="blue")),
-            direction="column", gap="4"),
+            direction="column", spacing="4"),
     ))

@@ -89,11 +89,11 @@ def product_form() -> rx.Component:
                 select_field("Repayment frequency", "frequency", FREQUENCIES),
                 select_field("Amortization", "amortization", AMORTIZATIONS),
                 select_field("Workflow", "workflow", ProductsState.workflow_options),
-                columns=rx.breakpoints(initial="1", sm="2"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
             alert(ProductsState.error),
             alert(ProductsState.notice, color="green"),
             rx.button("Create product", type="submit", size="3"),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
             on_submit=ProductsState.create),
     )
 
@@ -107,5 +107,5 @@ def products_page() -> rx.Component:
                         "Amortization", "Max PTI"], ProductsState.rows, product_row,
                        "Loan products")),
             product_form(),
-            direction="column", gap="4"),
+            direction="column", spacing="4"),
     ))

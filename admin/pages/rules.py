@@ -127,7 +127,7 @@ def rules_page() -> rx.Component:
                                   size="3", variant="soft", disabled=s.draft_version == 0),
                         rx.button("Publish draft", on_click=s.publish, size="3",
                                   color_scheme="green", disabled=s.draft_version == 0),
-                        gap="2", wrap="wrap"),
+                        spacing="2", wrap="wrap"),
                 alert(s.error), alert(s.notice, color="green")),
             rx.cond(s.tested.length() > 0, card(table(
                 ["Application", "Decided", "Draft would", "", "Draft's reasons"], s.tested,
@@ -135,5 +135,5 @@ def rules_page() -> rx.Component:
             card(rx.heading("Versions", size="4", as_="h2"),
                  table(["Code", "Version", "Status", "Saved"], s.versions, version_row,
                        "Rule set versions")),
-            direction="column", gap="4"),
+            direction="column", spacing="4"),
     ))

@@ -114,7 +114,7 @@ def workflows_page() -> rx.Component:
                 rx.flex(rx.button("Save draft", on_click=s.save, size="3"),
                         rx.button("Publish draft", on_click=s.publish, size="3",
                                   color_scheme="green", disabled=s.draft_version == 0),
-                        gap="2", wrap="wrap"),
+                        spacing="2", wrap="wrap"),
                 alert(s.error), alert(s.notice, color="green")),
             rx.cond(s.preview.length() > 0, card(table(
                 ["#", "Key", "Stage", "Who acts", "Applies when", "Entry needs"], s.preview,
@@ -123,5 +123,5 @@ def workflows_page() -> rx.Component:
                  table(["Code", "Version", "Status", "Saved", "Stages"], s.versions,
                        _row(["code", "version", "status", "created", "stages"]),
                        "Workflow versions")),
-            direction="column", gap="4"),
+            direction="column", spacing="4"),
     ))

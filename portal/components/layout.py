@@ -33,12 +33,12 @@ def header() -> rx.Component:
                                 size="2", id="signed-in-as"),
                         rx.button("Sign out", on_click=AuthState.sign_out, variant="outline",
                                   color_scheme="gray", size="1", style={"color": "white"}),
-                        gap="2", align="center"),
+                        spacing="2", align="center"),
                     rx.flex(nav_link("Sign in", "/login"), nav_link("Sign up", "/signup")),
                 ),
-                gap="2", align="center", wrap="wrap",
+                spacing="2", align="center", wrap="wrap",
             ),
-            justify="between", align="center", wrap="wrap", gap="2",
+            justify="between", align="center", wrap="wrap", spacing="2",
             max_width="72rem", margin="0 auto", padding="0.75em 1em",
         ),
         background="#1d3557", role="banner",
@@ -63,7 +63,7 @@ def field(label: str, name: str, type_: str = "text", placeholder: str = "",
         rx.el.label(label, html_for=name, style={"fontWeight": 500}),
         rx.input(id=name, name=name, type=type_, placeholder=placeholder, size="3", **props),
         rx.cond(hint != "", rx.text(hint, size="1", color="#4a5568")),
-        direction="column", gap="1", width="100%",
+        direction="column", spacing="1", width="100%",
     )
 
 
@@ -78,7 +78,7 @@ def select_field(label: str, name: str, options, **props) -> rx.Component:
             style={"padding": "0.6em", "borderRadius": "6px", "border": "1px solid #a0aec0",
                    "background": "white", "fontSize": "1rem"},
             **props),
-        direction="column", gap="1", width="100%",
+        direction="column", spacing="1", width="100%",
     )
 
 

@@ -15,7 +15,7 @@ def loan_stats(s) -> rx.Component:
         stat("Next due", s["next_due_date"], id="next-due-date"),
         stat("Amount due next", s["next_due_amount"], id="next-due-amount"),
         stat("Status", s["status"], id="loan-status"),
-        gap="3", wrap="wrap", width="100%",
+        spacing="3", wrap="wrap", width="100%",
     )
 
 
@@ -28,7 +28,7 @@ def balances(s) -> rx.Component:
         rx.heading("Balances", size="4", as_="h2"),
         rx.grid(item("Principal", "balance"), item("Interest accrued", "interest_accrued"),
                 item("Fees", "fees_outstanding"), item("Held in advance", "advance"),
-                columns=rx.breakpoints(initial="2", sm="4"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="2", sm="4"), spacing="3", width="100%"),
         rx.callout(rx.text("Payoff on ", s["as_of"], ": ", rx.text.strong(s["payoff"]),
                            " (principal + interest accrued to that day + fees; valid that day "
                            "only, interest accrues daily)."), icon="info", id="payoff-quote"),

@@ -31,10 +31,10 @@ def payment_form(on_submit, error, notice) -> rx.Component:
                 select_field("Kind of payment", "payment_kind", PAYMENT_KINDS),
                 select_field("Channel", "channel", CHANNELS),
                 field("Note", "note", placeholder="Cheque 1042"),
-                columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%"),
             alert(error), alert(notice, color="green"),
             rx.button("Record payment", type="submit", size="3"),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
             on_submit=on_submit, reset_on_submit=True),
     )
 
@@ -50,10 +50,10 @@ def reverse_form(on_submit, payments, error, notice) -> rx.Component:
                 select_field("Payment", "payment_id", payments),
                 select_field("Return code", "return_code", RETURN_CODES),
                 field("Reason for the reversal", "reverse_reason", placeholder="Returned by the bank"),
-                columns=rx.breakpoints(initial="1", sm="3"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%"),
             alert(error), alert(notice, color="green"),
             rx.button("Reverse payment", type="submit", size="3", color_scheme="red"),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
             on_submit=on_submit, reset_on_submit=True),
     )
 
@@ -73,10 +73,10 @@ def modify_form(on_submit, error, notice) -> rx.Component:
                 field("Installments to skip", "installments", input_mode="numeric"),
                 field("New next due date", "first_due_date", "date"),
                 field("Reason for the change", "reason", placeholder="Hardship review 2026-11"),
-                columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="3", width="100%"),
+                columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%"),
             alert(error), alert(notice, color="green"),
             rx.button("Apply modification", type="submit", size="3"),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
             on_submit=on_submit, reset_on_submit=True),
     )
 

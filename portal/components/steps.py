@@ -16,7 +16,7 @@ def stepper(names: list[str], current) -> rx.Component:
                        color="white",
                        background=rx.cond(current >= i, "#1d3557", "#a0aec0")),
                 rx.text(name, size="2", weight=rx.cond(current == i, "bold", "regular")),
-                gap="2", align="center"),
+                spacing="2", align="center"),
             aria_current=rx.cond(current == i, "step", "false"),
             style={"listStyle": "none"}) for i, name in enumerate(names)],
         style={"display": "flex", "flexWrap": "wrap", "gap": "0.9em", "padding": 0,
@@ -36,7 +36,7 @@ def step_field(label: str, name: str, values, errors, type_: str = "text", **pro
                  default_value=values.get(name, "").to(str),
                  aria_invalid=rx.cond(errors.contains(name), "true", "false"),
                  aria_describedby=f"{name}-error", **props),
-        _error(name, errors), direction="column", gap="1", width="100%")
+        _error(name, errors), direction="column", spacing="1", width="100%")
 
 
 def step_select(label: str, name: str, options, values, errors):
@@ -47,7 +47,7 @@ def step_select(label: str, name: str, options, values, errors):
         rx.el.label(label, html_for=name, style={"fontWeight": 500}),
         rx.el.select(opts, id=name, name=name, default_value=values.get(name, "").to(str),
                      style=INPUT_STYLE),
-        _error(name, errors), direction="column", gap="1", width="100%")
+        _error(name, errors), direction="column", spacing="1", width="100%")
 
 
 STAGE_COLORS = {"done": "#1b5e20", "current": "#1d3557", "upcoming": "#718096",
@@ -64,7 +64,7 @@ def stage_tracker(stages) -> rx.Component:
                     weight=rx.cond(st["state"] == "current", "bold", "regular"),
                     text_decoration=rx.cond(st["state"] == "skipped", "line-through", "none")),
             rx.text("(", st["state"], ")", size="1", color="#4a5568"),
-            gap="2", align="center"),
+            spacing="2", align="center"),
             aria_current=rx.cond(st["state"] == "current", "step", "false"),
             style={"listStyle": "none"})
     return rx.el.ol(rx.foreach(stages, one), id="stage-tracker",

@@ -121,14 +121,14 @@ def offer() -> rx.Component:
         rx.heading("Your offer", size="5", as_="h2"),
         rx.flex(stat("Amount financed", a["amount"]), stat("Payment", a["installment"]),
                 stat("Number of payments", a["term"]), stat("APR", a["apr"] + "%"),
-                gap="3", wrap="wrap"),
+                spacing="3", wrap="wrap"),
         rx.text("Finance charge ", rx.text.strong(a["finance_charge"]),
                 " · Total of payments ", rx.text.strong(a["total_of_payments"]), size="2"),
         rx.cond(a["can_sign"] == "yes",
                 rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
                           size="3", color_scheme="green", id="accept-sign",
                           loading=ApplicationState.working)),
-        direction="column", gap="3"))
+        direction="column", spacing="3"))
 
 
 def documents() -> rx.Component:
@@ -145,7 +145,7 @@ def documents() -> rx.Component:
                          id="upload-kind", value=ApplicationState.upload_kind,
                          on_change=ApplicationState.set_upload_kind,
                          style={"padding": "0.5em", "borderRadius": "6px"}),
-            direction="column", gap="1"),
+            direction="column", spacing="1"),
         rx.upload(rx.text("Choose a PDF, JPEG or PNG (at most 10 MB) or drop it here"),
                   id="doc-upload", accept={"application/pdf": [".pdf"],
                                            "image/jpeg": [".jpg", ".jpeg"],
@@ -153,7 +153,7 @@ def documents() -> rx.Component:
                   max_files=1, border="1px dashed #718096", padding="1em"),
         rx.button("Upload", on_click=ApplicationState.upload(
             rx.upload_files(upload_id="doc-upload")), variant="outline", id="upload-button"),
-        direction="column", gap="2"))
+        direction="column", spacing="2"))
 
 
 @rx.page(route="/applications/[application_id]", title="Application · Lendbook",
@@ -178,5 +178,5 @@ def application_page() -> rx.Component:
                 " is booked."))),
             rx.cond((a["status"] == "approved") | (a["status"] == "booked"), offer()),
             rx.cond(a["status"] != "declined", documents()),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
     ))

@@ -101,11 +101,11 @@ def _buttons(last: bool = False):
         rx.button(rx.cond(ApplyState.busy, "Submitting…", "Submit application") if last
                   else "Save and continue", type="submit", size="3", id="step-next",
                   loading=ApplyState.busy if last else False),
-        gap="3", justify="between", width="100%")
+        spacing="3", justify="between", width="100%")
 
 
 def _grid(*children):
-    return rx.grid(*children, columns=rx.breakpoints(initial="1", sm="2"), gap="3",
+    return rx.grid(*children, columns=rx.breakpoints(initial="1", sm="2"), spacing="3",
                    width="100%")
 
 
@@ -116,7 +116,7 @@ def step_loan():
         _grid(_f("Amount", "amount", placeholder="5000.00", input_mode="decimal"),
               _f("Number of payments", "term", placeholder="24", input_mode="numeric"),
               _f("Purpose", "purpose", placeholder="Car repair")),
-        _buttons(), direction="column", gap="3"), on_submit=ApplyState.next_step,
+        _buttons(), direction="column", spacing="3"), on_submit=ApplyState.next_step,
         key="step-0")
 
 
@@ -128,7 +128,7 @@ def step_about():
               _f("Last 4 digits of your SSN", "ssn_last4", input_mode="numeric",
                  max_length=4),
               _f("Mobile phone", "phone", type_="tel", auto_complete="tel")),
-        _buttons(), direction="column", gap="3"), on_submit=ApplyState.next_step,
+        _buttons(), direction="column", spacing="3"), on_submit=ApplyState.next_step,
         key="step-1")
 
 
@@ -139,7 +139,7 @@ def step_address():
               _f("City", "city", auto_complete="address-level2"),
               _s("State", "state", [[s, s] for s in US_STATES]),
               _f("ZIP code", "postal_code", input_mode="numeric", auto_complete="postal-code")),
-        _buttons(), direction="column", gap="3"), on_submit=ApplyState.next_step,
+        _buttons(), direction="column", spacing="3"), on_submit=ApplyState.next_step,
         key="step-2")
 
 
@@ -152,13 +152,13 @@ def step_work():
                  input_mode="numeric"),
               _f("Monthly income before tax", "monthly_income", placeholder="4500.00",
                  input_mode="decimal")),
-        _buttons(), direction="column", gap="3"), on_submit=ApplyState.next_step,
+        _buttons(), direction="column", spacing="3"), on_submit=ApplyState.next_step,
         key="step-3")
 
 
 def _review_row(label, name):
     return rx.flex(rx.text(label, color="#4a5568", min_width="11em"),
-                   rx.text(ApplyState.values.get(name, ""), weight="medium"), gap="2",
+                   rx.text(ApplyState.values.get(name, ""), weight="medium"), spacing="2",
                    wrap="wrap")
 
 
@@ -173,11 +173,11 @@ def step_consent():
         rx.el.label(rx.flex(
             rx.el.input(type="checkbox", name="consent_credit_check", id="consent_credit_check",
                         style={"width": "1.25em", "height": "1.25em"}),
-            rx.text(CONSENT), gap="2", align="start"), html_for="consent_credit_check"),
+            rx.text(CONSENT), spacing="2", align="start"), html_for="consent_credit_check"),
         rx.cond(ApplyState.errors.contains("consent_credit_check"),
                 rx.text("Your consent to a credit check is required", color="#b71c1c",
                         size="2", role="alert")),
-        _buttons(last=True), direction="column", gap="3"), on_submit=ApplyState.submit,
+        _buttons(last=True), direction="column", spacing="3"), on_submit=ApplyState.submit,
         key="step-4")
 
 
@@ -192,5 +192,5 @@ def apply() -> rx.Component:
                           (2, step_address()), (3, step_work()), step_consent())),
             rx.text("Your answers are saved at each step; you can come back later.",
                     size="2", color="#4a5568"),
-            direction="column", gap="3", max_width="44rem"),
+            direction="column", spacing="3", max_width="44rem"),
     ))

@@ -30,13 +30,13 @@ def index() -> rx.Component:
     return shell(
         "Loans that make sense",
         rx.text("Apply in minutes, get a decision at once, and follow every payment.", size="4"),
-        rx.flex(rx.foreach(HomeState.offers, offer), gap="3", wrap="wrap", margin_y="1em"),
+        rx.flex(rx.foreach(HomeState.offers, offer), spacing="3", wrap="wrap", margin_y="1em"),
         rx.cond(
             AuthState.is_signed_in,
             rx.cond(AuthState.is_borrower,
                     rx.link(rx.button("Apply now", size="3"), href="/apply")),
             rx.flex(rx.link(rx.button("Create an account", size="3"), href="/signup"),
                     rx.link(rx.button("Sign in", size="3", variant="outline"), href="/login"),
-                    gap="3"),
+                    spacing="3"),
         ),
     )

@@ -48,6 +48,6 @@ def loan_page() -> rx.Component:
             payment_table(LoanState.payments),
             schedule_table(LoanState.schedule),
             loan_facts(LoanState.summary),
-            direction="column", gap="4"),
+            direction="column", spacing="4"),
             rx.spinner(size="3")),
     ))

@@ -44,7 +44,7 @@ def login() -> rx.Component:
                 alert(LoginState.error),
                 rx.button("Sign in", type="submit", size="3", width="100%"),
                 rx.text("New borrower? ", rx.link("Create an account", href="/signup")),
-                direction="column", gap="3",
+                direction="column", spacing="3",
             ),
             on_submit=LoginState.submit,
         ),

@@ -59,5 +59,5 @@ def my_loans() -> rx.Component:
             rx.heading("Applications", size="4", as_="h2"),
             card(table(["#", "Product", "Amount", "Payments", "Decision", "Reasons"],
                        MyLoansState.applications, application_row, "My applications")),
-            direction="column", gap="3"),
+            direction="column", spacing="3"),
     ))

@@ -46,7 +46,7 @@ def servicing() -> rx.Component:
         ServicingState.denied != "", denied(ServicingState.denied),
         rx.flex(bucket_chart(), card(table(["Loan ID", "Borrower", "Product", "Amount",
                                             "Status"], ServicingState.loans, loan_row,
-                                           "All loans")), direction="column", gap="4"),
+                                           "All loans")), direction="column", spacing="4"),
     ))
 
 

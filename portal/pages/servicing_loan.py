@@ -154,5 +154,5 @@ def servicing_loan() -> rx.Component:
             rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
             schedule_table(s.schedule),
             ledger_table(s.ledger),
-            direction="column", gap="4"), rx.spinner(size="3")),
+            direction="column", spacing="4"), rx.spinner(size="3")),
     ))

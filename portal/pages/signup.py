@@ -37,7 +37,7 @@ def signup() -> rx.Component:
                       auto_complete="new-password", required=True),
                 alert(SignupState.error),
                 rx.button("Create account", type="submit", size="3", width="100%"),
-                direction="column", gap="3",
+                direction="column", spacing="3",
             ),
             on_submit=SignupState.submit,
         ),
