@@ -14,6 +14,21 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PORT = int(os.environ.get("LENDBOOK_TEST_PORT", "3111"))
+REDIS_URL = os.environ.get("LENDBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+WORKERS = 2
+
+
+def _redis_for_tests() -> str | None:
+    """The Redis the browser app keeps its state in; None (state on disk, one worker) when
+    unreachable, except under CI, where that is a failure."""
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return REDIS_URL
+    except redis.RedisError as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis unreachable at {REDIS_URL} under CI: {e}")
+        return None
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +51,9 @@ def app_url(tmp_path_factory):
            "PATH": f"{ROOT / 'tools/bun/node_modules/.bin'}:{Path(sys.executable).parent}:"
                    f"{os.environ['PATH']}"}
     env.pop("REDIS_URL", None)
+    redis_url = _redis_for_tests()
+    if redis_url:  # the production shape: UI state in Redis, two backend workers
+        env.update(REDIS_URL=redis_url, GRANIAN_WORKERS=str(WORKERS))
     bindir = Path(sys.executable).parent
     for cmd in (["migrate"], ["demo"]):
         subprocess.run([str(bindir / "lendbook"), *cmd], env=env, check=True, cwd=ROOT,
@@ -61,7 +79,7 @@ def app_url(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"app not up in 400 s: {(data / 'server.log').read_text()[-3000:]}")
             time.sleep(1)
-        yield url
+        yield url if not redis_url else _Served(url, redis_url, proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -69,6 +87,15 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+class _Served(str):
+    """The app's URL, also saying how it is served (for the multi-worker test)."""
+
+    def __new__(cls, url: str, redis_url: str, pid: int):
+        self = super().__new__(cls, url)
+        self.redis_url, self.pid = redis_url, pid
+        return self
 
 
 @pytest.fixture(scope="session")
