@@ -77,6 +77,7 @@ class ApplicationDetail:
     can_act: bool = False  # decline, request documents, verify identity, conditions
     can_track_disbursement: bool = False
     disbursement_next: tuple[str, ...] = field(default_factory=tuple)
+    approval_levels: tuple[tuple[int, int], ...] = ()  # the funding stage's (above, approvers)
 
 
 def detail(actor: Actor, application_id: int, url: str | None = None) -> ApplicationDetail:
@@ -134,9 +135,9 @@ def detail(actor: Actor, application_id: int, url: str | None = None) -> Applica
             decision_reasons=tuple(d.get("reasons", [])),
             adverse_action_codes=tuple(d.get("adverse_action_codes", [])), tier=app.tier,
             ruleset=_ruleset_label(d), rules=tuple(_rules(s, d)),
-            underwriter=(f"{names.get(d['underwriter_id'], '')}: "
-                         f"{d.get('underwriter_reason', '')}".rstrip(": ")
-                         if d.get("underwriter_id") else ""),
+            underwriter=(names.get(d["underwriter_id"], "") + (
+                f": {d['underwriter_reason']}" if d.get("underwriter_reason") else "")
+                if d.get("underwriter_id") else ""),
             kyc_passed=facts["kyc"]["passed"],
             kyc_verified_by=names.get(d.get("kyc_verified_by"), ""),
             documents=tuple({"id": x.id, "kind": x.kind, "filename": x.filename,
@@ -156,7 +157,8 @@ def detail(actor: Actor, application_id: int, url: str | None = None) -> Applica
             can_act=open_app,
             can_track_disbursement=disb is not None and actor.role in ("servicer", "admin")
             and bool(DISBURSEMENT_STEPS.get(disb.status)),
-            disbursement_next=tuple(DISBURSEMENT_STEPS.get(disb.status, ())) if disb else ())
+            disbursement_next=tuple(DISBURSEMENT_STEPS.get(disb.status, ())) if disb else (),
+            approval_levels=wf.stage("funding").approval_levels if wf.has("funding") else ())
 
 
 def _names(s) -> dict[int, str]:
@@ -238,3 +240,16 @@ def _history(s, app: Application, document_ids: list[int], loan_number: str | No
     return [{"id": r.id, "at": r.at, "actor": r.actor_label, "action": r.action,
              "entity": f"{r.entity} {r.entity_id}", "before": r.before or {},
              "after": r.after or {}, "reason": r.reason} for r in rows]
+
+
+def stage_names(actor: Actor, application_ids: list[int],
+                url: str | None = None) -> dict[int, str]:
+    """Each application's current stage as its own workflow names it (review stages are
+    named by the workflow, not by the engine)."""
+    actor.require(*STAFF)
+    with UnitOfWork(url) as s:
+        out = {}
+        for app in s.exec(select(Application).where(Application.id.in_(application_ids))):
+            stage = workflows.of_application(s, app).stage(app.stage)
+            out[app.id] = stage.name if stage else app.stage.capitalize()
+        return out
