@@ -68,6 +68,7 @@ def load(url: str | None = None) -> bool:
                                    url=url)  # declined: payment too large for income
     origination.submit_application(bea, personal, "3000", "12", "5200", "Vacation", url=url)
     _intake_demo("PERSONAL", Actor(ids["dealer"], "dealer", USERS[3][0]), url)
+    _referred_pos_demo(Actor(ids["dealer"], "dealer", USERS[3][0]), "PERSONAL", url)
     cob.run_cob(today - timedelta(days=1), SYSTEM, url)  # close the books through yesterday
     return True
 
@@ -122,3 +123,24 @@ def _intake_demo(personal_code: str, dan: Actor, url) -> None:
             body["point_of_sale"] = DEMO_SALE
         intake_service.submit(intake.parse(body), channel, dan if channel == "dealer" else SYSTEM,
                               LocalBureau(), url=url)
+
+
+def _referred_pos_demo(dealer: Actor, personal_code: str, url) -> None:
+    """A dealer's point-of-sale application with a thin credit file: referred, so the
+    underwriting queue has a POS case beside the API one."""
+    from domain import intake
+    from domain.services import intake as intake_service
+    from integrations.bureau.local import LocalBureau
+    body = {"product_code": personal_code, "amount": "2000.00", "term": 12,
+            "consent_credit_check": True, "purpose": "Refrigerator",
+            "point_of_sale": {"merchant": "Bright Appliances", "item": "Fridge FX-200",
+                              "price": "2400.00", "down_payment": "400.00"},
+            "applicant": {"first_name": "Lena", "last_name": "Park",
+                          "date_of_birth": "1996-02-29", "ssn_last4": "0000",
+                          "email": "lena.park@demo.lendbook.dev", "phone": "+1 555 010 0199",
+                          "address": {"line1": "5 Elm Street", "city": "Columbus",
+                                      "state": "OH", "postal_code": "43004"},
+                          "employment": {"status": "employed", "employer": "Columbus Transit",
+                                         "months_employed": 14},
+                          "monthly_income": "3600.00"}}
+    intake_service.submit(intake.parse(body), "dealer", dealer, LocalBureau(), url=url)

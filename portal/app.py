@@ -7,7 +7,8 @@ from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job
 from portal.pages import (application, apply, dealer, dealer_application,  # noqa: F401
-                          home, loan, login, my_loans, servicing, servicing_loan, signup)
+                          home, loan, login, my_loans, servicing, servicing_loan, signup,
+                          underwriting, underwriting_application)
 
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)

@@ -68,4 +68,4 @@ class AuthState(rx.State):
 
 def home_for(role: str) -> str:
     return {"borrower": "/loans", "admin": "/admin/products", "servicer": "/servicing",
-            "underwriter": "/servicing", "dealer": "/dealer"}.get(role, "/")
+            "underwriter": "/underwriting", "dealer": "/dealer"}.get(role, "/")

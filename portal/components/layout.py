@@ -17,7 +17,9 @@ def header() -> rx.Component:
             rx.flex(
                 rx.cond(AuthState.is_borrower, rx.fragment(
                     nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
-                rx.cond(AuthState.is_staff, nav_link("Servicing", "/servicing")),
+                rx.cond(AuthState.is_staff, rx.fragment(
+                    nav_link("Underwriting", "/underwriting"),
+                    nav_link("Servicing", "/servicing"))),
                 rx.cond(AuthState.is_field_agent,  # a static page (assets/agent/): full load
                         nav_link("Field capture", "/agent/", reload_document=True)),
                 rx.cond(AuthState.is_dealer, nav_link("Dealer", "/dealer")),

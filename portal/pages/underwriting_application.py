@@ -1,0 +1,328 @@
+"""One application as an underwriter works it: stage tracker, applicant, terms, bureau data,
+decision with rule results, documents, conditions and history; the actions (approve with
+changed terms, decline, request documents, verify identity, complete a review stage) and the
+funding panel (pre-funding checks, approvals, disbursement). Every handler checks the role on
+the backend again; the domain services check it once more against the workflow."""
+import reflex as rx
+
+from domain.errors import DomainError, ValidationError
+from domain.services import application_view, funding, underwriting
+from domain.services.actor import STAFF
+from portal import underwriting_view as view
+from portal.components.layout import denied, shell
+from portal.components.underwriting import (approve_form, bureau_card, complete_form,
+                                            conditions_card, decision_card, decline_form,
+                                            documents_card, facts, funding_panel, history_card,
+                                            request_form, section, stage_badge, stage_tracker,
+                                            verify_form)
+from portal.state import AuthState
+
+FIELDS = ("approve.amount", "approve.term", "approve.reason", "decline.reason",
+          "decline.adverse_action_code", "request.kinds", "request.note", "verify.reason",
+          "complete.reason", "fund.note")
+AREAS = ("actions", "conditions", "funding", "disbursement")
+VERBS = {"approve": "Not approved", "decline": "Not declined",
+         "request": "Documents not requested", "verify": "Identity not verified",
+         "complete": "Stage not completed", "fund": "Funding not approved",
+         "condition": "Not recorded", "disbursement": "Disbursement not updated"}
+
+
+class UnderwritingAppState(AuthState):
+    denied: str = ""
+    loaded: bool = False
+    summary: dict[str, str] = {}
+    progress: list[dict[str, str]] = []
+    applicant: list[dict[str, str]] = []
+    terms: list[dict[str, str]] = []
+    bureau: list[dict[str, str]] = []
+    flags: dict[str, str] = {"thin": "", "fraud": "", "kyc": ""}
+    reasons: list[str] = []
+    rules: list[dict[str, str]] = []
+    documents: list[dict[str, str]] = []
+    conditions: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    can_underwrite: bool = False
+    can_complete: bool = False
+    can_act: bool = False
+    can_verify: bool = False
+    show_funding: bool = False
+    can_fund: bool = False
+    checks: list[dict[str, str]] = []
+    checks_passed: bool = False
+    approval_count: int = 0
+    approvers_needed: int = 1
+    approvers: str = ""
+    approval_levels: str = ""
+    loan_number: str = ""
+    disbursement: dict[str, str] = {}
+    disbursement_choices: list[list[str]] = []
+    can_track: bool = False
+    tab: str = "approve"
+    errors: dict[str, str] = {k: "" for k in FIELDS}
+    msg: dict[str, str] = {k: "" for k in AREAS}
+    note: dict[str, str] = {k: "" for k in AREAS}
+
+    def _id(self) -> int:
+        try:
+            return int(self.router.page.params.get("application_id", "0"))
+        except ValueError:
+            return 0
+
+    def _refresh(self, actor) -> None:
+        d = application_view.detail(actor, self._id())
+        self.summary = view.summary(d)
+        self.progress = view.progress_rows(d)
+        self.applicant = view.applicant_rows(d)
+        self.terms = view.terms_rows(d)
+        self.bureau = view.bureau_rows(d)
+        self.flags = view.bureau_alerts(d)
+        self.reasons = list(d.decision_reasons)
+        self.rules = view.rule_rows(d)
+        self.documents = view.document_rows(d)
+        self.conditions = view.condition_rows(d)
+        self.history = view.history_rows(d)
+        self.can_underwrite, self.can_complete = d.can_underwrite, d.can_complete_stage
+        self.can_act = d.can_act
+        self.can_verify = d.can_act and not d.kyc_passed
+        self.loan_number = d.loan_number or ""
+        self.disbursement = view.disbursement(d)
+        self.can_track = d.can_track_disbursement
+        self.disbursement_choices = [[x, x.capitalize()] for x in d.disbursement_next]
+        self.approval_levels = view.approval_levels(d)
+        signed_held = d.stage == "signature" and any(
+            h["action"] == "application.signed" for h in d.history)
+        self.show_funding = d.stage == "funding" or signed_held or bool(d.loan_number)
+        self.can_fund = d.can_fund
+        if self.show_funding and not d.loan_number:
+            st = funding.state(actor, d.id)
+            self.checks = view.funding_rows(st)
+            self.checks_passed = all(c.passed for c in st.checks)
+            self.approval_count, self.approvers_needed = len(st.approvals), st.needed
+            self.approvers = ", ".join(st.approvals)
+        else:
+            self.checks, self.checks_passed, self.approvers = [], False, ""
+        tabs = self._tabs()
+        if self.tab not in tabs:
+            self.tab = tabs[0] if tabs else ""
+        self.loaded = True
+
+    def _tabs(self) -> list[str]:
+        return [t for t, ok in (("approve", self.can_underwrite), ("complete", self.can_complete),
+                                ("request", self.can_act), ("verify", self.can_verify),
+                                ("decline", self.can_act)) if ok]
+
+    def _clear(self) -> None:
+        self.errors = {k: "" for k in FIELDS}
+        self.msg = {k: "" for k in AREAS}
+        self.note = {k: "" for k in AREAS}
+
+    def _fail(self, form: str, area: str, e: DomainError) -> None:
+        """Show a refusal: each field's reason under its field, the rest in the message."""
+        self._clear()
+        if isinstance(e, ValidationError):
+            errors, rest = dict(self.errors), []
+            for field, reason in e.errors.items():
+                key = f"{form}.{field}"
+                if key in errors:
+                    errors[key] = f"{field.replace('_', ' ').capitalize()} {reason}."
+                else:
+                    rest.append(f"{field.replace('_', ' ')} {reason}")
+            self.errors = errors
+            text = "; ".join(rest) if rest else "check the fields marked below"
+        else:
+            text = str(e)
+        self.msg = {**self.msg, area: f"{VERBS[form]}: {text}."}
+
+    def _done(self, actor, area: str, text: str) -> None:
+        self._clear()
+        self.note = {**self.note, area: text}
+        self._refresh(actor)
+
+    @rx.event
+    def load(self):
+        self.loaded = False
+        self._clear()
+        self.tab = "approve"
+        try:
+            self._refresh(self._require(*STAFF))
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            self.summary = {}
+            return None if self.is_signed_in else rx.redirect(
+                f"/login?next=/underwriting/{self._id()}")
+        self.denied = ""
+
+    @rx.event
+    def set_tab(self, value: str):
+        self.tab = value
+
+    @rx.event
+    def approve(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            stage = underwriting.approve(actor, self._id(), form.get("reason", ""),
+                                         form.get("amount", ""), form.get("term", ""))
+        except DomainError as e:
+            return self._fail("approve", "actions", e)
+        self._done(actor, "actions", f"Approved: the application moved to "
+                                     f"{view.stage_label(stage)}.")
+
+    @rx.event
+    def decline(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            underwriting.decline(actor, self._id(), form.get("reason", ""),
+                                 form.get("adverse_action_code", ""))
+        except DomainError as e:
+            return self._fail("decline", "actions", e)
+        self._done(actor, "actions", "Declined; the adverse action reason is recorded.")
+
+    @rx.event
+    def request_documents(self, form: dict):
+        kinds = [k for k, _ in view.DOCUMENT_CHOICES if form.get(f"kind_{k}")]
+        try:
+            actor = self._require(*STAFF)
+            ids = underwriting.request_documents(actor, self._id(), kinds,
+                                                 form.get("note", ""))
+        except DomainError as e:
+            return self._fail("request", "actions", e)
+        names = ", ".join(dict(view.DOCUMENT_CHOICES)[k] for k in kinds)
+        self._done(actor, "actions", f"Requested {names}: {len(ids)} condition"
+                                     f"{'s' if len(ids) != 1 else ''} opened.")
+
+    @rx.event
+    def verify_identity(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            stage = underwriting.verify_identity(actor, self._id(), form.get("reason", ""))
+        except DomainError as e:
+            return self._fail("verify", "actions", e)
+        self._done(actor, "actions", f"Identity verified; the application is at "
+                                     f"{view.stage_label(stage)}.")
+
+    @rx.event
+    def complete_stage(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            stage = underwriting.complete_stage(actor, self._id(), form.get("reason", ""))
+        except DomainError as e:
+            return self._fail("complete", "actions", e)
+        self._done(actor, "actions", f"Stage completed: the application moved to "
+                                     f"{view.stage_label(stage)}.")
+
+    @rx.event
+    def settle_condition(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            cid = int(form.get("condition_id") or 0)
+            if str(cid) not in {c["id"] for c in self.conditions}:
+                raise ValidationError({"condition": "is not one of this application's"})
+            waive = form.get("condition_action") == "waive"
+            underwriting.clear_condition(actor, cid, form.get("reason", ""), waive=waive)
+        except (DomainError, ValueError) as e:
+            if isinstance(e, ValueError):
+                e = ValidationError({"condition": "is not one of this application's"})
+            return self._fail("condition", "conditions", e)
+        self._done(actor, "conditions", f"Condition {cid} {'waived' if waive else 'cleared'}.")
+
+    @rx.event
+    def approve_funding(self, form: dict):
+        try:
+            actor = self._require(*STAFF)
+            number = funding.approve(actor, self._id(), form.get("note", ""))
+        except DomainError as e:
+            return self._fail("fund", "funding", e)
+        self._done(actor, "funding" if number is None else "disbursement",
+                   f"Funding approved and booked as {number}; the disbursement is recorded."
+                   if number else "Your approval is recorded; another approver is needed.")
+
+    @rx.event
+    def update_disbursement(self, form: dict):
+        try:
+            actor = self._require("servicer", "admin")
+            status = form.get("status", "")
+            funding.update_disbursement(actor, self.loan_number, status,
+                                        form.get("reference", ""))
+        except DomainError as e:
+            return self._fail("disbursement", "disbursement", e)
+        self._done(actor, "disbursement", f"Disbursement marked {status}.")
+
+
+def actions_card() -> rx.Component:
+    s = UnderwritingAppState
+
+    def trigger(value, text, show):
+        return rx.cond(show, rx.tabs.trigger(text, value=value))
+
+    def content(value, body):
+        return rx.tabs.content(body, value=value, padding_top="0.75em")
+
+    return section(
+        "Actions",
+        rx.cond(s.tab == "", rx.text("No actions are open at this stage.", color="#4a5568"),
+                rx.fragment(
+                    rx.tabs.root(
+                        rx.tabs.list(
+                            trigger("approve", "Approve", s.can_underwrite),
+                            trigger("complete", "Complete stage", s.can_complete),
+                            trigger("request", "Request documents", s.can_act),
+                            trigger("verify", "Verify identity", s.can_verify),
+                            trigger("decline", "Decline", s.can_act),
+                            wrap="wrap", aria_label="Actions"),
+                        content("approve", approve_form(s.approve, s.summary, s.errors)),
+                        content("complete", complete_form(s.complete_stage,
+                                                          s.summary["stage_name"], s.errors)),
+                        content("request", request_form(s.request_documents,
+                                                        view.DOCUMENT_CHOICES, s.errors)),
+                        content("verify", verify_form(s.verify_identity, s.errors)),
+                        content("decline", decline_form(s.decline, view.ADVERSE_CHOICES,
+                                                        s.errors)),
+                        value=s.tab, on_change=s.set_tab)),
+                ),
+        rx.cond(s.msg["actions"] != "", rx.callout(
+            s.msg["actions"], color_scheme="red", role="alert", icon="triangle_alert",
+            margin_top="0.75em", id="action-error")),
+        rx.cond(s.note["actions"] != "", rx.callout(
+            s.note["actions"], color_scheme="green", role="status", icon="check",
+            margin_top="0.75em", id="action-notice")),
+        id="actions")
+
+
+@rx.page(route="/underwriting/[application_id]", title="Underwriting an application · Lendbook",
+         on_load=UnderwritingAppState.load)
+def underwriting_application() -> rx.Component:
+    s = UnderwritingAppState
+    return shell("Underwriting an application", rx.cond(
+        s.denied != "", denied(s.denied),
+        rx.cond(s.loaded, rx.flex(
+            rx.flex(
+                rx.heading("Application #", s.summary["id"], " · ", s.summary["applicant"],
+                           size="5", as_="h2", id="application-title"),
+                stage_badge(s.summary["stage"], s.summary["stage_name"]),
+                rx.badge(s.summary["status"], variant="outline", size="2",
+                         high_contrast=True, id="application-status"),
+                rx.spacer(),
+                rx.link("← Back to the queue", href="/underwriting"),
+                spacing="2", align="center", wrap="wrap", width="100%"),
+            stage_tracker(s.progress),
+            rx.box(
+                rx.flex(
+                    section("Applicant", facts(s.applicant, "Applicant"), id="applicant"),
+                    section("Terms", facts(s.terms, "Requested and current terms"),
+                            id="terms"),
+                    bureau_card(s.bureau, s.flags),
+                    decision_card(s.summary, s.reasons, s.rules),
+                    direction="column", spacing="4", min_width="0"),
+                rx.flex(
+                    actions_card(),
+                    rx.cond(s.show_funding, funding_panel(s)),
+                    documents_card(s.documents),
+                    conditions_card(s.conditions, s.settle_condition, s.can_act,
+                                    s.msg["conditions"], s.note["conditions"]),
+                    direction="column", spacing="4", min_width="0"),
+                display="grid", gap="1rem", width="100%",
+                grid_template_columns=rx.breakpoints(
+                    initial="minmax(0, 1fr)", md="minmax(0, 3fr) minmax(0, 2fr)")),
+            history_card(s.history),
+            direction="column", spacing="4"), rx.spinner(size="3")),
+    ))
