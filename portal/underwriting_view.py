@@ -1,6 +1,7 @@
 """Turns the underwriting queue, an application's detail and its funding state into the plain
 strings the underwriting pages display (no Reflex here, so it is easy to test)."""
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 from domain.documents import UPLOAD_KINDS
 from domain.money import fmt
@@ -123,7 +124,8 @@ def terms_rows(d: ApplicationDetail) -> list[dict[str, str]]:
     pos = d.point_of_sale
     if pos:
         rows += [("Merchant", pos.get("merchant")), ("Item", pos.get("item")),
-                 ("Price", pos.get("price")), ("Down payment", pos.get("down_payment"))]
+                 ("Price", _money(pos.get("price"))),
+                 ("Down payment", _money(pos.get("down_payment")))]
     return _pairs(*rows)
 
 
@@ -205,6 +207,14 @@ def disbursement(d: ApplicationDetail) -> dict[str, str]:
     return {"payee": f"{x['payee_name']} ({x['payee_type']})", "amount": fmt(x["amount_minor"]),
             "method": x["method"].upper(), "reference": x["reference"], "status": x["status"],
             "updated": when(x["updated_at"])}
+
+
+def _money(text) -> str:
+    """'2400.00' as stored by intake -> '2,400.00'."""
+    try:
+        return f"{Decimal(str(text)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(text or "")
 
 
 def _size(n: int) -> str:

@@ -183,8 +183,9 @@ def stage_progress(s, app: Application) -> list[dict]:
     f = facts(s, app)
     out = []
     for i, st in enumerate(wf.stages):
-        if app.stage in ("declined", "withdrawn"):
-            state = "done" if i == 0 else "closed"
+        if app.stage in ("declined", "withdrawn"):  # an underwriter's decline: reached it
+            state = "done" if i == 0 or (st.key == "underwriting" and app.stage == "declined"
+                                         and app.decision.get("underwriter_id")) else "closed"
         elif i < at:
             if st.key == "underwriting":
                 state = "done" if app.decision.get("underwriter_id") else "skipped"

@@ -25,7 +25,7 @@ def choice(label: str, id_: str, name: str, options, **props) -> rx.Component:
             rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0]))
             if isinstance(options, rx.Var)
             else [rx.el.option(text, value=value) for value, text in options],
-            id=id_, name=name,
+            id=id_, name=name, custom_attrs={"aria-describedby": id_ + "-error"},
             style={"padding": "0.6em", "borderRadius": "6px", "border": "1px solid #718096",
                    "background": "white", "fontSize": "1rem", "width": "100%"},
             **props),
@@ -72,12 +72,30 @@ def queue_row(r) -> rx.Component:
     )
 
 
+def queue_card(r) -> rx.Component:
+    """One application of the queue on a phone (the table needs a wider screen)."""
+    return rx.el.li(card(
+        rx.flex(rx.link("#" + r["id"] + " · " + r["applicant"], href=r["href"], weight="bold"),
+                stage_badge(r["stage"], r["stage_label"]), spacing="2", align="center",
+                justify="between", wrap="wrap"),
+        rx.text(r["product"], " · ", r["amount"], " over ", r["term"], " · ", r["channel"],
+                size="2"),
+        rx.text(r["reasons"], size="2"),
+        rx.text("Waiting since ", r["waiting_since"], " · open conditions: ",
+                r["open_conditions"], size="1", color=MUTED)), style={"marginBottom": "0.5em"})
+
+
 def queue_table(rows) -> rx.Component:
     return rx.box(rx.cond(
         rows.length() > 0,
-        table(["ID", "Applicant", "Product", "Amount", "Term", "Channel", "Stage",
-               "Reasons", "Waiting since", "Open conditions"], rows, queue_row,
-              "Applications waiting for underwriting or funding"),
+        rx.fragment(
+            rx.box(table(["ID", "Applicant", "Product", "Amount", "Term", "Channel", "Stage",
+                          "Reasons", "Waiting since", "Open conditions"], rows, queue_row,
+                         "Applications waiting for underwriting or funding"),
+                   display=rx.breakpoints(initial="none", sm="block")),
+            rx.el.ul(rx.foreach(rows, queue_card), id="queue-cards",
+                     style={"listStyle": "none", "padding": 0, "margin": 0},
+                     display=rx.breakpoints(initial="block", sm="none"))),
         card(rx.text("Nothing is waiting at this stage.", id="queue-empty"))), id="queue",
         width="100%")
 
@@ -189,9 +207,9 @@ def decision_card(summary, reasons, rules) -> rx.Component:
 def document_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(r["kind"]),
-        rx.table.cell(rx.el.a(r["filename"], href=r["href"], download="",
-                              aria_label="Download " + r["filename"],
-                              style={"color": "#1d4ed8", "textDecoration": "underline"})),
+        rx.table.cell(rx.link(r["filename"], href=r["href"], reload_document=True,
+                              download="", aria_label="Download " + r["filename"],
+                              underline="always")),
         rx.table.cell(r["type"], " · ", r["size"], white_space="nowrap"),
         rx.table.cell(r["uploaded"], rx.text(r["uploaded_by"], size="1", color=MUTED)))
 
@@ -247,8 +265,8 @@ def history_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r["at"], min_width="6.5rem"),
         rx.table.cell(r["actor"], min_width="10rem", overflow_wrap="anywhere"),
-        rx.table.cell(rx.code(r["action"], variant="ghost", overflow_wrap="anywhere"),
-                      rx.text(r["entity"], size="1", color=MUTED)),
+        rx.table.cell(rx.code(r["action"], variant="ghost"),
+                      rx.text(r["entity"], size="1", color=MUTED), min_width="14rem"),
         rx.table.cell(r["changes"],
                       rx.cond(r["reason"] != "",
                               rx.text("Reason: ", r["reason"], size="1", color=MUTED)),
@@ -272,16 +290,21 @@ def message(error, notice) -> rx.Component:
                                          size="1", icon="check", margin_y="0.5em")))
 
 
+def field_id(key: str) -> str:
+    """'decline.adverse_action_code' -> 'decline-adverse-action-code' (its error: + '-error')."""
+    return key.replace(".", "-").replace("_", "-")
+
+
 def error_text(errors, key: str) -> rx.Component:
     return rx.cond(errors[key] != "", rx.text(errors[key], color="#b91c1c", size="2",
-                                              id=key.replace(".", "-") + "-error"))
+                                              id=field_id(key) + "-error"))
 
 
 def input_field(label: str, key: str, errors, hint: str = "", area: bool = False,
                 **props) -> rx.Component:
     """A labelled input whose error (from `errors[key]`, 'form.field') shows under it."""
     name = key.split(".", 1)[1]
-    id_ = key.replace(".", "-").replace("_", "-")
+    id_ = field_id(key)
     attrs = {"aria-describedby": id_ + "-error", "aria-invalid": rx.cond(
         errors[key] != "", "true", "false")}
     control = rx.text_area(id=id_, name=name, rows="2", custom_attrs=attrs, size="3",
@@ -290,8 +313,7 @@ def input_field(label: str, key: str, errors, hint: str = "", area: bool = False
     return rx.flex(
         rx.el.label(label, html_for=id_, style={"fontWeight": 500}), control,
         rx.cond(hint != "", rx.text(hint, size="1", color=MUTED)),
-        rx.cond(errors[key] != "", rx.text(errors[key], color="#b91c1c", size="2",
-                                           id=id_ + "-error")),
+        error_text(errors, key),
         direction="column", spacing="1", width="100%")
 
 
@@ -312,7 +334,7 @@ def approve_form(on_submit, summary, errors) -> rx.Component:
 
 def decline_form(on_submit, codes, errors) -> rx.Component:
     return rx.form(rx.flex(
-        rx.flex(choice("Adverse action reason", "decline-code", "adverse_action_code",
+        rx.flex(choice("Adverse action reason", "decline-adverse-action-code", "adverse_action_code",
                        codes),
                 error_text(errors, "decline.adverse_action_code"), direction="column",
                 spacing="1"),

@@ -85,6 +85,9 @@ def test_underwriter_works_a_referred_application(page: Page, app_url: str, arti
     page.screenshot(path=str(artifacts / "underwriting-application-desktop.png"),
                     full_page=True)
     page.set_viewport_size({"width": 1024, "height": 768})
+    page.reload()  # laid out afresh at tablet size
+    expect(page.locator("#history table")).to_contain_text("application.underwriter_approved")
+    expect(page.locator("#rules table")).to_contain_text("bureau.thin_file")
     page.screenshot(path=str(artifacts / "underwriting-application-tablet.png"),
                     full_page=True)
 

@@ -67,6 +67,12 @@ def test_a_stage_that_did_not_apply_is_skipped_not_done(world):
     assert states(w, referred)["underwriting"] == "done"  # it was there, though the
     assert states(w, referred)["offer"] == "current"      # status is no longer 'referred'
 
+    declined, _ = apply(w, "0000", "declined")
+    underwriting.decline(w["uw"], declined, "Insufficient credit history", "OTH", w["url"])
+    assert states(w, declined) == {"decision": "done", "underwriting": "done",
+                                   "offer": "closed", "signature": "closed",
+                                   "funding": "closed", "booked": "closed"}
+
 
 def test_detail_shows_what_an_underwriter_needs_and_what_each_role_may_do(world):
     w = world
