@@ -11,12 +11,12 @@ from domain.db.tables import AppUser, Application, Product, utcnow
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import ApplicationCondition
 from domain.documents import UPLOAD_KINDS
-from domain.errors import Conflict, NotFound, ValidationError
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.money import parse_amount
 from domain.schedule import build
 from domain.services import audit, workflows
 from domain.services.actor import STAFF, Actor
-from domain.workflow import BUILT_IN_KEYS
+from domain.workflow import BUILT_IN_KEYS, TERMINAL
 
 ADVERSE_ACTION_CODES = {"SC": "Credit score", "DTI": "Debt-to-income ratio",
                         "ID": "Unable to verify identity", "INC": "Insufficient income",
@@ -219,6 +219,14 @@ def _at(s, application_id: int, actor: Actor, stage: str | None) -> Application:
         if app.stage != stage:
             raise Conflict(f"the application is at {app.stage}, not {stage}")
         workflows.require_actor(workflows.of_application(s, app), stage, actor)
+        return app
+    if app.stage in TERMINAL:
+        raise Conflict(f"the application is {app.stage}; nothing more can be done on it")
+    current = workflows.of_application(s, app).stage(app.stage)
+    if actor.role not in ("underwriter", "admin") and \
+            (current is None or actor.role not in current.actors):
+        raise PermissionDenied(f"the {actor.role} role may not act on an application at "
+                               f"{app.stage}")
     return app
 
 

@@ -196,3 +196,17 @@ def test_a_product_may_only_name_a_published_workflow(world):
         make_product(world["url"], world["admin"], world["uniq"] + "x", code="NOWF"
                      + world["uniq"], workflow="nonesuch")
     assert "no published workflow nonesuch" in e.value.errors["workflow"]
+
+
+def test_only_underwriters_act_and_only_on_open_applications(world):
+    w = world
+    result, _ = apply(w, ssn="0000", amount="4000.00", tag="perm")
+    with pytest.raises(PermissionDenied):  # a servicer does not underwrite
+        underwriting.decline(w["servicer"], result.application_id, "no", "OTH", w["url"])
+    with pytest.raises(PermissionDenied):
+        underwriting.request_documents(w["servicer"], result.application_id, ["id"], "ID",
+                                       w["url"])
+    underwriting.decline(w["uw"], result.application_id, "Insufficient history", "OTH",
+                         w["url"])
+    with pytest.raises(Conflict, match="declined"):  # closed: nothing more to request
+        underwriting.request_documents(w["uw"], result.application_id, ["id"], "ID", w["url"])
