@@ -132,8 +132,8 @@ def _referred_pos_demo(dealer: Actor, personal_code: str, url) -> None:
     from domain.services import intake as intake_service
     from integrations.bureau.local import LocalBureau
     body = {"product_code": personal_code, "amount": "2000.00", "term": 12,
-            "consent_credit_check": True, "purpose": "Refrigerator",
-            "point_of_sale": {"merchant": "Bright Appliances", "item": "Fridge FX-200",
+            "consent_credit_check": True, "purpose": "Bookcase",
+            "point_of_sale": {"merchant": DEMO_SALE["merchant"], "item": "Oak bookcase",
                               "price": "2400.00", "down_payment": "400.00"},
             "applicant": {"first_name": "Lena", "last_name": "Park",
                           "date_of_birth": "1996-02-29", "ssn_last4": "0000",
