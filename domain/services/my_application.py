@@ -2,6 +2,7 @@
 where it stands in its workflow, what documents are asked for, and the loan once booked."""
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import select
 
@@ -10,6 +11,7 @@ from domain.db.tables import Application, Loan, Product
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import ApplicationCondition
 from domain.errors import NotFound
+from domain.money import to_minor
 from domain.quote import quote
 from domain.services import workflows
 from domain.services.actor import Actor
@@ -63,7 +65,8 @@ def view(actor: Actor, application_id: int, url: str | None = None,
         return MyApplication(
             app.id, product.name, _money(app.amount_minor), app.term, _money(app.installment_minor), app.status,
             app.stage, list(app.decision.get("reasons", [])), workflows.stage_progress(s, app),
-            q["apr"], q["finance_charge"], q["total_of_payments"], facts["signed"],
+            q["apr"], _money(to_minor(Decimal(q["finance_charge"]))),
+            _money(to_minor(Decimal(q["total_of_payments"]))), facts["signed"],
             workflows.of_application(s, app).has("signature"),
             [{"id": str(d.id), "kind": d.kind, "filename": d.filename} for d in docs],
             requested, loan)

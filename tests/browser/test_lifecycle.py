@@ -48,6 +48,14 @@ def test_thin_lifecycle(page: Page, app_url: str, artifacts):
     expect(page.get_by_text("526.10")).to_be_visible()  # 6,000 at 9.5% over 12 months
     expect(page.get_by_text("9.50%")).to_be_visible()  # APR in the offer
     page.screenshot(path=str(artifacts / "borrower-offer.png"), full_page=True)
+    pdf = artifacts / "pay-stub.pdf"  # a real (tiny) PDF, checked from its bytes on upload
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n"
+                    b"<< /Root 1 0 R >>\n%%EOF\n")
+    page.get_by_label("Document type").select_option("proof_of_income")
+    page.locator("#doc-upload input[type=file]").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#documents")).to_contain_text("Proof of income: pay-stub.pdf")
     page.get_by_role("button", name="Accept offer and sign").click()
     sign_on_docusign(page, f"Test Borrower {tag}")
     expect(page.get_by_text("Your agreement is signed")).to_be_visible(timeout=15000)
