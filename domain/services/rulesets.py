@@ -3,15 +3,13 @@ applications, and publish it (the previous published version is retired). Each d
 records the code and version it used. No code changes, no redeploy."""
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from domain.db.origination_tables import BureauPull, RuleSetVersion
 from domain.db.tables import Application, ProductVersion
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, NotFound
 from domain.rules import ORIGINATION_FIELDS, RuleSet, evaluate
-from domain.services import audit
+from domain.services import versioned
 from domain.services.actor import Actor
 from domain.terms import ProductTerms
 
@@ -37,34 +35,17 @@ def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None
     """A new draft version (validated whole; errors name their JSON path)."""
     actor.require("admin")
     with UnitOfWork(url) as s:
-        last = s.exec(select(func.max(RuleSetVersion.version))
-                      .where(RuleSetVersion.code == code)).one() or 0
-        ruleset = parse(code, last + 1, definition)
-        row = RuleSetVersion(code=code, version=last + 1, definition=ruleset.to_dict(),
-                             created_by=actor.user_id)
-        s.add(row)
-        s.flush()
-        audit.record(s, actor, "ruleset.drafted", "ruleset", f"{code} v{row.version}", None,
-                     row.definition)
-        return row.version
+        version = versioned.next_version(s, RuleSetVersion, code)
+        ruleset = parse(code, version, definition)
+        return versioned.add_draft(s, RuleSetVersion, "ruleset", actor, code, version,
+                                   ruleset.to_dict())
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",
             url: str | None = None) -> None:
     actor.require("admin")
     with UnitOfWork(url) as s:
-        row = _get(s, code, version)
-        if row.status != "draft":
-            raise Conflict(f"version {version} is {row.status}; only a draft can be published")
-        for old in s.exec(select(RuleSetVersion).where(RuleSetVersion.code == code,
-                                                       RuleSetVersion.status == "published")):
-            old.status = "retired"
-            s.add(old)
-        row.status, row.published_by = "published", actor.user_id
-        row.published_at = audit_time()
-        s.add(row)
-        audit.record(s, actor, "ruleset.published", "ruleset", f"{code} v{version}",
-                     {"status": "draft"}, {"status": "published"}, reason)
+        versioned.publish(s, RuleSetVersion, "ruleset", actor, code, version, reason)
 
 
 def published(s, code: str) -> RuleSet | None:
@@ -110,13 +91,4 @@ def versions(actor: Actor, code: str | None = None, url: str | None = None) -> l
 
 
 def _get(s, code: str, version: int) -> RuleSetVersion:
-    row = s.exec(select(RuleSetVersion).where(RuleSetVersion.code == code,
-                                              RuleSetVersion.version == version)).first()
-    if row is None:
-        raise NotFound(f"rule set {code} version {version}")
-    return row
-
-
-def audit_time():
-    from domain.db.tables import utcnow
-    return utcnow()
+    return versioned.get(s, RuleSetVersion, "rule set", code, version)

@@ -7,29 +7,25 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from domain.db.origination_tables import BureauPull, Envelope, Document
-from domain.db.tables import Application, ProductVersion, utcnow
-from domain.db.workflow_tables import ApplicationCondition, FundingApproval, WorkflowVersion
+from domain.db.tables import Application, ProductVersion
+from domain.db.workflow_tables import (ApplicationCondition, FundingApproval,
+                                        WorkflowVersion)
 from domain.errors import Conflict, NotFound, PermissionDenied
-from domain.services import audit
+from domain.services import audit, versioned
 from domain.services.actor import ROLE_LABELS, Actor
 from domain.terms import ProductTerms
 from domain.workflow import BUILT_IN, TERMINAL, Stage, Workflow, _holds, built_in
 
 
 def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None) -> int:
+    """A new draft version, validated whole (errors by JSON path)."""
     from domain.db.uow import UnitOfWork
     actor.require("admin")
     with UnitOfWork(url) as s:
-        last = s.exec(select(func.max(WorkflowVersion.version))
-                      .where(WorkflowVersion.code == code)).one() or 0
-        wf = Workflow.from_dict(code, last + 1, definition)
-        row = WorkflowVersion(code=code, version=last + 1, definition=wf.to_dict(),
-                              created_by=actor.user_id)
-        s.add(row)
-        s.flush()
-        audit.record(s, actor, "workflow.drafted", "workflow", f"{code} v{row.version}", None,
-                     row.definition)
-        return row.version
+        version = versioned.next_version(s, WorkflowVersion, code)
+        wf = Workflow.from_dict(code, version, definition)
+        return versioned.add_draft(s, WorkflowVersion, "workflow", actor, code, version,
+                                   wf.to_dict())
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",
@@ -38,20 +34,7 @@ def publish(actor: Actor, code: str, version: int, reason: str = "",
     from domain.db.uow import UnitOfWork
     actor.require("admin")
     with UnitOfWork(url) as s:
-        row = s.exec(select(WorkflowVersion).where(WorkflowVersion.code == code,
-                                                   WorkflowVersion.version == version)).first()
-        if row is None:
-            raise NotFound(f"workflow {code} version {version}")
-        if row.status != "draft":
-            raise Conflict(f"version {version} is {row.status}; only a draft can be published")
-        for old in s.exec(select(WorkflowVersion).where(WorkflowVersion.code == code,
-                                                        WorkflowVersion.status == "published")):
-            old.status = "retired"
-            s.add(old)
-        row.status, row.published_by, row.published_at = "published", actor.user_id, utcnow()
-        s.add(row)
-        audit.record(s, actor, "workflow.published", "workflow", f"{code} v{version}",
-                     {"status": "draft"}, {"status": "published"}, reason)
+        versioned.publish(s, WorkflowVersion, "workflow", actor, code, version, reason)
 
 
 def current(s, code: str | None) -> Workflow:
