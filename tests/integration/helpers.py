@@ -29,3 +29,29 @@ def count(url, model, *where) -> int:
         for w in where:
             q = q.where(w)
         return int(s.exec(q).one())
+
+
+CONNECT_KEY = "connect-test-key"
+
+
+def serve_with_fake_docusign(db_url, monkeypatch, tmp_path):
+    """Our API and the fake DocuSign on free ports, wired to each other (Connect signed with
+    CONNECT_KEY), documents kept under tmp_path. Returns (our base URL, stop)."""
+    from integrations.docusign.fake_server import create_app, free_port, run_in_thread
+    from portal.api import api_app
+    api_port, fake_port = free_port(), free_port()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("LENDBOOK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LENDBOOK_DOCUMENT_KEY", "a-test-document-key-of-some-length")
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_BASE_PATH", f"http://127.0.0.1:{fake_port}/restapi")
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_OAUTH_HOST", f"http://127.0.0.1:{fake_port}")
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY", CONNECT_KEY)
+    ours = run_in_thread(api_app(), api_port)
+    fake = run_in_thread(create_app(f"http://127.0.0.1:{api_port}/api/v1/webhooks/docusign",
+                                    CONNECT_KEY, public_url=f"http://127.0.0.1:{fake_port}"),
+                         fake_port)
+
+    def stop():
+        fake.stop()
+        ours.stop()
+    return f"http://127.0.0.1:{api_port}", stop

@@ -19,26 +19,15 @@ from domain.services.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from integrations.docusign.client import ESignClient
 from integrations.docusign.connect import sign
-from integrations.docusign.fake_server import create_app, free_port, run_in_thread
-from portal.api import api_app
-from tests.integration.helpers import make_product, make_user
+from tests.integration.helpers import (make_product, make_user,
+                                       serve_with_fake_docusign)
 from tests.integration.test_intake_api import VALID
 
-KEY = "connect-test-key"
 
 
 @pytest.fixture
 def world(db_url, uniq, monkeypatch, tmp_path):
-    api_port, fake_port = free_port(), free_port()
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("LENDBOOK_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("LENDBOOK_DOCUMENT_KEY", "a-test-document-key-of-some-length")
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_BASE_PATH", f"http://127.0.0.1:{fake_port}/restapi")
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_OAUTH_HOST", f"http://127.0.0.1:{fake_port}")
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY", KEY)
-    ours = run_in_thread(api_app(), api_port)
-    fake = run_in_thread(create_app(f"http://127.0.0.1:{api_port}/api/v1/webhooks/docusign",
-                                    KEY, public_url=f"http://127.0.0.1:{fake_port}"), fake_port)
+    api, stop = serve_with_fake_docusign(db_url, monkeypatch, tmp_path)
     admin = make_user(db_url, uniq, "admin")
     code = f"ES{uniq}".upper()
     make_product(db_url, admin, uniq, code=code, workflow="standard")
@@ -49,10 +38,9 @@ def world(db_url, uniq, monkeypatch, tmp_path):
     assert result.status == "approved"
     with UnitOfWork(db_url) as s:
         borrower_id = s.get(Application, result.application_id).borrower_id
-    yield dict(url=db_url, app_id=result.application_id, api=f"http://127.0.0.1:{api_port}",
+    yield dict(url=db_url, app_id=result.application_id, api=api,
                borrower=Actor(borrower_id, "borrower", body["applicant"]["email"]))
-    fake.stop()
-    ours.stop()
+    stop()
 
 
 def test_sign_on_the_fake_page_and_connect_moves_the_application_to_funding(world):
