@@ -86,3 +86,27 @@ def for_application(actor: Actor, application_id: int, url: str | None = None) -
         for d in docs:
             s.expunge(d)
         return docs
+
+
+def requested_in(s, app: Application, required: tuple[str, ...]) -> list[dict]:
+    """Document kinds still wanted: open document conditions, then the product's required
+    kinds, each only while no document of that kind is on file."""
+    from domain.db.workflow_tables import ApplicationCondition
+    kinds = set(s.exec(select(Document.kind).where(Document.application_id == app.id)))
+    out = [{"kind": c.document_kind or "", "note": c.description}
+           for c in s.exec(select(ApplicationCondition).where(
+               ApplicationCondition.application_id == app.id,
+               ApplicationCondition.status == "open", ApplicationCondition.kind == "document"))
+           if c.document_kind not in kinds]
+    return out + [{"kind": k, "note": "required for this product"} for k in required
+                  if k not in kinds and k not in [r["kind"] for r in out]]
+
+
+def requested(actor: Actor, application_id: int, url: str | None = None) -> list[dict]:
+    """The same, for someone who may see the application (borrower, its dealer or agent)."""
+    from domain.services.workflows import terms_of
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        if app is None or not _can_see(actor, app):
+            raise NotFound("this application does not exist or is not yours")
+        return requested_in(s, app, terms_of(s, app).required_documents)

@@ -9,11 +9,10 @@ from sqlmodel import select
 from domain.db.origination_tables import Document
 from domain.db.tables import Application, Loan, Product
 from domain.db.uow import UnitOfWork
-from domain.db.workflow_tables import ApplicationCondition
 from domain.errors import NotFound
 from domain.money import to_minor
 from domain.quote import quote
-from domain.services import workflows
+from domain.services import document_store, workflows
 from domain.services.actor import Actor
 
 
@@ -51,19 +50,11 @@ def view(actor: Actor, application_id: int, url: str | None = None,
         facts = workflows.facts(s, app)
         docs = list(s.exec(select(Document).where(Document.application_id == app.id)
                            .order_by(Document.id)))
-        kinds = {d.kind for d in docs}
-        requested = [{"kind": c.document_kind or "", "note": c.description}
-                     for c in s.exec(select(ApplicationCondition).where(
-                         ApplicationCondition.application_id == app.id,
-                         ApplicationCondition.status == "open",
-                         ApplicationCondition.kind == "document"))
-                     if c.document_kind not in kinds]
-        requested += [{"kind": k, "note": "required for this product"}
-                      for k in terms.required_documents
-                      if k not in kinds and k not in [r["kind"] for r in requested]]
+        requested = document_store.requested_in(s, app, terms.required_documents)
         loan = s.exec(select(Loan.loan_number).where(Loan.application_id == app.id)).first()
         return MyApplication(
-            app.id, product.name, _money(app.amount_minor), app.term, _money(app.installment_minor), app.status,
+            app.id, product.name, _money(app.amount_minor), app.term,
+            _money(app.installment_minor), app.status,
             app.stage, list(app.decision.get("reasons", [])), workflows.stage_progress(s, app),
             q["apr"], _money(to_minor(Decimal(q["finance_charge"]))),
             _money(to_minor(Decimal(q["total_of_payments"]))), facts["signed"],

@@ -4,18 +4,12 @@ and the loan once it is funded."""
 import reflex as rx
 
 from domain.errors import DomainError, PermissionDenied
-from domain.documents import UPLOAD_KINDS
 from domain.services import document_store, esign, my_application, origination
 from integrations.docusign.client import ESignClient
+from portal.components.documents import document_panel, labelled
 from portal.components.layout import alert, card, denied, shell, stat
 from portal.components.steps import stage_tracker
 from portal.state import AuthState
-
-KIND_LABELS = {"id": "Photo ID", "proof_of_income": "Proof of income",
-               "bank_statement": "Bank statement", "proof_of_address": "Proof of address",
-               "other": "Other document", "agreement": "Loan agreement",
-               "signed_agreement": "Signed loan agreement"}
-
 
 class ApplicationState(AuthState):
     denied: str = ""
@@ -60,10 +54,7 @@ class ApplicationState(AuthState):
                     else "Accept offer"}
         self.reasons = v.reasons
         self.progress = v.progress
-        self.documents = [{**d, "label": KIND_LABELS.get(d["kind"], d["kind"])}
-                          for d in v.documents]
-        self.requested = [{**r, "label": KIND_LABELS.get(r["kind"], r["kind"])}
-                          for r in v.requested]
+        self.documents, self.requested = labelled(v.documents), labelled(v.requested)
         if self.router.page.params.get("event") == "signing_complete" and not v.signed:
             self.notice = "Thank you for signing. We are confirming your signature…"
         elif v.signed and v.stage != "booked":
@@ -132,28 +123,9 @@ def offer() -> rx.Component:
 
 
 def documents() -> rx.Component:
-    return card(rx.flex(
-        rx.heading("Documents", size="4", as_="h2"),
-        rx.foreach(ApplicationState.requested, lambda r: rx.callout(
-            rx.text("We need: ", rx.text.strong(r["label"]), " (", r["note"], ")"),
-            color_scheme="amber")),
-        rx.el.ul(rx.foreach(ApplicationState.documents, lambda d: rx.el.li(
-            d["label"], ": ", d["filename"])), id="documents"),
-        rx.flex(
-            rx.el.label("Document type", html_for="upload-kind", style={"fontWeight": 500}),
-            rx.el.select([rx.el.option(KIND_LABELS[k], value=k) for k in UPLOAD_KINDS],
-                         id="upload-kind", value=ApplicationState.upload_kind,
-                         on_change=ApplicationState.set_upload_kind,
-                         style={"padding": "0.5em", "borderRadius": "6px"}),
-            direction="column", spacing="1"),
-        rx.upload(rx.text("Choose a PDF, JPEG or PNG (at most 10 MB) or drop it here"),
-                  id="doc-upload", accept={"application/pdf": [".pdf"],
-                                           "image/jpeg": [".jpg", ".jpeg"],
-                                           "image/png": [".png"]},
-                  max_files=1, border="1px dashed #718096", padding="1em"),
-        rx.button("Upload", on_click=ApplicationState.upload(
-            rx.upload_files(upload_id="doc-upload")), variant="outline", id="upload-button"),
-        direction="column", spacing="2"))
+    st = ApplicationState
+    return document_panel(st.requested, st.documents, st.upload_kind, st.set_upload_kind,
+                          st.upload)
 
 
 @rx.page(route="/applications/[application_id]", title="Application · Lendbook",

@@ -3,10 +3,11 @@ Anyone else's application is refused on the backend, whatever id the URL carries
 import reflex as rx
 
 from domain.errors import DomainError
-from domain.services import dealer
+from domain.services import dealer, document_store
 from portal import dealer_form
 from portal.components.dealer import facts, status_badge
-from portal.components.layout import card, denied, shell
+from portal.components.documents import document_panel, labelled
+from portal.components.layout import alert, card, denied, shell
 from portal.state import AuthState
 
 
@@ -14,6 +15,16 @@ class DealerApplicationState(AuthState):
     denied: str = ""
     app: dict[str, str] = {}
     reasons: list[str] = []
+    documents: list[dict[str, str]] = []
+    requested: list[dict[str, str]] = []
+    upload_kind: str = "id"
+    upload_error: str = ""
+
+    def _documents(self, actor, application_id: int) -> None:
+        self.documents = labelled([
+            {"kind": d.kind, "filename": d.filename}
+            for d in document_store.for_application(actor, application_id)])
+        self.requested = labelled(document_store.requested(actor, application_id))
 
     @rx.event
     def load(self):
@@ -30,6 +41,25 @@ class DealerApplicationState(AuthState):
         self.denied = ""
         self.app = dealer_form.row(found)
         self.reasons = found.reasons
+        self._documents(actor, found.id)
+
+    @rx.event
+    def set_upload_kind(self, kind: str):
+        self.upload_kind = kind
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """The dealer uploads the customer's documents at the counter (ID, proof of income)."""
+        try:
+            actor = self._require("dealer")
+            app_id = int(self.app.get("id", "0"))
+            for f in files:
+                document_store.store(actor, app_id, self.upload_kind, f.name or "document",
+                                     f.content_type, await f.read())
+            self._documents(actor, app_id)
+            self.upload_error = ""
+        except (DomainError, ValueError) as e:
+            self.upload_error = str(e)
 
 
 @rx.page(route="/dealer/applications/[application_id]", title="Application · Lendbook",
@@ -50,6 +80,10 @@ def dealer_application() -> rx.Component:
             card(rx.heading("Decision reasons", size="4", as_="h2"),
                  rx.el.ul(rx.foreach(DealerApplicationState.reasons, lambda r: rx.el.li(r)),
                           id="application-reasons")),
+            document_panel(DealerApplicationState.requested, DealerApplicationState.documents,
+                           DealerApplicationState.upload_kind,
+                           DealerApplicationState.set_upload_kind, DealerApplicationState.upload),
+            alert(DealerApplicationState.upload_error),
             direction="column", spacing="4"),
             rx.spinner(size="3")),
     ))

@@ -9,6 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
+
+# Two backend workers share state through Redis; on 2 busy cores a reconnect after a redirect
+# has been seen to take more than Playwright's default 5 s to render.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

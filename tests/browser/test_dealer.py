@@ -27,6 +27,20 @@ def type_into(page: Page, fields: dict[str, str]) -> None:
         page.get_by_label(label, exact=True).press_sequentially(value)
 
 
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+_PNG = _png()
+
+
 def test_dealer_submits_for_a_customer_and_sees_only_its_own(browser: Browser, app_url: str,
                                                              artifacts):
     tag = uuid.uuid4().hex[:5].upper()
@@ -85,6 +99,13 @@ def test_dealer_submits_for_a_customer_and_sees_only_its_own(browser: Browser, a
     expect(page.locator("#application-status")).to_contain_text("Approved")
     expect(page.locator("#app-stage")).to_have_text("offer")
     expect(page.locator("#app-customer")).to_have_text(f"Jo Kim{tag}")
+    # The dealer uploads the customer's ID at the counter (a real PNG, checked from its bytes).
+    png = artifacts / "customer-id.png"
+    png.write_bytes(_PNG)
+    page.get_by_label("Document type").select_option("id")
+    page.locator("#doc-upload input[type=file]").set_input_files(str(png))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#documents")).to_contain_text("Photo ID: customer-id.png")
     page.screenshot(path=str(artifacts / "dealer-application-tablet.png"), full_page=True)
 
     # The next form starts with this dealer's latest merchant.
