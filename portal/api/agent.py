@@ -8,21 +8,16 @@ same-origin `Origin`, so another site cannot make an agent's browser submit anyt
 `POST /api/v1/agent/applications` takes the published `ApplicationRequest`; the key is the
 device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.
 """
-import json
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain import intake
-from domain.errors import Conflict, ValidationError
 from domain.money import from_minor
 from domain.services import accounts, products, submissions
-from domain.services import intake as intake_service
 from domain.services.actor import Actor
-from integrations.bureau import configured as configured_bureau
-from portal.api.intake import MAX_BODY, _errors
+from portal.api.intake import _errors, submit_from
 from portal.state import SESSION_COOKIE
 
 ROLE = "field_agent"
@@ -89,28 +84,8 @@ async def create_application(request: Request) -> JSONResponse:
         return _errors(403, {"Origin": "must be this site"})
     if not request.headers.get("content-type", "").startswith("application/json"):
         return _errors(415, {"Content-Type": "must be application/json"})
-    key = request.headers.get("idempotency-key", "").strip()
-    if not 1 <= len(key) <= 100:
-        return _errors(400, {"Idempotency-Key": "header is required (1-100 characters)"})
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return _errors(413, {"(body)": f"must be at most {MAX_BODY} bytes"})
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _errors(400, {"(body)": "is not valid JSON"})
-    try:
-        req = intake.parse(payload)
-        result, replayed = await run_in_threadpool(
-            intake_service.submit, req, "agent", actor, configured_bureau(),
-            idempotency=(f"agent:{actor.user_id}", key, intake_service.request_hash(body)))
-    except ValidationError as e:
-        return _errors(422, e.errors)
-    except Conflict as e:
-        return _errors(409, {"Idempotency-Key": str(e)})
-    return JSONResponse(result.to_json(), status_code=200 if replayed else 201,
-                        headers={"Idempotent-Replayed": "true" if replayed else "false",
-                                 **NO_STORE})
+    return await submit_from(request, "agent", actor, f"agent:{actor.user_id}",
+                             headers=NO_STORE)
 
 
 ROUTES = [

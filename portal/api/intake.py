@@ -39,6 +39,14 @@ async def create_application(request: Request) -> JSONResponse:
     if partner is None:
         return _errors(401, {"Authorization": "a valid partner API key is required "
                                               "(Authorization: Bearer lbk_...)"})
+    return await submit_from(request, "api", partners.partner_actor(partner),
+                             f"partner:{partner.id}", partner_id=partner.id)
+
+
+async def submit_from(request: Request, channel: str, actor, scope: str,
+                      headers: dict | None = None, **kw) -> JSONResponse:
+    """Read an application request (Idempotency-Key, size, JSON), submit it through the one
+    intake path and answer; every channel's HTTP API refuses and answers the same way."""
     key = request.headers.get("idempotency-key", "").strip()
     if not 1 <= len(key) <= 100:
         return _errors(400, {"Idempotency-Key": "header is required (1-100 characters)"})
@@ -54,15 +62,15 @@ async def create_application(request: Request) -> JSONResponse:
     try:
         req = intake.parse(payload)
         result, replayed = await run_in_threadpool(
-            intake_service.submit, req, "api", partners.partner_actor(partner),
-            configured_bureau(), partner_id=partner.id,
-            idempotency=(f"partner:{partner.id}", key, intake_service.request_hash(body)))
+            intake_service.submit, req, channel, actor, configured_bureau(),
+            idempotency=(scope, key, intake_service.request_hash(body)), **kw)
     except ValidationError as e:
         return _errors(422, e.errors)
     except Conflict as e:
         return _errors(409, {"Idempotency-Key": str(e)})
     return JSONResponse(result.to_json(), status_code=200 if replayed else 201,
-                        headers={"Idempotent-Replayed": "true" if replayed else "false"})
+                        headers={"Idempotent-Replayed": "true" if replayed else "false",
+                                 **(headers or {})})
 
 
 async def get_application(request: Request) -> JSONResponse:

@@ -174,6 +174,8 @@ def test_malformed_requests_are_refused(agent):
     assert post(agent, agent["body"], key="evil",
                 headers={"Origin": "https://evil.example"}).status_code == 403
     assert post(agent, b"x" * (64 * 1024 + 1), key="big").status_code == 413
+    deep = post(agent, b"[" * 20000 + b"]" * 20000, key="deep")  # the partner API's fuzz find
+    assert deep.status_code == 400 and deep.json()["errors"][0]["reason"] == "is nested too deeply"
     assert mine(agent) == 0
     ok = post(agent, agent["body"], key="same-origin", headers={"Origin": "http://testserver"})
     assert ok.status_code == 201

@@ -6,13 +6,11 @@ periods (short and long) and grace on principal and interest.
 """
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import domain
 from domain.errors import ValidationError
 from domain.money import ROUNDING_MODES, from_minor, to_minor
 from domain.periods import DAY_COUNTS, NAMED_FREQUENCIES
@@ -218,11 +216,6 @@ def test_odd_first_period_ending_on_the_31st_every_day_30_360():
     assert sum(r.principal_minor for r in s.installments) == 100000
 
 
-def _apr_available() -> bool:
-    return (Path(domain.__file__).parent / "apr.py").exists()
-
-
-@pytest.mark.skipif(not _apr_available(), reason="domain/apr.py is absent")
 @settings(max_examples=100, deadline=None)
 @given(principal=st.integers(1_000_000, 500_000_000),  # 10,000.00 .. 5,000,000.00
        rate=rates,
