@@ -4,21 +4,23 @@ import json
 
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
+from admin.definition_editor import DefinitionEditor, editor_card, versions_card
+from domain.errors import DomainError, PermissionDenied
 from domain.rules.examples import EXAMPLE
 from domain.services import rulesets
-from portal.components.layout import alert, card, denied, shell, table
+from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 
-class RulesState(AuthState):
-    denied: str = ""
+HELP = ("Conditions read application fields (amount, term, monthly_income, installment, dti, "
+        "payment_to_income, applicant.state, employment.status) and bureau fields "
+        "(bureau.score, bureau.thin_file, bureau.fraud_flag, kyc.passed). Outcomes: approve, "
+        "decline (with an adverse action code), refer, tier.")
+
+
+class RulesState(DefinitionEditor, AuthState):
     code: str = "credit"
     text: str = json.dumps(EXAMPLE, indent=2)
-    versions: list[dict[str, str]] = []
     tested: list[dict[str, str]] = []
-    error: str = ""
-    notice: str = ""
-    draft_version: int = 0
 
     def _refresh(self, actor) -> None:
         self.versions = [{"code": v["code"], "version": str(v["version"]),
@@ -37,32 +39,16 @@ class RulesState(AuthState):
         self._refresh(actor)
 
     @rx.event
-    def set_code(self, value: str):
-        self.code = value.strip()
-
-    @rx.event
-    def set_text(self, value: str):
-        self.text = value
-
-    @rx.event
     def save(self):
-        self.notice, self.error, self.tested = "", "", []
+        self.tested = []
         try:
             actor = self._require("admin")
-            definition = json.loads(self.text)
-            self.draft_version = rulesets.save_draft(actor, self.code, definition)
-        except json.JSONDecodeError as e:
-            self.error = f"Not saved: the rule set is not valid JSON (line {e.lineno}, " \
-                         f"column {e.colno}: {e.msg})."
-            return
-        except ValidationError as e:
-            self.error = "Not saved: " + "; ".join(f"{k}: {v}" for k, v in e.errors.items())
-            return
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
-        self.notice = f"Saved {self.code} version {self.draft_version} as a draft."
-        self._refresh(actor)
+        if self._save_draft(lambda d: rulesets.save_draft(actor, self.code, d),
+                            "rule set") is not None:
+            self._refresh(actor)
 
     @rx.event
     def test(self):
@@ -83,18 +69,12 @@ class RulesState(AuthState):
     def publish(self):
         try:
             actor = self._require("admin")
-            rulesets.publish(actor, self.code, self.draft_version, "published in the admin")
         except DomainError as e:
             self.error = f"Not published: {e}"
             return
-        self.notice = f"Published {self.code} version {self.draft_version}: the next " \
-                      "decision uses it."
-        self._refresh(actor)
-
-
-def version_row(r) -> rx.Component:
-    return rx.table.row(rx.table.cell(r["code"]), rx.table.cell(r["version"]),
-                        rx.table.cell(rx.badge(r["status"])), rx.table.cell(r["created"]))
+        if self._publish(lambda c, v: rulesets.publish(actor, c, v, "published in the admin"),
+                         "the next decision uses it."):
+            self._refresh(actor)
 
 
 def tested_row(r) -> rx.Component:
@@ -108,32 +88,14 @@ def rules_page() -> rx.Component:
     return shell("Decision rules", rx.cond(
         s.denied != "", denied(s.denied),
         rx.flex(
-            card(
-                rx.text("Conditions read application fields (amount, term, monthly_income, "
-                        "installment, dti, payment_to_income, applicant.state, "
-                        "employment.status) and bureau fields (bureau.score, "
-                        "bureau.thin_file, bureau.fraud_flag, kyc.passed). Outcomes: "
-                        "approve, decline (with an adverse action code), refer, tier.",
-                        size="2"),
-                rx.el.label("Rule set code", html_for="ruleset-code",
-                            style={"fontWeight": 500}),
-                rx.input(id="ruleset-code", value=s.code, on_change=s.set_code, size="3"),
-                rx.el.label("Rule set (JSON)", html_for="ruleset-json",
-                            style={"fontWeight": 500}),
-                rx.text_area(id="ruleset-json", value=s.text, on_change=s.set_text,
-                             rows="18", style={"fontFamily": "monospace"}),
-                rx.flex(rx.button("Save draft", on_click=s.save, size="3"),
+            editor_card(s, HELP, "Rule set code", "ruleset-code", "Rule set (JSON)",
+                        "ruleset-json",
                         rx.button("Test draft against saved applications", on_click=s.test,
-                                  size="3", variant="soft", disabled=s.draft_version == 0),
-                        rx.button("Publish draft", on_click=s.publish, size="3",
-                                  color_scheme="green", disabled=s.draft_version == 0),
-                        spacing="2", wrap="wrap"),
-                alert(s.error), alert(s.notice, color="green")),
+                                  size="3", variant="soft", disabled=s.draft_version == 0)),
             rx.cond(s.tested.length() > 0, card(table(
                 ["Application", "Decided", "Draft would", "", "Draft's reasons"], s.tested,
                 tested_row, "Draft tested against saved applications"))),
-            card(rx.heading("Versions", size="4", as_="h2"),
-                 table(["Code", "Version", "Status", "Saved"], s.versions, version_row,
-                       "Rule set versions")),
+            versions_card(s.versions, ["Code", "Version", "Status", "Saved"],
+                          ["code", "version", "status", "created"], "Rule set versions"),
             direction="column", spacing="4"),
     ))
