@@ -56,7 +56,16 @@ class Frequency:
         """Dates k = start .. start+count-1 of the series, in one pass."""
         if self.name == "semimonthly":
             return _semimonthly_series(anchor, start + count - 1)[start:]
-        return [self.due_date(anchor, k) for k in range(start, start + count)]
+        if self.months:  # add_months inlined: schedules call this for every installment
+            day, step, base = anchor.day, self.months, anchor.year * 12 + anchor.month - 1
+            out = []
+            for k in range(start, start + count):
+                y, m0 = divmod(base + step * k, 12)
+                out.append(date(y, m0 + 1, day if day <= 28 else
+                                min(day, _month_days(y, m0 + 1))))
+            return out
+        step = timedelta(days=self.days)
+        return [anchor + step * k for k in range(start, start + count)]
 
 
 def add_months(d: date, months: int) -> date:

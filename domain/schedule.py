@@ -162,7 +162,11 @@ def build(terms: ScheduleTerms) -> Schedule:
     fee, gi, equal_principal = terms.installment_fee_minor, terms.grace_interest, \
         terms.amortization == "equal_principal"
 
-    scaled = [int(r.scaleb(SCALE_DIGITS).to_integral_value()) for r in rates]
+    scaled, prev, prev_scaled = [], None, 0
+    for r in rates:  # regular periods share one rate object: scale it once
+        if r is not prev:
+            prev, prev_scaled = r, int(r.scaleb(SCALE_DIGITS).to_integral_value())
+        scaled.append(prev_scaled)
 
     def run(level_minor: int) -> list[tuple[int, int, int]]:
         """(principal, interest, balance) per period, in integer cents; interest half up to
@@ -205,8 +209,9 @@ def build(terms: ScheduleTerms) -> Schedule:
             raise ValidationError({"installment_rounding": (
                 "makes an installment zero: the rounded installment would pay the loan off "
                 "early or never; use a smaller multiple")})
-    rows = [Installment(k + 1, starts[k], dues[k], p, i, b, fee)
-            for k, (p, i, b) in enumerate(parts)]
+    make = Installment._make
+    rows = [make((k, s, d, p, i, b, fee))
+            for k, s, d, (p, i, b) in zip(range(1, n + 1), starts, dues, parts)]
     if sum(r.principal_minor for r in rows) != terms.principal_minor:
         raise AssertionError("schedule principal does not sum to the amount financed")
     if terms.amortization == "equal_installments":  # the level payment, fee included
