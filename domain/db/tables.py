@@ -248,8 +248,10 @@ class AuditLog(SQLModel, table=True):
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
                "payment_reversal", "loan_charge", "installment", "loan_modification",
-               "funding_approval")
+               "funding_approval", "provider_event", "ach_file", "ach_return", "gl_export",
+               "gl_exported_entry")
 
 
 from domain.db import origination_tables  # noqa: E402,F401  (registers the origination tables)
 from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwriting, funding)
+from domain.db import payment_tables  # noqa: E402,F401  (payment rails, bank files, GL)

@@ -9,7 +9,9 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "audit_log", "alembic_version", "payment_reversal", "loan_charge", "cob_run",
           "loan_modification", "rule_set_version", "api_partner", "idempotency_record",
           "bureau_pull", "document", "envelope", "workflow_version", "application_draft",
-          "application_condition", "funding_approval", "disbursement"}
+          "application_condition", "funding_approval", "disbursement", "payment_instrument",
+          "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
+          "notice", "gl_mapping_version", "gl_export", "gl_exported_entry"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -32,7 +34,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0004"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0005"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
