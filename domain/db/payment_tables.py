@@ -49,6 +49,8 @@ class AutopayEnrolment(SQLModel, table=True):
     fixed_amount_minor: int | None = _money(default=None, nullable=True)
     status: str = Field(default="active", max_length=12)  # active paused cancelled disabled
     paused_until: date | None = None
+    starts_on: date  # installments drafting before this day are not drafted (no surprise
+    # debits of old arrears on enrolment)
     version: int = 1
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = _ts()

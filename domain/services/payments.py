@@ -21,8 +21,8 @@ from domain.services import audit, journal, loan_state
 from domain.services.actor import Actor
 
 CHANNELS = ("servicer", "portal", "autopay", "ach", "stripe", "lockbox", "import")
-FEE_RETURN_CODES = ("R01", "R09")
-NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash  # returns that carry the NSF fee (insufficient funds)
+FEE_RETURN_CODES = ("R01", "R09")  # returns that carry the NSF fee (insufficient funds)
+NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash
 
 
 @dataclass(frozen=True)
@@ -59,32 +59,41 @@ def record_payment(actor: Actor, loan_number: str, amount: str, received_on: dat
         loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
         if loan is None:
             raise NotFound(f"loan {loan_number}")
-        prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
-        if prior is not None:
-            if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
-                raise Conflict("this idempotency key was used for a different payment")
-            return _result(s, prior, replayed=True)
-        if loan.status != "active":
-            raise ValidationError({"amount": f"loan is {loan.status.replace('_', ' ')}"})
-        if received_on < loan.disbursement_date or received_on > today:
-            raise ValidationError({"received_on": "must be between funding and today"})
-        _refuse_before_modification(s, loan, received_on, "received_on")
-        later = _active_payments(s, loan.id, after=received_on)
-        _unapply(s, loan, later, f"backdated payment {idempotency_key}")
-        payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
-                          amount_minor=amount_minor, received_on=received_on,
-                          method="payoff" if payoff else "regular", channel=channel,
-                          reason=reason.strip(), recorded_by=actor.user_id,
-                          journal_entry_id=f"pay-{idempotency_key}")
-        s.add(payment)
-        s.flush()
-        parts = _apply(s, loan, payment, payment.journal_entry_id)
-        _reapply(s, loan, later)
-        audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
-                     {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
-                      "reallocated_later_payments": [p.id for p in later]}, reason)
-        _update_status(s, loan, actor, today)
-        return _result(s, payment, replayed=False)
+        return post_in(s, actor, loan, amount_minor, received_on, idempotency_key, reason,
+                       channel=channel, payoff=payoff, today=today)
+
+
+def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
+            idempotency_key: str, reason: str = "", *, channel: str, payoff: bool = False,
+            today: date) -> PaymentResult:
+    """Post a payment inside the caller's transaction (collections settle an attempt and
+    post its payment atomically); a key seen before replays the first result."""
+    prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+    if prior is not None:
+        if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
+            raise Conflict("this idempotency key was used for a different payment")
+        return _result(s, prior, replayed=True)
+    if loan.status != "active":
+        raise ValidationError({"amount": f"loan is {loan.status.replace('_', ' ')}"})
+    if received_on < loan.disbursement_date or received_on > today:
+        raise ValidationError({"received_on": "must be between funding and today"})
+    _refuse_before_modification(s, loan, received_on, "received_on")
+    later = _active_payments(s, loan.id, after=received_on)
+    _unapply(s, loan, later, f"backdated payment {idempotency_key}")
+    payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
+                      amount_minor=amount_minor, received_on=received_on,
+                      method="payoff" if payoff else "regular", channel=channel,
+                      reason=reason.strip(), recorded_by=actor.user_id,
+                      journal_entry_id=f"pay-{idempotency_key}")
+    s.add(payment)
+    s.flush()
+    parts = _apply(s, loan, payment, payment.journal_entry_id)
+    _reapply(s, loan, later)
+    audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
+                 {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
+                  "reallocated_later_payments": [p.id for p in later]}, reason)
+    _update_status(s, loan, actor, today)
+    return _result(s, payment, replayed=False)
 
 
 def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str = "",
@@ -100,34 +109,41 @@ def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str
         payment = s.get(Payment, payment_id)
         if payment is None:
             raise NotFound(f"payment {payment_id}")
-        existing = s.exec(select(PaymentReversal).where(
-            PaymentReversal.payment_id == payment_id)).first()
-        if existing is not None:
-            return existing.id
-        loan = s.get(Loan, payment.loan_id)
-        if payment.method in NOT_PAYMENTS:
-            raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
-        _refuse_before_modification(s, loan, payment.received_on, "payment")
-        later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
-        _unapply(s, loan, later, f"reversal of payment {payment_id}")
-        rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
-                              return_code=return_code.strip().upper(), reason=reason.strip(),
-                              recorded_by=actor.user_id, journal_entry_id=f"rev-{payment.id}")
-        s.add(rev)
-        s.flush()
-        current = net(_rows(s, payment.id))
-        s.add_all(_rows_for(payment, [_neg(a) for a in current], reversal_id=rev.id))
-        journal.post(s, _entry(rev.journal_entry_id, loan.id, on, current, -1,
-                               ledger.REVERSAL, f"Payment {payment.id} reversed: {reason}"))
-        _reapply(s, loan, later)
-        fee = loan_state.load(s, loan).terms.nsf_fee_minor
-        if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
-                and fee:
-            _charge_nsf(s, loan, payment, fee, on)
-        audit.record(s, actor, "payment.reversed", "payment", payment.id,
-                     audit.snapshot(payment), audit.snapshot(rev), reason)
-        _update_status(s, loan, actor, on)
-        return rev.id
+        return reverse_in(s, actor, payment, reason, return_code, on, assess_fee)
+
+
+def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str, on: date,
+               assess_fee: bool | None = None) -> int:
+    """Reverse inside the caller's transaction (a return file reverses all its entries or
+    none); a payment reversed before returns that reversal."""
+    existing = s.exec(select(PaymentReversal).where(
+        PaymentReversal.payment_id == payment.id)).first()
+    if existing is not None:
+        return existing.id
+    loan = s.get(Loan, payment.loan_id)
+    if payment.method in NOT_PAYMENTS:
+        raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
+    _refuse_before_modification(s, loan, payment.received_on, "payment")
+    later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
+    _unapply(s, loan, later, f"reversal of payment {payment.id}")
+    rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
+                          return_code=return_code.strip().upper(), reason=reason.strip(),
+                          recorded_by=actor.user_id, journal_entry_id=f"rev-{payment.id}")
+    s.add(rev)
+    s.flush()
+    current = net(_rows(s, payment.id))
+    s.add_all(_rows_for(payment, [_neg(a) for a in current], reversal_id=rev.id))
+    journal.post(s, _entry(rev.journal_entry_id, loan.id, on, current, -1,
+                           ledger.REVERSAL, f"Payment {payment.id} reversed: {reason}"))
+    _reapply(s, loan, later)
+    fee = loan_state.load(s, loan).terms.nsf_fee_minor
+    if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
+            and fee:
+        _charge_nsf(s, loan, payment, fee, on)
+    audit.record(s, actor, "payment.reversed", "payment", payment.id,
+                 audit.snapshot(payment), audit.snapshot(rev), reason)
+    _update_status(s, loan, actor, on)
+    return rev.id
 
 
 def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,

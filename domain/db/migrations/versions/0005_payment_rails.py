@@ -113,6 +113,7 @@ def upgrade() -> None:
     sa.Column('fixed_amount_minor', sa.BigInteger(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('paused_until', sa.Date(), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
