@@ -165,11 +165,14 @@ def pause(actor: Actor, loan_number: str, until: date | None, reason: str = "",
         return _save(s, actor, loan, enr, before, "autopay.paused", reason or "paused")
 
 
-def resume(actor: Actor, loan_number: str, url: str | None = None) -> EnrolmentView:
+def resume(actor: Actor, loan_number: str, today: date | None = None,
+           url: str | None = None) -> EnrolmentView:
+    """Drafts skipped while paused are not drafted afterwards (pay them in the portal)."""
     with UnitOfWork(url) as s:
         loan, enr = _enrolment(s, actor, loan_number)
         before = audit.snapshot(enr)
         enr.status, enr.paused_until = "active", None
+        enr.starts_on = max(enr.starts_on, today or date.today())
         return _save(s, actor, loan, enr, before, "autopay.resumed", "resumed")
 
 

@@ -97,7 +97,8 @@ def schedule_drafts(on: date, url: str | None = None) -> int:
                        or_(AutopayEnrolment.status == "active",
                            and_(AutopayEnrolment.status == "paused",
                                 AutopayEnrolment.paused_until.is_not(None),
-                                AutopayEnrolment.paused_until < on)),
+                                AutopayEnrolment.paused_until < on,
+                                draft > AutopayEnrolment.paused_until)),
                        Installment.due_date <= on - timedelta(days=offset),
                        draft >= AutopayEnrolment.starts_on,
                        unpaid > 0,
@@ -113,13 +114,17 @@ def schedule_drafts(on: date, url: str | None = None) -> int:
 
 
 def _resume_expired_pauses(s: Session, on: date) -> None:
-    for enr in s.exec(select(AutopayEnrolment).where(
+    """A pause that has ended becomes active again; drafts it skipped stay skipped (the
+    enrolment now starts the day after the pause)."""
+    for enr, number in s.exec(select(AutopayEnrolment, Loan.loan_number).join(
+            Loan, Loan.id == AutopayEnrolment.loan_id).where(
             AutopayEnrolment.status == "paused", AutopayEnrolment.paused_until.is_not(None),
             AutopayEnrolment.paused_until < on)):
         before = audit.snapshot(enr)
+        enr.starts_on = enr.paused_until + timedelta(days=1)
         enr.status, enr.paused_until, enr.version = "active", None, enr.version + 1
         s.add(enr)
-        audit.record(s, SYSTEM, "autopay.resumed", "autopay_enrolment", enr.loan_id, before,
+        audit.record(s, SYSTEM, "autopay.resumed", "autopay_enrolment", number, before,
                      audit.snapshot(enr), "pause ended")
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from domain import ledger
 from domain.allocation import Allocation, OverPayment, allocate, net, payoff_split
-from domain.db.tables import JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
+from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
     PaymentAllocation, PaymentReversal
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound, ValidationError
@@ -22,6 +22,7 @@ from domain.services.actor import Actor
 
 CHANNELS = ("servicer", "portal", "autopay", "ach", "stripe", "lockbox", "import")
 FEE_RETURN_CODES = ("R01", "R09")  # returns that carry the NSF fee (insufficient funds)
+SYSTEM_EMAIL = "system@lendbook.invalid"
 NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash
 
 
@@ -83,7 +84,7 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
     payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
                       amount_minor=amount_minor, received_on=received_on,
                       method="payoff" if payoff else "regular", channel=channel,
-                      reason=reason.strip(), recorded_by=actor.user_id,
+                      reason=reason.strip(), recorded_by=recorder(s, actor),
                       journal_entry_id=f"pay-{idempotency_key}")
     s.add(payment)
     s.flush()
@@ -184,6 +185,21 @@ def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
         audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
                      audit.snapshot(refund), reason)
         return refund.id
+
+
+def recorder(s, actor: Actor) -> int:
+    """The user a payment is recorded by: the actor, or for automated collections (no user)
+    the inactive system account, which cannot sign in."""
+    if actor.user_id is not None:
+        return actor.user_id
+    uid = s.exec(select(AppUser.id).where(AppUser.email == SYSTEM_EMAIL)).first()
+    if uid is None:
+        user = AppUser(email=SYSTEM_EMAIL, name="Lendbook (automated)", role="admin",
+                       password_hash="!", active=False)
+        s.add(user)
+        s.flush()
+        uid = user.id
+    return uid
 
 
 def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
