@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("partner", help="create an intake API partner and print its key once")
     p.add_argument("name")
     p.set_defaults(func=_partner)
+    from domain import cli_payments
+    cli_payments.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -145,3 +145,28 @@ def test_notification_of_change_corrects_the_account(world):
         inst = s.get(PaymentInstrument, a.instrument_id)
         assert inst.last4 == "7766" and instruments.unseal_account(inst) == "99887766"
         assert a.status == "submitted"  # a change is not a return: the debit stands
+
+
+def test_cli_returns_round_trip_and_refusal(world, tmp_path, capsys):
+    import json
+
+    from domain.cli import main
+    from tests.conftest import SHARED
+    w = world
+    f, _ = make_file(w)
+    entries = mine(w, f)
+    path = tmp_path / "returns.ach"
+    path.write_text(build_return_file(parse(f.text), [(entries[0].trace_number, "R02")],
+                                      created_at=AT))
+    assert main(["--database-url", w["url"], "returns", str(path), "--date", "2026-03-12"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["returns"], out["reversed"], out["fees"], out["autopay_disabled"]) == (1, 1, 0, 1)
+    assert out["lines"][0]["code"] == "R02"
+    assert main(["--database-url", w["url"], "returns", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["already_processed"] is True
+    sample = SHARED / "samples" / "ach" / "ppd-debit-invalid-entryDetail-checkDigit.ach"
+    if not sample.exists():
+        pytest.skip(f"{sample} is absent (the shared folder is not beside the project)")
+    assert main(["--database-url", w["url"], "returns", str(sample)]) == 2
+    err = capsys.readouterr().err
+    assert "error: line 3" in err and "check" in err.lower()
