@@ -21,7 +21,7 @@ from domain.errors import ValidationError
 from domain.nacha import build as nacha_build
 from domain.nacha.parse import NachaFormatError, parse
 from domain.nacha.returns import return_items
-from domain.services import audit, collections, instruments
+from domain.services import audit, bulk_returns, collections, instruments
 from domain.services.actor import Actor
 
 MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -115,8 +115,11 @@ def generate_debit_file(actor: Actor, on: date, url: str | None = None,
 
 
 def process_return_file(actor: Actor, content: str, filename: str = "",
-                        today: date | None = None, url: str | None = None) -> ReturnFileResult:
-    """Match every return and notification of change by trace number and act on it."""
+                        today: date | None = None, url: str | None = None,
+                        bulk: bool = True) -> ReturnFileResult:
+    """Match every return and notification of change by trace number and act on it. Plain
+    returns go through the bulk path (`bulk=False` sends each through the single-payment
+    path, for the benchmark's comparison)."""
     actor.require("servicer", "admin")
     today = today or date.today()
     sha = hashlib.sha256(content.encode()).hexdigest()
@@ -140,13 +143,18 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
         if unknown:
             raise ValidationError(unknown)
         result, rows = ReturnFileResult(None), []
+        returned = [(attempts[i.original_trace], i) for i in items if i.addenda_kind != "noc"]
+        fast = bulk_returns.plain(s, returned) if bulk else set()
+        done = bulk_returns.reverse(s, actor, [(a, i) for a, i in returned if a.id in fast],
+                                    today) if fast else {}
         for item in items:
             attempt = attempts[item.original_trace]
             if item.addenda_kind == "noc":
                 actions = _apply_change(s, actor, attempt, item)
                 result.notifications += 1
             else:
-                out = collections.fail(s, attempt, item.code, item.reason_text, today, actor)
+                out = done.get(attempt.id) or \
+                    collections.fail(s, attempt, item.code, item.reason_text, today, actor)
                 actions = {"status": out.status, "reversal_id": out.reversal_id,
                            "fee": out.fee, "retry_attempt_id": out.retry_attempt_id,
                            "autopay_disabled": out.autopay_disabled}

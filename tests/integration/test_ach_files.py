@@ -170,3 +170,36 @@ def test_cli_returns_round_trip_and_refusal(world, tmp_path, capsys):
     assert main(["--database-url", w["url"], "returns", str(sample)]) == 2
     err = capsys.readouterr().err
     assert "error: line 3" in err and "check" in err.lower()
+
+
+def loan_state_of(url, number):
+    """Everything a return changes on a loan, without ids: balances, what each installment
+    has paid and been charged, the attempts' statuses and retries, notices."""
+    from domain.db.payment_tables import Notice
+    from domain.db.tables import LoanCharge
+    from domain.services import loan_state
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        st = loan_state.load(s, loan)
+        charges = sorted((c.kind, c.installment_number, c.amount_minor) for c in s.exec(
+            select(LoanCharge).where(LoanCharge.loan_id == loan.id)))
+        tries = sorted((a.presentment, a.status, a.failure_code, a.draft_date) for a in s.exec(
+            select(CollectionAttempt).where(CollectionAttempt.loan_id == loan.id)))
+        notices = len(s.exec(select(Notice).where(Notice.loan_id == loan.id)).all())
+        return (loan_balances(url, number), [(i.number, i.paid_principal_minor,
+                i.paid_interest_minor, i.paid_fee_minor, i.fee_minor) for i in st.installments],
+                charges, tries, notices, loan.status)
+
+
+def test_bulk_and_single_payment_paths_leave_the_same_loan(world):
+    w = world
+    f, _ = make_file(w)
+    entries = mine(w, f)
+    parsed = parse(f.text)
+    for entry, bulk in ((entries[0], True), (entries[2], False)):
+        ret = build_return_file(parsed, [(entry.trace_number, "R01")], created_at=AT)
+        ach_files.process_return_file(w["servicer"], ret, f"r{bulk}.ach", date(2026, 3, 12),
+                                      w["url"], bulk=bulk)
+    bulk_state = loan_state_of(w["url"], w["loans"][0])
+    assert bulk_state == loan_state_of(w["url"], w["loans"][2])
+    assert bulk_state[2] == [("nsf", 2, 2500)]  # on the first installment owing: the returned one
