@@ -1,7 +1,10 @@
 """Debit files we build: structure checked by direct slicing (not through our parser), the
 inputs refused by field, and parse(build(x)) keeping every entry (hypothesis)."""
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -173,3 +176,12 @@ def test_parse_of_build_keeps_every_entry_and_the_totals(pairs, first_sequence):
         t.total_debit_minor, 0)
     assert c.total_debit_minor == sum(d.amount_minor for d in debits)
     assert c.batch_count == len({(d.effective_date, d.sec_code) for d in debits})
+
+
+def test_the_package_stays_pure():
+    """No database, web or payment provider module comes in with domain.nacha."""
+    code = ("import sys, domain.nacha; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'reflex', 'stripe', 'httpx', 'sqlmodel', 'sqlalchemy', 'requests'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
