@@ -34,6 +34,7 @@ class Originator:
     company_id: str  # <= 10, assigned by the bank (often "1" + EIN)
     odfi_routing: str  # 8 digits: the ODFI identification, prefix of every trace number
     entry_description: str = "LOANPMT"  # <= 10, shows on the borrower's statement
+    reference_code: str = ""  # <= 8, the file header's free field
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,8 @@ def build_debit_file(originator: Originator, entries: list[DebitEntry], *,
     for entry in entries:
         key = (entry.effective_date, entry.sec_code, entry.reinitiated)
         groups.setdefault(key, []).append(entry)
-    for key, group in groups.items():
-        if sum(e.amount_minor for e in group if isinstance(e.amount_minor, int)) > MAX_TOTAL:
-            errors["entries"] = f"the debits due {key[0]} exceed a batch's total (12 digits)"
+    if sum(e.amount_minor for e in entries if isinstance(e.amount_minor, int)) > MAX_TOTAL:
+        errors["entries"] = "the debits exceed the file total's 12 digits: split the file"
     if errors:
         raise ValidationError(errors)
 
@@ -113,7 +113,8 @@ def build_debit_file(originator: Originator, entries: list[DebitEntry], *,
         "file_creation_date": created_at.strftime("%y%m%d"),
         "file_creation_time": created_at.strftime("%H%M"), "file_id_modifier": file_id_modifier,
         "immediate_destination_name": o.immediate_destination_name,
-        "immediate_origin_name": o.immediate_origin_name}, batches)
+        "immediate_origin_name": o.immediate_origin_name,
+        "reference_code": o.reference_code}, batches)
     return BuiltFile(text, tuple(traced), totals)
 
 
@@ -152,7 +153,8 @@ def _check_originator(o: Originator) -> dict[str, str]:
     for name, limit, required in (("immediate_destination_name", 23, False),
                                   ("immediate_origin_name", 23, False),
                                   ("company_name", 16, True), ("company_id", 10, True),
-                                  ("entry_description", 10, True)):
+                                  ("entry_description", 10, True),
+                                  ("reference_code", 8, False)):
         _text(errors, f"originator.{name}", getattr(o, name), limit, required)
     odfi = o.odfi_routing
     if not (isinstance(odfi, str) and len(odfi) == 8 and odfi.isascii() and odfi.isdigit()):
@@ -176,7 +178,7 @@ def _check_entry(at: str, e: DebitEntry, created: date, seen: set[str]) -> dict[
     amount = e.amount_minor
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
         errors[f"{at}.amount_minor"] = f"must be whole cents from 1 to {MAX_AMOUNT}"
-    _text(errors, f"{at}.individual_id", e.individual_id, 15)
+    _text(errors, f"{at}.individual_id", e.individual_id, 15, required=False)
     if not isinstance(e.individual_name, str) or not ascii_name(e.individual_name):
         errors[f"{at}.individual_name"] = "is required"
     else:

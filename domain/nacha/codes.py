@@ -62,6 +62,10 @@ RETURN_CODES = {
     "R53": "Item and RCK entry presented for payment",
     "R61": "Misrouted return",
     "R62": "Return of erroneous or reversing debit",
+    "R63": "Incorrect dollar amount (retired: now R69)",
+    "R64": "Incorrect individual identification (retired: now R69)",
+    "R65": "Incorrect transaction code (retired: now R69)",
+    "R66": "Incorrect company identification (retired: now R69)",
     "R67": "Duplicate return",
     "R68": "Untimely return",
     "R69": "Field error(s)",
@@ -80,7 +84,8 @@ RETURN_CODES = {
     "R84": "Entry not processed by gateway",
     "R85": "Incorrectly coded outbound international payment",
 }
-DISHONORED_CODES = frozenset({"R61", "R62", "R67", "R68", "R69", "R70", "R77"})
+DISHONORED_CODES = frozenset({"R61", "R62", "R63", "R64", "R65", "R66", "R67", "R68", "R69",
+                              "R70", "R77"})
 CONTESTED_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76"})
 
 CHANGE_CODES = {
