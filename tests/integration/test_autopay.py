@@ -114,7 +114,7 @@ def test_a_return_reverses_exactly_posts_the_fee_and_re_presents_twice(world):
     (first,), _ = attempts(w)
     with UnitOfWork(w["url"]) as s:
         collections.post_sent(s, s.get(CollectionAttempt, first.id), date(2026, 2, 10),
-                              trace_number="110000000000001")
+                              trace_number=f"99999999{first.id:07d}")
     assert balances(w) != before
     with UnitOfWork(w["url"]) as s:
         out = collections.fail(s, s.get(CollectionAttempt, first.id), "R01",
