@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import select
 
 from domain.db.payment_tables import AchFile, AchReturn, CollectionAttempt, PaymentInstrument
@@ -142,7 +142,7 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
                    "entry Lendbook sent" for i in items if i.original_trace not in attempts}
         if unknown:
             raise ValidationError(unknown)
-        result, rows = ReturnFileResult(None), []
+        result, rows, f_time = ReturnFileResult(None), [], datetime.now(timezone.utc)
         returned = [(attempts[i.original_trace], i) for i in items if i.addenda_kind != "noc"]
         fast = bulk_returns.plain(s, returned) if bulk else set()
         done = bulk_returns.reverse(s, actor, [(a, i) for a, i in returned if a.id in fast],
@@ -163,11 +163,12 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
                 result.fees += out.fee
                 result.retries += out.retry_attempt_id is not None
                 result.autopay_disabled += out.autopay_disabled
-            rows.append(AchReturn(ach_file_id=0, line_number=item.line_number,
-                            kind=item.addenda_kind, original_trace=item.original_trace,
-                            attempt_id=attempt.id, code=item.code, reason=item.reason_text[:200],
-                            corrected_data=item.corrected_data[:40],
-                            amount_minor=item.amount_minor, actions=actions))
+            rows.append(dict(line_number=item.line_number, kind=item.addenda_kind,
+                             original_trace=item.original_trace, attempt_id=attempt.id,
+                             code=item.code, reason=item.reason_text[:200],
+                             corrected_data=item.corrected_data[:40],
+                             amount_minor=item.amount_minor, actions=actions,
+                             recorded_at=f_time))
             result.lines.append({"line": item.line_number, "trace": item.original_trace,
                                  "code": item.code, "reason": item.reason_text, **actions})
         summary = {k: getattr(result, k) for k in (
@@ -178,9 +179,7 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
         s.add(f)
         s.flush()
         result.file_id = f.id
-        for row in rows:
-            row.ach_file_id = f.id
-        s.add_all(rows)
+        s.connection().execute(insert(AchReturn), [{**r, "ach_file_id": f.id} for r in rows])
         audit.record(s, actor, "ach.return_file", "ach_file", f.id, None,
                      {"filename": filename, **summary}, "bank return file")
         return result

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from domain import ledger
@@ -79,21 +80,25 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
     """Reverse the plain returns `pairs` [(attempt, ReturnItem)] in bulk; one Outcome each."""
     now = utcnow()
     pids = [a.payment_id for a, _ in pairs]
-    pays = {}
+    pays, rows, nsf_fee, loans = {}, defaultdict(list), {}, {}
+    conn = s.connection()  # plain rows, not ORM objects: thousands of them
+    pay_cols = Payment.__table__.c
     for ids in _chunks(pids):
-        pays.update({p.id: p for p in s.exec(select(Payment).where(Payment.id.in_(ids)))})
-    rows = defaultdict(list)
-    for ids in _chunks(pids):
-        for r in s.exec(select(PaymentAllocation).where(PaymentAllocation.payment_id.in_(ids))):
-            rows[r.payment_id].append(Allocation(r.installment_number, r.principal_minor,
-                                                 r.interest_minor, r.fee_minor,
-                                                 r.advance_minor))
-    terms = {}
-    loans = {}
+        pays.update({r.id: dict(r._mapping) for r in conn.execute(
+            sa_select(pay_cols).where(pay_cols.id.in_(ids)))})
+        for pid, n, pr, it, fee, adv in conn.execute(sa_select(
+                PaymentAllocation.payment_id, PaymentAllocation.installment_number,
+                PaymentAllocation.principal_minor, PaymentAllocation.interest_minor,
+                PaymentAllocation.fee_minor, PaymentAllocation.advance_minor)
+                .where(PaymentAllocation.payment_id.in_(ids))):
+            rows[pid].append(Allocation(n, pr, it, fee, adv))
     for ids in _chunks({a.loan_id for a, _ in pairs}):
-        for loan in s.exec(select(Loan).where(Loan.id.in_(ids))):
-            loans[loan.id] = loan
-            terms[loan.id] = ProductTerms.from_dict(loan.terms)
+        for lid, borrower, number, stored in conn.execute(sa_select(
+                Loan.id, Loan.borrower_id, Loan.loan_number, Loan.terms)
+                .where(Loan.id.in_(ids))):
+            loans[lid] = (borrower, number)
+            # the fee as the loan's frozen terms hold it (ProductTerms' default when absent)
+            nsf_fee[lid] = int(stored.get("nsf_fee_minor", ProductTerms.nsf_fee_minor))
     policies = {a.id: return_policy(collections.PROVIDER_CODES.get(i.code, i.code),
                                     a.presentment - 1, a.draft_date, today) for a, i in pairs}
     reason = {a.id: f"{i.code} {i.reason_text}".strip() for a, i in pairs}
@@ -117,12 +122,12 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
                             ledger.REVERSAL, f"Payment {a.payment_id} reversed: {reason[a.id]}")
         _journal(e, entries, postings, now)
         p = pays[a.payment_id]
-        audits.append(_audit(actor, "payment.reversed", "payment", p.id, audit.snapshot(p),
-                             {"payment_id": p.id, "reversed_on": str(today),
+        audits.append(_audit(actor, "payment.reversed", "payment", p["id"], p,
+                             {"payment_id": p["id"], "reversed_on": str(today),
                               "return_code": i.code, "reason": reason[a.id]}, reason[a.id], now))
     _many(s, insert(PaymentAllocation), alloc_rows)
-    fees = _fees(s, actor, [(a, terms[a.loan_id].nsf_fee_minor) for a, _ in pairs
-                            if policies[a.id].fee and terms[a.loan_id].nsf_fee_minor],
+    fees = _fees(s, actor, [(a, nsf_fee[a.loan_id]) for a, _ in pairs
+                            if policies[a.id].fee and nsf_fee[a.loan_id]],
                  today, now, entries, postings)
     _many(s, insert(JournalEntry), entries)
     _many(s, insert(Posting), postings)
@@ -146,10 +151,10 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
                 failure_code="", failure_reason="", created_at=now, updated_at=now))
         if pol.notify_borrower and not disabled.get(a.id):
             when = f" We will try again on {pol.retry_on:%b %d, %Y}." if pol.retry_on else ""
-            loan = loans[a.loan_id]
+            borrower, number = loans[a.loan_id]
             notices.append(dict(
-                user_id=loan.borrower_id, loan_id=loan.id, kind="payment_returned",
-                subject=f"A payment on loan {loan.loan_number} was returned",
+                user_id=borrower, loan_id=a.loan_id, kind="payment_returned",
+                subject=f"A payment on loan {number} was returned",
                 body=f"Your bank returned the debit of {fmt(a.amount_minor)} "
                      f"({i.code}: {i.reason_text}).{when}", created_at=now))
     if retries:
