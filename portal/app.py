@@ -6,7 +6,8 @@ from admin.pages import audit, ledger, products, rules, workflows  # noqa: F401
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job
-from portal.pages import (application, apply, dealer, dealer_application,  # noqa: F401
+from portal.pages import (application, apply, bank_files, dealer,  # noqa: F401
+                          dealer_application,
                           home, loan, login, my_loans, servicing, servicing_loan, signup,
                           underwriting, underwriting_application)
 

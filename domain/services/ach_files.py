@@ -17,7 +17,7 @@ from sqlmodel import select
 from domain.db.payment_tables import AchFile, AchReturn, CollectionAttempt, PaymentInstrument
 from domain.db.tables import Loan
 from domain.db.uow import UnitOfWork
-from domain.errors import ValidationError
+from domain.errors import NotFound, ValidationError
 from domain.nacha import build as nacha_build
 from domain.nacha.parse import NachaFormatError, parse
 from domain.nacha.returns import return_items
@@ -223,3 +223,36 @@ def _split_fixed(data: str, fields: tuple[str, ...]) -> list[str]:
         out.append(data[at:at + width[name]].strip())
         at += width[name]
     return out
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    direction: str
+    filename: str
+    file_date: date
+    entry_count: int
+    total_minor: int
+    summary: dict
+    created_at: datetime
+
+
+def list_files(actor: Actor, limit: int = 50, url: str | None = None) -> list[FileRow]:
+    """Bank files sent and received, newest first."""
+    actor.require("servicer", "admin")
+    with UnitOfWork(url) as s:
+        return [FileRow(f.id, f.direction, f.filename, f.file_date, f.entry_count,
+                        f.debit_total_minor, f.summary, f.created_at)
+                for f in s.exec(select(AchFile).order_by(AchFile.id.desc()).limit(limit))]
+
+
+def read_file(actor: Actor, file_id: int, url: str | None = None) -> tuple[str, str]:
+    """(filename, content) of a bank file, for download; the download is audited."""
+    actor.require("servicer", "admin")
+    with UnitOfWork(url) as s:
+        f = s.get(AchFile, file_id)
+        if f is None:
+            raise NotFound(f"bank file {file_id}")
+        audit.record(s, actor, "ach.downloaded", "ach_file", f.id, None,
+                     {"filename": f.filename}, "download")
+        return f.filename or f"ach-{f.id}.ach", f.content
