@@ -161,13 +161,19 @@ def _cells(*keys):
     return lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys])
 
 
+def download_link(*children, href, **props) -> rx.Component:
+    """A plain download (`download`, no navigation): a navigation, even one that ends in a
+    download, fires `beforeunload`, and Reflex then drops the page's websocket."""
+    return rx.link(*children, href=href, reload_document=True, download=True, **props)
+
+
 def export_row(r) -> rx.Component:
     return rx.table.row(
         *[rx.table.cell(r[k]) for k in ("id", "from", "to", "lines", "entries", "debit",
                                         "credit", "mapping", "by", "at")],
         rx.table.cell(rx.flex(
-            rx.link("CSV", href=r["csv"], reload_document=True),
-            rx.link("JSON", href=r["json"], reload_document=True), spacing="2")))
+            download_link("CSV", href=r["csv"]), download_link("JSON", href=r["json"]),
+            spacing="2")))
 
 
 def export_card() -> rx.Component:
@@ -189,9 +195,8 @@ def export_card() -> rx.Component:
                 rx.text.strong(s.result["credit"]), " · balanced ",
                 rx.text.strong(s.result["balanced"]), " · already exported, skipped ",
                 rx.text.strong(s.result["skipped"]), id="gl-export-totals"),
-        rx.cond(s.result["href"] != "", rx.link(
-            "Download ", s.result["file"], href=s.result["href"], reload_document=True,
-            id="gl-export-download")),
+        rx.cond(s.result["href"] != "", download_link(
+            "Download ", s.result["file"], href=s.result["href"], id="gl-export-download")),
         rx.cond(s.preview.length() > 0, table(
             ["Entry", "Date", "GL account", "Account", "Loan", "Debit", "Credit"], s.preview,
             _cells("entry_id", "date", "gl_account", "account", "loan", "debit", "credit"),
@@ -220,11 +225,12 @@ def gl_page() -> rx.Component:
                  table(["Account", "Name", "Trial balance", "Exported", "Not yet exported",
                         "Reconciled"], s.recon,
                        _cells("account", "name", "ledger", "exported", "unexported",
-                              "matches"), "Reconciliation with the trial balance")),
+                              "matches"), "Reconciliation with the trial balance"),
+                 id="gl-reconciliation"),
             card(rx.heading("Past exports", size="4", as_="h2"),
                  table(["Export", "From", "To", "Lines", "Entries", "Debit", "Credit",
                         "Mapping", "By", "At (UTC)", "Download"], s.exports, export_row,
-                       "Past GL exports")),
+                       "Past GL exports"), id="gl-exports"),
             editor_card(s, HELP, None, "", "GL mapping (JSON)", "gl-mapping-json"),
             versions_card(s.versions, ["Version", "Status", "Saved (UTC)"],
                           ["version", "status", "created"], "GL mapping versions"),
