@@ -56,12 +56,15 @@ class DefinitionEditor(rx.State, mixin=True):
         return True
 
 
-def editor_card(state, help_text: str, code_label: str, code_id: str, json_label: str,
+def editor_card(state, help_text: str, code_label: str | None, code_id: str, json_label: str,
                 json_id: str, *buttons) -> rx.Component:
+    """`code_label` None: one definition under a fixed code (no code input)."""
+    code = () if code_label is None else (
+        rx.el.label(code_label, html_for=code_id, style={"fontWeight": 500}),
+        rx.input(id=code_id, value=state.code, on_change=state.set_code, size="3"))
     return rx.card(
         rx.text(help_text, size="2"),
-        rx.el.label(code_label, html_for=code_id, style={"fontWeight": 500}),
-        rx.input(id=code_id, value=state.code, on_change=state.set_code, size="3"),
+        *code,
         rx.el.label(json_label, html_for=json_id, style={"fontWeight": 500}),
         rx.text_area(id=json_id, value=state.text, on_change=state.set_text, rows="18",
                      style={"fontFamily": "monospace"}),

@@ -125,6 +125,94 @@ def _cob(args) -> int:
     return 0
 
 
+def _errors(e) -> int:
+    for field, reason in e.errors.items():
+        print(f"error: {field}: {reason}", file=sys.stderr)
+    return 2
+
+
+def _gl_export(args) -> int:
+    """Journal lines for the GL on stdout (or --out), totals on stderr; each entry once."""
+    import os
+    from domain.errors import DomainError, ValidationError
+    from domain.services import gl_export
+    from domain.services.actor import SYSTEM
+    if args.out and not os.access(os.path.dirname(os.path.abspath(args.out)), os.W_OK):
+        print(f"error: out: cannot write {args.out}", file=sys.stderr)
+        return 2
+    try:
+        if args.reprint is not None:
+            name, _, text = gl_export.export_file(SYSTEM, args.reprint, args.format,
+                                                  args.database_url)
+            export_id, summary = args.reprint, f"{name}: past export {args.reprint} again"
+        else:
+            r = gl_export.export(SYSTEM, args.from_date, args.to_date, args.format,
+                                 args.database_url, dry_run=args.dry_run)
+            export_id, text, summary = r.export_id, r.text, _gl_summary(r)
+    except ValidationError as e:
+        return _errors(e)
+    except DomainError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except OSError as e:
+            print(f"error: out: {args.out}: {e.strerror}"
+                  + (f" (export {export_id} is recorded: lendbook gl-export --reprint "
+                     f"{export_id})" if export_id else ""), file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text)
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def _gl_summary(r) -> str:
+    from domain.money import fmt
+    t = r.totals
+    what = ("dry run, nothing recorded" if r.dry_run else
+            f"export {r.export_id}" if r.export_id else "nothing new to export")
+    mapping = f"mapping version {r.mapping_version}" if r.mapping_version else \
+        "built-in default mapping"
+    return (f"GL {what}: {t.lines} lines, {t.entries} entries, debit {fmt(t.debit_minor)}, "
+            f"credit {fmt(t.credit_minor)} ({mapping}); {r.skipped_already_exported} entries "
+            "in the range exported before, skipped")
+
+
+def _gl_mapping(args) -> int:
+    from domain.errors import DomainError, ValidationError
+    from domain.services import gl_mapping
+    from domain.services.actor import SYSTEM
+    if args.action == "show":
+        version, mapping = gl_mapping.current(SYSTEM, args.database_url)
+        print(json.dumps(mapping.to_dict(), indent=2))
+        print(f"published version {version}" if version else
+              "built-in default (no version published)", file=sys.stderr)
+        return 0
+    if not args.file:
+        print("error: file: the mapping JSON to publish (FILE or -)", file=sys.stderr)
+        return 2
+    try:
+        version = gl_mapping.save_draft(SYSTEM, _read_json(args.file), args.database_url)
+        gl_mapping.publish(SYSTEM, version, "published with lendbook gl-mapping",
+                           args.database_url)
+    except OSError as e:
+        print(f"error: {args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as e:
+        print(f"error: input: not valid JSON ({e})", file=sys.stderr)
+        return 2
+    except ValidationError as e:
+        return _errors(e)
+    except DomainError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"GL mapping version {version} published")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lendbook", description=__doc__)
     parser.add_argument("--database-url", default=None,
@@ -151,6 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("partner", help="create an intake API partner and print its key once")
     p.add_argument("name")
     p.set_defaults(func=_partner)
+    p = sub.add_parser("gl-export", help="journal lines for the general ledger, CSV or JSON; "
+                       "each journal entry is exported once")
+    p.add_argument("--from", dest="from_date", help="first effective date, YYYY-MM-DD")
+    p.add_argument("--to", dest="to_date", help="last effective date (inclusive)")
+    p.add_argument("--format", default="csv", help="csv (default) or json")
+    p.add_argument("--out", help="write to FILE instead of stdout")
+    p.add_argument("--dry-run", action="store_true", help="show the lines, record nothing")
+    p.add_argument("--reprint", type=int, metavar="ID", help="print past export ID again")
+    p.set_defaults(func=_gl_export)
+    p = sub.add_parser("gl-mapping", help="show or publish the GL chart-of-accounts mapping")
+    p.add_argument("action", choices=("show", "publish"))
+    p.add_argument("file", nargs="?", help="publish: the mapping JSON (FILE or -)")
+    p.set_defaults(func=_gl_mapping)
     from domain import cli_payments
     cli_payments.register(sub)
     args = parser.parse_args(argv)

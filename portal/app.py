@@ -2,7 +2,7 @@
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
-from admin.pages import audit, ledger, products, rules, workflows  # noqa: F401
+from admin.pages import audit, gl, ledger, products, rules, workflows  # noqa: F401
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job

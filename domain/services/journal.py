@@ -1,4 +1,6 @@
 """Persists ledger entries; an entry id seen before is a replay and changes nothing."""
+from datetime import date
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -29,10 +31,18 @@ def principal_outstanding(s: Session, loan_id: int) -> int:
     return account_balance(s, LOANS_RECEIVABLE, loan_id)
 
 
-def trial_balance(s: Session, product_id: int | None = None) -> dict[str, int]:
+def trial_balance(s: Session, product_id: int | None = None, from_date: date | None = None,
+                  to_date: date | None = None) -> dict[str, int]:
     """Sum per account over the whole journal (or one product's loans: every posting carries
-    its loan); the values always add to zero."""
+    its loan; or the entries effective from/to a date, inclusive); the values always add to
+    zero."""
     q = select(Posting.account, func.sum(Posting.amount_minor)).group_by(Posting.account)
     if product_id is not None:
         q = q.join(Loan, Loan.id == Posting.loan_id).where(Loan.product_id == product_id)
+    if from_date is not None or to_date is not None:
+        q = q.join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        if from_date is not None:
+            q = q.where(JournalEntry.effective_date >= from_date)
+        if to_date is not None:
+            q = q.where(JournalEntry.effective_date <= to_date)
     return {account: int(total) for account, total in s.exec(q)}

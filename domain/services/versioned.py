@@ -1,6 +1,6 @@
-"""Definitions kept as versioned data (rule sets, workflows): a save is a new draft version;
-publishing a draft retires the published one. One mechanism, so both behave alike and both
-are audited the same way."""
+"""Definitions kept as versioned data (rule sets, workflows, the GL mapping): a save is a new
+draft version; publishing a draft retires the published one. One mechanism, so they all
+behave alike and are audited the same way."""
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -15,8 +15,9 @@ def next_version(s, model, code: str) -> int:
 
 
 def add_draft(s, model, entity: str, actor: Actor, code: str, version: int,
-              definition: dict) -> int:
-    row = model(code=code, version=version, definition=definition, created_by=actor.user_id)
+              definition: dict, column: str = "definition") -> int:
+    """`column`: the model's JSON column holding the definition."""
+    row = model(code=code, version=version, created_by=actor.user_id, **{column: definition})
     s.add(row)
     s.flush()
     audit.record(s, actor, f"{entity}.drafted", entity, f"{code} v{version}", None, definition)
@@ -38,7 +39,9 @@ def publish(s, model, entity: str, actor: Actor, code: str, version: int,
     for old in s.exec(select(model).where(model.code == code, model.status == "published")):
         old.status = "retired"
         s.add(old)
-    row.status, row.published_by, row.published_at = "published", actor.user_id, utcnow()
+    row.status, row.published_at = "published", utcnow()
+    if hasattr(model, "published_by"):  # the GL mapping has no such column: see the audit
+        row.published_by = actor.user_id
     s.add(row)
     audit.record(s, actor, f"{entity}.published", entity, f"{code} v{version}",
                  {"status": "draft"}, {"status": "published"}, reason)

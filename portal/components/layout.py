@@ -28,6 +28,7 @@ def header() -> rx.Component:
                     nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
                     nav_link("Workflows", "/admin/workflows"),
                     nav_link("Ledger", "/admin/ledger"),
+                    nav_link("GL export", "/admin/gl"),
                     nav_link("Audit", "/admin/audit"))),
                 rx.cond(
                     AuthState.is_signed_in,
