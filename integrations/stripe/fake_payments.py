@@ -44,8 +44,10 @@ class Payments:
             raise FakeError(400, "off_session can only be used with confirm=true.",
                             param="off_session")
         pm = self.payment_method(p["payment_method"]) if p.get("payment_method") else None
-        if pm and confirm:
+        if pm and confirm:  # refusals that leave no PaymentIntent behind
             self._check_method(pm, types, p.get("customer"), currency)
+            if pm["type"] == "us_bank_account":
+                self._bank_mandate(pm, p)
         pi = self.store(build(
             "payment_intent", id=new_id("pi"), amount=amount, amount_capturable=0,
             amount_received=0, capture_method="automatic", confirmation_method="automatic",
@@ -128,28 +130,32 @@ class Payments:
 
     # -- ACH Direct Debit ------------------------------------------------------------------
 
-    def _debit_bank(self, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any],
-                    ctx: Ctx) -> dict[str, Any]:
+    def _bank_mandate(self, pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any] | None:
+        """The mandate to debit under (None: a new one from mandate_data); raises when the
+        account cannot be debited at all."""
         if not self.private[pm["id"]]["verified"]:
             raise FakeError(400, f"The bank account {pm['id']} is not verified: the local fake "
                             "only debits accounts saved through a SetupIntent (microdeposits) "
                             "or Checkout.", code="payment_method_unactivated",
                             param="payment_method")
-        mandate = self.active_mandate(pm)
         if p.get("mandate"):
             given = self.get(p["mandate"], "mandate", "mandate")
             if given["payment_method"] != pm["id"] or given["status"] != "active":
                 raise FakeError(400, f"The mandate {given['id']} is not an active mandate of "
                                 f"{pm['id']}.", code="mandate_invalid", param="mandate")
-            mandate = given
-        acceptance = (p.get("mandate_data") or {}).get("customer_acceptance")
-        if mandate is None and acceptance:
-            mandate = self.new_mandate(pm, acceptance, ctx)
-        if mandate is None:
+            return given
+        mandate = self.active_mandate(pm)
+        if mandate is None and not (p.get("mandate_data") or {}).get("customer_acceptance"):
             raise FakeError(400, "This PaymentIntent requires a mandate, but no active mandate "
                             "was found for the bank account. Collect the customer's acceptance "
                             "and provide it in mandate_data.", code="parameter_missing",
                             param="mandate_data")
+        return mandate
+
+    def _debit_bank(self, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any],
+                    ctx: Ctx) -> dict[str, Any]:
+        mandate = self._bank_mandate(pm, p) or self.new_mandate(
+            pm, p["mandate_data"]["customer_acceptance"], ctx)
         if pm["us_bank_account"].get("status_details"):
             message = "This bank account is blocked: it cannot be used for debits."
             charge = self._new_charge(pi, pm, "failed", mandate=mandate,

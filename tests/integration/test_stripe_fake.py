@@ -530,9 +530,11 @@ def test_ach_return_after_success_is_a_dispute(client, fake, receiver, customer)
     receiver.wait_for(event_for(dispute["id"], "charge.dispute.closed"))
     assert client.v1.charges.retrieve(first.latest_charge).disputed
     assert client.v1.mandates.retrieve(si.mandate).status == "inactive"
+    intents = sum(o["object"] == "payment_intent" for o in state(fake).objects.values())
     with pytest.raises(stripe.InvalidRequestError) as needs_mandate:
         ach_payment(client, customer, pm_id)
     assert needs_mandate.value.param == "mandate_data"
+    assert sum(o["object"] == "payment_intent" for o in state(fake).objects.values()) == intents
     second = ach_payment(client, customer, pm_id, mandate_data=ONLINE)  # a new mandate
     hook(fake.url, "settle", {"payment_intent": second.id})
     hook(fake.url, "disputes", {"payment_intent": second.id, "network_code": "R07"})
