@@ -338,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = server.app.state
     print(f"fake Stripe at {server.url}; webhooks -> "
           f"{', '.join(e.url for e in app.webhooks.endpoints) or 'none'}; "
-          f"ACH settles after {settle if settle is not None else 'the settle hook'} s; "
+          f"ACH settles {f'after {settle} s' if settle is not None else 'by the hook only'}; "
           f"spec: {app.spec.source}", flush=True)
     stop.wait()
     server.stop()

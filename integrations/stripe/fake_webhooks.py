@@ -31,7 +31,7 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+DEFAULT_RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)  # ~19 min
 MODES = ("normal", "bad_signature", "stale", "unsigned")
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 

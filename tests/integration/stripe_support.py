@@ -4,17 +4,35 @@ import queue
 import time
 
 import httpx
+import pytest
 import stripe
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
 from integrations.stripe.defaults import WEBHOOK_PATH
+from integrations.stripe.spec import get_fixtures, get_spec, spec_dir
 
 SECRET = "whsec_test_secret_for_lendbook"
 KEY = "sk_test_lendbook_tests"
 ONLINE = {"customer_acceptance": {"type": "online", "online": {
     "ip_address": "203.0.113.7", "user_agent": "pytest"}}}
+
+
+def require_spec():
+    """The spec the fake validates with; skips (with the reason) when it is absent."""
+    spec = get_spec()
+    if not spec.available:
+        pytest.skip(f"Stripe spec3.json not found in {spec_dir()}: the shared reference "
+                    "folder is not beside this checkout (or LENDBOOK_STRIPE_SPEC_DIR is wrong)")
+    return spec
+
+
+def require_fixtures():
+    fixtures = get_fixtures()
+    if not fixtures:
+        pytest.skip(f"Stripe fixtures3.json not found in {spec_dir()}")
+    return fixtures
 
 
 class Receiver:

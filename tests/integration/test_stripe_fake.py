@@ -14,8 +14,7 @@ import stripe
 
 from integrations.stripe.fake_server import create_app, run_in_thread
 from integrations.stripe.fake_webhooks import signature_header
-from integrations.stripe.spec import get_fixtures, get_spec, response_errors
-from tests.conftest import shared_file
+from integrations.stripe.spec import response_errors
 from tests.integration.stripe_support import (
     KEY,
     ONLINE,
@@ -24,14 +23,14 @@ from tests.integration.stripe_support import (
     ach_payment,
     hook,
     raw,
+    require_fixtures,
+    require_spec,
     saved_bank_account,
     sdk,
 )
 
 # the SDK's HTTPX transport posts str bodies with data=, which httpx 0.28 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=:DeprecationWarning")
-SPEC = "specs/stripe/spec3.json"
-FIXTURES = "specs/stripe/fixtures3.json"
 SUCCESS_URL = "http://127.0.0.1:3000/autopay/done?session={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "http://127.0.0.1:3000/autopay"
 
@@ -74,7 +73,7 @@ def event_for(object_id, type_):
 # -- parameters checked against spec3.json ----------------------------------------------------
 
 def test_unknown_parameter_is_refused_in_stripes_shape(client, fake):
-    shared_file(SPEC)
+    spec = require_spec()
     with pytest.raises(stripe.InvalidRequestError) as refused:
         client.v1.customers.create(params={"email": "a@example.test", "nickname": "Al"})
     e = refused.value
@@ -84,7 +83,7 @@ def test_unknown_parameter_is_refused_in_stripes_shape(client, fake):
         "type": "invalid_request_error", "code": "parameter_unknown", "param": "nickname",
         "message": "Received unknown parameter: nickname",
         "doc_url": "https://stripe.com/docs/error-codes/parameter-unknown"}}
-    assert response_errors(get_spec(), "error", e.json_body) == []
+    assert response_errors(spec, "error", e.json_body) == []
     # nested, in bracket notation, as the SDK encodes it
     with pytest.raises(stripe.InvalidRequestError) as nested:
         client.v1.setup_intents.create(params={"mandate_data": {"customer_acceptance": {
@@ -104,7 +103,7 @@ def test_unknown_parameter_is_refused_in_stripes_shape(client, fake):
      "mandate_data[customer_acceptance][type]", "parameter_missing"),
 ])
 def test_missing_mistyped_and_bad_enum_params(client, fake, params, param, code):
-    shared_file(SPEC)
+    require_spec()
     before = len(state(fake).objects)
     with pytest.raises(stripe.InvalidRequestError) as refused:
         client.v1.payment_intents.create(params=params)
@@ -148,13 +147,16 @@ def test_idempotent_replay_and_refusal(client, fake, customer):
         client.v1.customers.create(params={"email": "x@example.test"},
                                    options={"idempotency_key": "LN-000042/3/attempt-1"})
     assert "same endpoint" in elsewhere.value.user_message
-    # a request refused by validation is not saved: the key still works afterwards
+    other = ach_payment(client, customer, pm_id, key="LN-000042/3/attempt-2")
+    assert other.id != first.id
+
+
+def test_a_request_refused_by_validation_does_not_use_up_its_key(client):
+    require_spec()
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.customers.create(params={"bogus": 1}, options={"idempotency_key": "k-v"})
     assert client.v1.customers.create(params={"name": "Bo"},
                                       options={"idempotency_key": "k-v"}).name == "Bo"
-    other = ach_payment(client, customer, pm_id, key="LN-000042/3/attempt-2")
-    assert other.id != first.id
 
 
 # -- ACH Direct Debit with Stripe's test bank accounts ------------------------------------------
@@ -550,9 +552,7 @@ def test_ach_return_after_success_is_a_dispute(client, fake, receiver, customer)
 # -- shapes: fixture keys, spec response schemas -------------------------------------------
 
 def test_objects_have_the_fixtures_keys_and_match_the_spec(client, fake, customer):
-    shared_file(SPEC)
-    shared_file(FIXTURES)
-    spec, fixtures = get_spec(), get_fixtures()
+    spec, fixtures = require_spec(), require_fixtures()
     pm_id, si = saved_bank_account(client, customer, "000123456789")
     intent = ach_payment(client, customer, pm_id)
     hook(fake.url, "settle", {"payment_intent": intent.id})

@@ -13,9 +13,7 @@ from integrations.stripe.spec import (
     response_errors,
     validate_params,
 )
-from tests.conftest import shared_file
-
-SPEC = "specs/stripe/spec3.json"
+from tests.integration.stripe_support import require_spec
 
 
 def sdk_form(params):
@@ -42,8 +40,7 @@ def test_decode_form_reads_what_the_sdk_writes():
 
 
 def test_validation_coerces_to_the_schema():
-    shared_file(SPEC)
-    spec = get_spec()
+    spec = require_spec()
     schema = spec.request_schema("POST", "/v1/payment_intents")
     params = validate_params(spec, schema, decode_form(sdk_form({
         "amount": 1200, "currency": "usd", "confirm": True, "off_session": True,
@@ -83,8 +80,7 @@ def test_validation_coerces_to_the_schema():
      "at most 1000 characters"),
 ])
 def test_validation_errors_have_stripes_shape(body, param, code, message):
-    shared_file(SPEC)
-    spec = get_spec()
+    spec = require_spec()
     with pytest.raises(ParamError) as refused:
         validate_params(spec, spec.request_schema("POST", "/v1/payment_intents"),
                         decode_form(body))
@@ -95,8 +91,7 @@ def test_validation_errors_have_stripes_shape(body, param, code, message):
 
 
 def test_response_errors_find_departures_from_the_schema():
-    shared_file(SPEC)
-    spec = get_spec()
+    spec = require_spec()
     ok = {"id": "cus_1", "object": "customer", "created": 1, "livemode": False, "balance": 0,
           "metadata": {}, "invoice_settings": {}, "email": None, "next_invoice_sequence": 1}
     assert response_errors(spec, "customer", ok) == []
