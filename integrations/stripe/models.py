@@ -106,6 +106,7 @@ class ProviderEvent:
     failure_code: str | None
     network_code: str | None
     metadata: Mapping[str, str]
+    decline_code: str | None = None  # a card decline's reason (failure_code "card_declined")
 
 
 def utc_from_unix(value: Any) -> datetime | None:
@@ -114,16 +115,21 @@ def utc_from_unix(value: Any) -> datetime | None:
 
 def provider_event(event: Mapping[str, Any]) -> ProviderEvent:
     """Map a Stripe event (as a dict) to a ProviderEvent. For a payment_intent: its status and
-    `last_payment_error.code`; a charge: its `failure_code`; a dispute: its reason; a payment
-    method: the block's reason and ACH return code (`network_code`)."""
+    `last_payment_error.code` (and `decline_code`); a charge: its `failure_code`; a dispute:
+    its reason; a payment method: the block's reason and the ACH return code (`network_code`,
+    which Stripe shows only on blocked accounts, not on the failed payment itself)."""
     obj = (event.get("data") or {}).get("object") or {}
     kind = obj.get("object")
-    failure = network = None
+    failure = network = decline = None
     payment_intent = obj.get("id") if kind == "payment_intent" else obj.get("payment_intent")
     if kind == "payment_intent":
-        failure = (obj.get("last_payment_error") or {}).get("code")
+        error = obj.get("last_payment_error") or {}
+        failure, decline = error.get("code"), error.get("decline_code")
     elif kind == "charge":
         failure = obj.get("failure_code")
+        if obj.get("status") == "failed" and (obj.get("payment_method_details") or {}).get(
+                "type") == "card":
+            decline = (obj.get("outcome") or {}).get("reason")
     elif kind == "dispute":
         failure = obj.get("reason")
         details = obj.get("payment_method_details") or {}
@@ -142,6 +148,6 @@ def provider_event(event: Mapping[str, Any]) -> ProviderEvent:
         created=utc_from_unix(event.get("created")) or datetime.now(timezone.utc),
         object_id=obj.get("id"), payment_intent_id=payment_intent, status=obj.get("status"),
         amount_minor=amount if isinstance(amount, int) else None, failure_code=failure,
-        network_code=network,
+        network_code=network, decline_code=decline,
         metadata=MappingProxyType({str(k): str(v) for k, v in
                                    (obj.get("metadata") or {}).items()}))

@@ -206,11 +206,16 @@ def test_bank_failures_reach_the_app(gateway, receiver, control, customer, accou
         assert refused.payment_intent_id.startswith("pi_")
 
 
-def test_cards_through_the_adapter(gateway, customer):
+def test_cards_through_the_adapter(gateway, receiver, customer):
     saved = enrol(gateway, customer, number="4000 0000 0000 9995")
     assert (saved.kind, saved.card_brand, saved.card_last4, saved.card_exp_month,
             saved.card_exp_year, saved.mandate_id) == ("card", "visa", "9995", 9, 2039, None)
+    receiver.drain()
     declined = gateway.charge("card/1", customer, saved.payment_method_id, 2_000, "i", META)
+    events = {e.type: e for e in webhook_events(receiver, gateway)}
+    for type_ in ("payment_intent.payment_failed", "charge.failed"):
+        assert (events[type_].failure_code, events[type_].decline_code) == (
+            "card_declined", "insufficient_funds")
     assert declined.failed and declined.status == "requires_payment_method"
     assert (declined.failure_code, declined.decline_code) == ("card_declined",
                                                               "insufficient_funds")
