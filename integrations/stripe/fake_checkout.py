@@ -59,6 +59,14 @@ class Checkout:
         self.private[session_id] = {"setup_intent_data": p.get("setup_intent_data") or {}}
         return session
 
+    def checkout_session(self, session_id: str) -> dict[str, Any]:
+        """The session, `expired` once past `expires_at` while still open."""
+        session = self.get(session_id, "checkout.session", "session")
+        if session["status"] == "open" and session["expires_at"] < now():
+            session["status"] = "expired"
+            self.emit("checkout.session.expired", session, None)
+        return session
+
     def complete_checkout(self, session: dict[str, Any], kind: str, form: dict[str, str],
                           ctx: Ctx) -> dict[str, Any]:
         """Save what the borrower entered; raises FakeError (its param names a form field)."""
@@ -273,15 +281,17 @@ def _ctx(request: Request) -> Ctx:
 
 async def checkout_page(request: Request) -> Response:
     stripe = request.app.state.stripe
-    session = stripe.objects.get(request.path_params["session_id"])
-    if not session or session.get("object") != "checkout.session":
+    try:
+        session = stripe.checkout_session(request.path_params["session_id"])
+    except FakeError:
         return page("Not found", "<h1>This checkout link is not valid</h1>", 404)
     if session["status"] == "complete":
         return page("Already saved", "<h1>This payment method is already saved</h1>"
                     f'<p><a href="{html.escape(_success(session))}">Continue</a></p>')
-    if session["expires_at"] < now():
-        session["status"] = "expired"
-        return page("Expired", "<h1>This checkout link has expired</h1>", 410)
+    if session["status"] == "expired":
+        return page("Expired", "<h1>This checkout link has expired</h1><p><a href="
+                    f'"{html.escape(session["cancel_url"])}">Return to '
+                    f"{html.escape(stripe.business_name)}</a></p>", 410)
     if request.method == "GET":
         return checkout_form(session, stripe.business_name)
     raw = parse_qs((await request.body()).decode("utf-8", "replace"))

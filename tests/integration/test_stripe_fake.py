@@ -448,6 +448,12 @@ def test_checkout_page_card_and_decline(client, fake, customer):
     si = client.v1.setup_intents.retrieve(client.v1.checkout.sessions.retrieve(
         session.id).setup_intent, params={"expand": ["payment_method"]})
     assert si.payment_method.card.last4 == "4242" and si.mandate is None
+    expiring = client.v1.checkout.sessions.create(params={
+        "mode": "setup", "customer": customer, "success_url": SUCCESS_URL,
+        "cancel_url": CANCEL_URL, "payment_method_types": ["card"]})
+    state(fake).objects[expiring.id]["expires_at"] -= 86401
+    assert client.v1.checkout.sessions.retrieve(expiring.id).status == "expired"
+    assert httpx.get(expiring.url, trust_env=False).status_code == 410
     with pytest.raises(stripe.InvalidRequestError) as payment_mode:
         client.v1.checkout.sessions.create(params={
             "mode": "payment", "success_url": SUCCESS_URL, "cancel_url": CANCEL_URL})
