@@ -71,10 +71,11 @@ class Receiver:
             if (outcome == "ok" or include_failed) and predicate(json.loads(raw)):
                 return raw, headers
 
-    def collect(self, seconds=0.5):
-        """Every accepted delivery within `seconds` (events as dicts, in arrival order)."""
+    def collect(self, seconds=0.5, until=None):
+        """Every accepted delivery within `seconds` (events as dicts, in arrival order), or
+        until `until(events)` holds."""
         out, deadline = [], time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (until and until([e for e, _, _ in out])):
             try:
                 outcome, raw, headers = self.messages.get(timeout=0.05)
             except queue.Empty:

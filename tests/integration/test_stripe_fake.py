@@ -488,12 +488,15 @@ def test_webhook_test_hooks(client, fake, receiver):
     held = hook(fake.url, "state")["held"]
     assert len(held) == 3
     assert hook(fake.url, "webhooks/release", {"order": "reverse"})["released"] == held[::-1]
-    arrived = [e["data"]["object"]["id"] for e, _, _ in receiver.collect(0.5)]
+    arrived = [e["data"]["object"]["id"] for e, _, _ in receiver.collect(
+        10, until=lambda got: len(got) == 3)]
     assert arrived == ids[::-1]
 
     hook(fake.url, "webhooks/config", {"duplicate_all": True})
     twice = client.v1.customers.create(params={"name": "Twice"}).id
-    copies = [e for e, _, _ in receiver.collect(0.5) if e["data"]["object"]["id"] == twice]
+    copies = [e for e, _, _ in receiver.collect(10, until=lambda got: sum(
+        e["data"]["object"]["id"] == twice for e in got) == 2)
+        if e["data"]["object"]["id"] == twice]
     hook(fake.url, "webhooks/config", {"duplicate_all": False})
     assert len(copies) == 2 and copies[0]["id"] == copies[1]["id"]
 
