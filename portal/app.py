@@ -5,7 +5,8 @@ import reflex as rx
 from admin.pages import audit, gl, ledger, products, rules, workflows  # noqa: F401
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from portal.api import api_app
-from portal.jobs import close_of_business_job
+from integrations.stripe.fake_server import fake_stripe_lifespan
+from portal.jobs import close_of_business_job, collection_job
 from portal.pages import (application, apply, bank_files, dealer,  # noqa: F401
                           dealer_application,
                           home, loan, login, my_loans, servicing, servicing_loan, signup,
@@ -14,3 +15,5 @@ from portal.pages import (application, apply, bank_files, dealer,  # noqa: F401
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)
 app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost
+app.register_lifespan_task(fake_stripe_lifespan)  # only while Stripe points at the local fake
+app.register_lifespan_task(collection_job)

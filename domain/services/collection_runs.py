@@ -17,6 +17,7 @@ from domain.db.tables import Loan
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, ValidationError
 from domain.money import fmt, parse_amount
+from domain.nacha.codes import return_reason
 from domain.services import audit, collections, loan_state
 from domain.services.actor import Actor
 from domain.services.instruments import own_loan
@@ -155,16 +156,25 @@ def submit(attempt_id: int, charger: Charger, on: date,
 
 def apply_event(event_id: str, type_: str, created: int, payment_intent_id: str,
                 failure_code: str = "", failure_message: str = "", payload: dict | None = None,
-                today: date | None = None, url: str | None = None) -> str:
-    """Process one verified webhook event exactly once; returns what was done."""
+                attempt_key: str = "", today: date | None = None,
+                url: str | None = None) -> str:
+    """Process one verified webhook event exactly once; returns what was done. The attempt
+    is found by the key it put in the PaymentIntent's metadata (so an event that overtakes
+    the charge call's own answer still finds it), else by the PaymentIntent id."""
     today = today or date.today()
     try:
         with UnitOfWork(url) as s:
             if s.get(ProviderEvent, event_id) is not None:
                 return "duplicate: ignored"
-            attempt = s.exec(select(CollectionAttempt).where(
-                CollectionAttempt.provider_ref == payment_intent_id)).first() \
-                if payment_intent_id else None
+            attempt = None
+            if attempt_key:
+                attempt = s.exec(select(CollectionAttempt).where(
+                    CollectionAttempt.idempotency_key == attempt_key)).first()
+            if attempt is None and payment_intent_id:
+                attempt = s.exec(select(CollectionAttempt).where(
+                    CollectionAttempt.provider_ref == payment_intent_id)).first()
+            if attempt is not None and payment_intent_id and not attempt.provider_ref:
+                attempt.provider_ref = payment_intent_id
             outcome = _transition(s, attempt, type_, failure_code, failure_message, today)
             s.add(ProviderEvent(id=event_id, provider="stripe", type=type_,
                                 object_id=payment_intent_id or "", object_created=created,
@@ -190,7 +200,11 @@ def _transition(s, attempt, type_, code, message, today) -> str:
     if type_ in FAILED:
         if attempt.status in ("failed", "returned", "cancelled"):
             return f"already {attempt.status}"
-        out = collections.fail(s, attempt, code or "failed", message or "payment failed", today)
+        nacha = collections.PROVIDER_CODES.get(code, code)
+        out = collections.fail(s, attempt, code or "failed",
+                               message or (return_reason(nacha) if nacha.startswith("R")
+                                           else f"payment failed ({code or 'no reason'})"),
+                               today)
         return f"{out.status} {attempt.failure_code}"
     if type_ in DISPUTED:  # an ACH debit disputed as unauthorized: a late return
         if attempt.status in ("failed", "returned", "cancelled"):
