@@ -1,4 +1,6 @@
 """The one rx.App: borrower portal, servicing console and configuration admin."""
+import logging
+
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
@@ -10,6 +12,23 @@ from portal.pages import (application, apply, dealer, dealer_application,  # noq
                           home, loan, login, my_loans, servicing, servicing_loan, signup,
                           underwriting, underwriting_application)
 
+
+def _log_to_stderr() -> None:
+    """Lendbook's own records from INFO up (the close-of-business job; which worker serves the
+    local DocuSign fake) on the server's output, with the worker's pid. Reflex and granian keep
+    their own logging; granian's per-worker logging set-up leaves these loggers alone."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s [pid %(process)d] %(levelname)s %(name)s: %(message)s"))
+    for name in ("lendbook", "integrations"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+
+
+_log_to_stderr()
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)
 app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost
