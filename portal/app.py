@@ -1,17 +1,36 @@
 """The one rx.App: borrower portal, servicing console and configuration admin."""
+import logging
+
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
 from admin.pages import audit, gl, ledger, products, rules, workflows  # noqa: F401
 from integrations.docusign.fake_server import fake_docusign_lifespan
-from portal.api import api_app
 from integrations.stripe.fake_server import fake_stripe_lifespan
+from portal.api import api_app
 from portal.jobs import close_of_business_job, collection_job
 from portal.pages import (application, apply, bank_files, dealer,  # noqa: F401
                           dealer_application,
                           home, loan, login, my_loans, servicing, servicing_loan, signup,
                           underwriting, underwriting_application)
 
+
+def _log_to_stderr() -> None:
+    """Lendbook's own records from INFO up (the close-of-business job; which worker serves the
+    local DocuSign fake) on the server's output, with the worker's pid. Reflex and granian keep
+    their own logging; granian's per-worker logging set-up leaves these loggers alone."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s [pid %(process)d] %(levelname)s %(name)s: %(message)s"))
+    for name in ("lendbook", "integrations"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+
+
+_log_to_stderr()
 app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
 app.register_lifespan_task(close_of_business_job)
 app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost

@@ -54,11 +54,18 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
-from contextlib import asynccontextmanager
+import tempfile
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; there the check and the bind stay two steps
+    fcntl = None
 
 import httpx
 import jwt
@@ -736,6 +743,27 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def _port_claim(host: str, port: int):
+    """Hold this machine's lock for `host:port` from "is it free?" until the server listens.
+
+    granian binds with SO_REUSEPORT, so two processes that both found the port free (the
+    backend workers, forked together, each start the fake in their lifespan) would both bind
+    it, and the kernel would split connections between two fakes that each know only their
+    own tokens, envelopes and signing sessions. An exclusive lock on a file named after the
+    port makes the check and the bind one step; the kernel drops it if the holder dies."""
+    if fcntl is None:
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"lendbook-port-{host}-{port}.lock"
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _ensure_port_free(host: str, port: int) -> None:
     # granian binds with SO_REUSEPORT, which would silently share a port already in use.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -749,12 +777,18 @@ def _ensure_port_free(host: str, port: int) -> None:
 def run_in_thread(app: Any, port: int = 0, host: str = "127.0.0.1",
                   timeout: float = 10.0) -> RunningServer:
     """Serve an ASGI app over HTTP/1.1 with granian's embedded server in a daemon thread (its
-    own event loop). `port=0` picks a free port. Returns once the port accepts connections."""
+    own event loop). `port=0` picks a free port. Returns once the port accepts connections.
+    Raises OSError if another server (in this process or another) already holds the port."""
+    port = port or free_port(host)
+    with _port_claim(host, port):
+        _ensure_port_free(host, port)
+        return _serve_in_thread(app, port, host, timeout)
+
+
+def _serve_in_thread(app: Any, port: int, host: str, timeout: float) -> RunningServer:
     from granian.constants import HTTPModes, Interfaces
     from granian.server.embed import Server
 
-    port = port or free_port(host)
-    _ensure_port_free(host, port)
     granian_logger = logging.getLogger("_granian")
     saved = (granian_logger.level, list(granian_logger.handlers), granian_logger.propagate)
     server = Server(app, address=host, port=port, interface=Interfaces.ASGINL,
@@ -831,15 +865,18 @@ def fake_wanted(environ: Mapping[str, str] | None = None) -> bool:
 @asynccontextmanager
 async def fake_docusign_lifespan():
     """For `app.register_lifespan_task(fake_docusign_lifespan)`: runs the fake beside the app
-    while DocuSign is configured as local (see `fake_wanted`). With several workers the first
-    one takes the port; the others find it served and leave it."""
+    while DocuSign is configured as local (see `fake_wanted`). With several workers exactly one
+    takes the port (see `_port_claim`) and serves every worker; the others find it served and
+    leave it. Its envelopes live in that worker's memory: if that worker restarts, they are
+    gone (as on any restart of the fake)."""
     server = None
     if fake_wanted():
         try:
             server = await asyncio.to_thread(start_fake_docusign)
-            log.info("fake DocuSign serving at %s", server.url)
+            log.info("fake DocuSign serving at %s in this worker (pid %d)", server.url,
+                     os.getpid())
         except OSError as e:
-            log.info("fake DocuSign not started here: %s", e)
+            log.info("fake DocuSign not started in this worker (pid %d): %s", os.getpid(), e)
     try:
         yield server
     finally:

@@ -20,9 +20,9 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PORT = int(os.environ.get("LENDBOOK_TEST_PORT", "3111"))
 REDIS_URL = os.environ.get("LENDBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
-# One worker: with two, about 1 lifecycle run in 4 lost an event (a redirect that never came,
-# a page left blank after sign-in); see README "Known limits".
-WORKERS = 1
+# Backend workers when Redis holds the state (LENDBOOK_TEST_WORKERS to change); without
+# Redis the app runs one worker with its state on disk.
+WORKERS = int(os.environ.get("LENDBOOK_TEST_WORKERS", "2"))
 
 
 def _redis_for_tests() -> str | None:
@@ -86,7 +86,7 @@ def app_url(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"app not up in 400 s: {(data / 'server.log').read_text()[-3000:]}")
             time.sleep(1)
-        yield url if not redis_url else _Served(url, redis_url, proc.pid)
+        yield url if not redis_url else _Served(url, redis_url, proc.pid, WORKERS)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -99,9 +99,9 @@ def app_url(tmp_path_factory):
 class _Served(str):
     """The app's URL, also saying how it is served (for the multi-worker test)."""
 
-    def __new__(cls, url: str, redis_url: str, pid: int):
+    def __new__(cls, url: str, redis_url: str, pid: int, workers: int):
         self = super().__new__(cls, url)
-        self.redis_url, self.pid = redis_url, pid
+        self.redis_url, self.pid, self.workers = redis_url, pid, workers
         return self
 
 

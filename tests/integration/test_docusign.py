@@ -7,8 +7,11 @@ import asyncio
 import concurrent.futures
 import base64
 import json
+import multiprocessing
+import os
 import queue
 import re
+import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -504,3 +507,60 @@ def test_lifespan_task_starts_the_fake_only_for_a_local_docusign(monkeypatch, re
         pool.submit(asyncio.run, run()).result()
     assert not fake_wanted({"LENDBOOK_DOCUSIGN_FAKE": "0"})
     assert not fake_wanted({"LENDBOOK_DOCUSIGN_OAUTH_HOST": "account-d.docusign.com"})
+
+
+def _lifespan_in_a_worker(started, stop, results) -> None:
+    """One backend worker's lifespan (a spawned process), paused between finding the port free
+    and binding it, as a worker descheduled there on a busy machine would be."""
+    from integrations.docusign import fake_server
+    probe = fake_server._ensure_port_free
+
+    def slow_probe(host, port):
+        probe(host, port)
+        time.sleep(0.5)
+
+    fake_server._ensure_port_free = slow_probe
+
+    async def run():
+        started.wait(30)
+        async with fake_server.fake_docusign_lifespan() as server:
+            results.put((os.getpid(), server is not None))
+            await asyncio.to_thread(stop.wait, 30)
+
+    asyncio.run(run())
+
+
+def test_workers_starting_together_run_one_fake(monkeypatch):
+    """granian forks the workers after the app is imported, so they enter their lifespans at
+    the same moment. Only one may serve the fake: granian binds with SO_REUSEPORT, so two that
+    both found the port free would share it, and the kernel would split connections between
+    two fakes that each know only their own tokens, envelopes and signing sessions."""
+    port = free_port()
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_PORT", str(port))
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL", "none")
+    for name in ("LENDBOOK_DOCUSIGN_BASE_PATH", "LENDBOOK_DOCUSIGN_OAUTH_HOST",
+                 "LENDBOOK_DOCUSIGN_FAKE", "LENDBOOK_DOCUSIGN_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    ctx = multiprocessing.get_context("spawn")  # this process runs servers in threads
+    started, stop, results = ctx.Event(), ctx.Event(), ctx.Queue()
+    workers = [ctx.Process(target=_lifespan_in_a_worker, args=(started, stop, results))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    try:
+        started.set()
+        serving = [results.get(timeout=60) for _ in workers]
+        assert sorted(s for _, s in serving) == [False, True], serving
+        owner = next(pid for pid, s in serving if s)
+        # every connection reaches the same fake: a fresh client per call, as each portal
+        # event makes one, is never refused the token it was just issued (401)
+        for _ in range(10):
+            with pytest.raises(DocuSignError) as unknown:
+                ESignClient.from_env().status("00000000-0000-0000-0000-000000000000")
+            assert unknown.value.status == 404, (owner, unknown.value)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(30)
+            if w.is_alive():
+                w.kill()

@@ -253,3 +253,30 @@ def test_from_settings_uses_document_key(tmp_path, monkeypatch):
     monkeypatch.setenv("LENDBOOK_DOCUMENT_KEY", SECRET)
     assert DocumentCipher(SECRET).decrypt(DocumentCipher.from_settings().encrypt(b"y", b"d"),
                                           b"d") == b"y"
+
+
+def test_generated_key_is_one_key_however_many_workers_need_it_first(tmp_path, monkeypatch):
+    """Several backend workers may store their first document at the same moment: all must
+    end up with the key in the file (a document encrypted with another is unreadable), and
+    none may read a key file still being written."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from domain import settings
+
+    monkeypatch.setenv("LENDBOOK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LENDBOOK_DOCUMENT_KEY", raising=False)
+    barrier = threading.Barrier(16)
+
+    def first_use(_):
+        barrier.wait()
+        return settings.load().document_key
+
+    for attempt in range(5):
+        (tmp_path / "data" / "document.key").unlink(missing_ok=True)
+        with ThreadPoolExecutor(16) as pool:
+            keys = set(pool.map(first_use, range(16)))
+        stored = (tmp_path / "data" / "document.key").read_text().strip()
+        assert keys == {stored} and len(stored) >= 48, (attempt, keys)
+    assert (tmp_path / "data" / "document.key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["document.key"]
