@@ -4,8 +4,10 @@ from starlette.applications import Starlette
 from portal.api.agent import ROUTES as AGENT_ROUTES
 from portal.api.documents import ROUTES as DOCUMENT_ROUTES
 from portal.api.intake import ROUTES as INTAKE_ROUTES
+from portal.api.receipts import ROUTES as RECEIPT_ROUTES
 from portal.api.webhooks import ROUTES as WEBHOOK_ROUTES
 
 
 def api_app() -> Starlette:
-    return Starlette(routes=[*INTAKE_ROUTES, *AGENT_ROUTES, *WEBHOOK_ROUTES, *DOCUMENT_ROUTES])
+    return Starlette(routes=[*INTAKE_ROUTES, *AGENT_ROUTES, *WEBHOOK_ROUTES, *DOCUMENT_ROUTES,
+                             *RECEIPT_ROUTES])
