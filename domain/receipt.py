@@ -27,7 +27,7 @@ CHANNEL_TEXT = {"servicer": "Received by staff", "portal": "Borrower portal",
                 "import": "Imported"}
 METHOD_TEXT = {"regular": "Payment", "payoff": "Payoff", "refund": "Refund of an advance",
                "capitalization": "Arrears capitalized", "autopay": "Autopay draft",
-               "retry": "Autopay re-presentment", "one_time": "One-time payment"}
+               "retry": "Re-presentment of a returned debit", "one_time": "One-time payment"}
 
 
 def channel_text(channel: str) -> str:
