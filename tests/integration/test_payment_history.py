@@ -12,7 +12,8 @@ from domain.db.tables import AuditLog, Loan
 from domain.db.uow import UnitOfWork
 from domain.errors import NotFound, ValidationError
 from domain.services import (accounts, autopay, collection_runs, collections, instruments,
-                             notices, origination, payments, queries, receipts)
+                             notices, origination, payment_methods, payments, queries,
+                             receipts)
 from tests.integration.helpers import make_product, make_user
 
 BOOKED = date(2026, 1, 10)  # monthly: due 10 Feb, 10 Mar, ...
@@ -210,3 +211,18 @@ def test_unread_notices_and_mark_read_is_the_borrowers_own_and_audited(world):
                                                AuditLog.entity_id == str(unread[0].id))).all()
     assert (log.action, log.actor_id) == ("notice.read", w["borrower"].user_id)
     assert log.before["read_at"] is None and log.after["read_at"]
+
+
+def test_payment_methods_offer_active_instruments_only(world):
+    w = world
+    # the world's account was disabled by the R03 return: nothing to offer until a new one
+    assert payment_methods.methods(w["borrower"], w["number"], w["url"]) == []
+    new = instruments.add_bank_account(w["borrower"], w["number"], "Pat Doe", ROUTING,
+                                       "000987654321", "savings", url=w["url"])
+    (m,) = payment_methods.methods(w["admin"], w["number"], w["url"])
+    assert (m.id, m.label, m.kind, m.rail) == (new, "Bank account savings ending 4321",
+                                               "us_bank_account", "nacha")
+    with pytest.raises(NotFound):
+        payment_methods.methods(w["other"], w["number"], w["url"])
+    assert payment_methods.lender_name(w["url"])
+    assert instruments.bank_account_errors("Pat", ROUTING, "1234", "checking") == {}
