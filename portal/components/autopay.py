@@ -55,13 +55,15 @@ def enrolment_actions(paused, on_change, on_pause, on_resume, on_cancel) -> rx.C
         spacing="2", wrap="wrap", margin_top="1em")
 
 
-def inactive_note(e) -> rx.Component:
-    """A cancelled or stopped enrolment, above the form to enrol again."""
+def inactive_note(e, can_act) -> rx.Component:
+    """A cancelled or stopped enrolment, above the form to enrol again (for the borrower)."""
     return rx.cond(e.contains("status"), rx.callout(
         rx.cond(e["status"] == "disabled",
                 rx.text("Autopay was stopped after your bank returned a debit from ",
-                        e["instrument"], ". Add another account to turn it on again."),
-                rx.text("Autopay is cancelled. You can enrol again below.")),
+                        e["instrument"], ".", rx.cond(can_act, " Add another account to "
+                                                      "turn it on again.", "")),
+                rx.text("Autopay is cancelled.", rx.cond(can_act,
+                                                         " You can enrol again below.", ""))),
         icon="info", color_scheme=rx.cond(e["status"] == "disabled", "red", "gray"),
         id="autopay-inactive"))
 

@@ -285,7 +285,7 @@ def autopay_page() -> rx.Component:
             rx.cond(enrolled, enrolment_card(s.enrolment, rx.cond(
                 s.can_act & (s.form == ""), enrolment_actions(
                     s.enrolment["status"] == "paused", s.open_form("change"), s.open_form("pause"),
-                    s.resume, s.open_form("cancel")))), inactive_note(s.enrolment)),
+                    s.resume, s.open_form("cancel")))), inactive_note(s.enrolment, s.can_act)),
             rx.cond(~s.can_act, rx.text("Only the borrower can enrol or change autopay.",
                                         color="#4a5568")),
             rx.cond(s.can_act & s.loan_active, rx.match(

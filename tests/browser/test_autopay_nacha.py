@@ -180,3 +180,46 @@ def test_borrower_enrols_in_autopay_and_pays_now_and_the_history_shows_it(
     page.get_by_role("button", name="Clear").click()
     expect(table.locator("tr[data-status=posted]").first).to_be_visible()
     page.screenshot(path=str(artifacts / "servicing-history.png"), full_page=True)
+
+
+def test_cancel_needs_a_reason_staff_only_look_and_other_borrowers_are_refused(
+        page: Page, app_url: str, artifacts):
+    sign_in(page, app_url, "borrower1@demo.lendbook.dev")
+    page.get_by_role("link", name="Autopay").first.click()
+    expect(page).to_have_url(re.compile(r"/loans/LN-\d{6}/autopay/?$"))
+    number = re.search(r"LN-\d{6}", page.url).group(0)
+    page.get_by_label("Account holder's name").fill("Borrower One")
+    page.get_by_label("Routing number").fill("110000000")
+    page.get_by_label("Account number").fill("55554444")
+    page.get_by_label("Account type").select_option("savings")
+    page.get_by_label("I authorize these debits as described above").check()
+    page.get_by_role("button", name="Accept and enrol").click()
+    expect(page.locator("#confirmation")).to_contain_text("You are enrolled in autopay")
+    expect(page.locator("#autopay-instrument")).to_have_text(
+        "Bank account savings ending 4444")
+    page.get_by_role("button", name="Cancel autopay").click()
+    page.locator("#cancel-form").get_by_role("button", name="Cancel autopay").click()
+    expect(page.locator("#reason-error")).to_contain_text("Reason is required")
+    expect(page.locator("#autopay-status")).to_have_text("Active")  # nothing changed
+    page.get_by_label("Reason").select_option("I am changing banks")
+    page.locator("#cancel-form").get_by_role("button", name="Cancel autopay").click()
+    expect(page.locator("#confirmation")).to_contain_text("Autopay cancelled")
+    expect(page.locator("#confirmation-version")).to_have_text("2")
+    expect(page.locator("#autopay-inactive")).to_contain_text("You can enrol again")
+    # enrolling again offers the saved account
+    expect(page.get_by_label("Payment method")).to_have_value(re.compile(r"^\d+$"))
+    expect(page.get_by_role("button", name="Accept and enrol")).to_be_visible()
+    page.screenshot(path=str(artifacts / "autopay-cancelled.png"), full_page=True)
+    sign_out(page)
+
+    sign_in(page, app_url, "borrower@demo.lendbook.dev")  # not their loan
+    for path in ("autopay", "pay"):
+        page.goto(f"{app_url}/loans/{number}/{path}")
+        expect(page.locator("#access-denied")).to_contain_text("Access refused")
+    sign_out(page)
+
+    sign_in(page, app_url, "servicer@demo.lendbook.dev")  # staff look, the borrower acts
+    page.goto(f"{app_url}/loans/{number}/autopay")
+    expect(page.locator("#autopay-inactive")).to_contain_text("cancelled")
+    expect(page.get_by_text("Only the borrower can enrol or change autopay.")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept and enrol")).to_have_count(0)
