@@ -9,10 +9,9 @@ from integrations.docusign.fake_server import fake_docusign_lifespan
 from integrations.stripe.fake_server import fake_stripe_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job, collection_job
-from portal.pages import (application, apply, bank_files, dealer,  # noqa: F401
-                          dealer_application,
-                          home, loan, login, my_loans, servicing, servicing_loan, signup,
-                          underwriting, underwriting_application)
+from portal.pages import (application, apply, autopay, bank_files, dealer,  # noqa: F401
+                          dealer_application, home, loan, login, my_loans, pay, servicing,
+                          servicing_loan, signup, underwriting, underwriting_application)
 
 
 def _log_to_stderr() -> None:

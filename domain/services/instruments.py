@@ -53,11 +53,10 @@ def unseal_account(instrument: PaymentInstrument) -> str:
         .encode()).decode()
 
 
-def add_bank_account(actor: Actor, loan_number: str, holder_name: str, routing: str,
-                     account_number: str, account_type: str = "checking",
-                     url: str | None = None) -> int:
-    """A bank account the lender debits through its own bank (NACHA): routing number
-    checked, account number kept encrypted, only its last four digits shown."""
+def bank_account_errors(holder_name: str, routing: str, account_number: str,
+                        account_type: str) -> dict[str, str]:
+    """What is wrong with a bank account as typed, by field (empty: nothing), so a form can
+    check it together with its other fields before anything is saved."""
     routing, account_number = (routing or "").strip(), (account_number or "").strip()
     errors = {}
     if not (holder_name or "").strip() or len(holder_name.strip()) > 22:
@@ -68,6 +67,16 @@ def add_bank_account(actor: Actor, loan_number: str, holder_name: str, routing: 
         errors["account_number"] = "must be 4 to 17 digits"
     if account_type not in ACCOUNT_TYPES:
         errors["account_type"] = "must be checking or savings"
+    return errors
+
+
+def add_bank_account(actor: Actor, loan_number: str, holder_name: str, routing: str,
+                     account_number: str, account_type: str = "checking",
+                     url: str | None = None) -> int:
+    """A bank account the lender debits through its own bank (NACHA): routing number
+    checked, account number kept encrypted, only its last four digits shown."""
+    routing, account_number = (routing or "").strip(), (account_number or "").strip()
+    errors = bank_account_errors(holder_name, routing, account_number, account_type)
     if errors:
         raise ValidationError(errors)
     with UnitOfWork(url) as s:

@@ -2,16 +2,19 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import select
 
 from domain import accrual
+from domain.db.payment_tables import CollectionAttempt, PaymentInstrument
 from domain.db.tables import (AppUser, Application, Loan, Payment, PaymentAllocation,
                               PaymentReversal, Product)
 from domain.db.uow import UnitOfWork
-from domain.errors import NotFound
+from domain.errors import NotFound, ValidationError
+from domain.nacha.codes import RETURN_CODES
 from domain.services import loan_state
 from domain.services.actor import STAFF, Actor
+from domain.services.instruments import instrument_label
 
 
 @dataclass(frozen=True)
@@ -178,3 +181,108 @@ def list_applications(actor: Actor, url: str | None = None) -> list[ApplicationS
         return [ApplicationSummary(a.id, name, a.amount_minor, a.term, a.status,
                                    a.decision.get("reasons", []), a.installment_minor, a.stage)
                 for a, name in s.exec(q)]
+
+
+HISTORY_STATUSES = ("pending", "posted", "returned", "reversed", "failed", "scheduled",
+                    "cancelled")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of a loan's payment history: a payment (with its allocation as it stands,
+    or as it stood when reversed) or a collection attempt that never posted."""
+    on: date  # the payment's effective date, or the attempt's draft date
+    amount_minor: int
+    status: str  # one of HISTORY_STATUSES
+    payment_id: int | None = None
+    attempt_id: int | None = None
+    principal_minor: int = 0
+    interest_minor: int = 0
+    fee_minor: int = 0
+    advance_minor: int = 0
+    channel: str = ""  # servicer, portal, ach, stripe, ... (attempts: their rail)
+    method: str = "regular"  # payments: regular payoff refund capitalization; attempts: purpose
+    return_code: str = ""  # bank return code, or an attempt's failure code
+    return_text: str = ""  # what the code means, or why it failed / was reversed
+    reversed_on: date | None = None
+    instrument: str = ""  # "Bank account checking ending 6789" when collected from one
+    note: str = ""
+
+
+def payment_history(actor: Actor, loan_number: str, status: str | None = None,
+                    since: date | None = None, until: date | None = None,
+                    url: str | None = None) -> list[HistoryRow]:
+    """Every payment of a loan with its allocation, channel and status (pending while its
+    debit has not settled, posted, returned with the bank's code, reversed), and every
+    collection attempt that never posted (scheduled, failed, cancelled); newest first."""
+    actor.require("borrower", *STAFF)
+    if status and status not in HISTORY_STATUSES:
+        raise ValidationError({"status": f"must be one of {', '.join(HISTORY_STATUSES)}"})
+    if since and until and since > until:
+        raise ValidationError({"until": "must not be before the start date"})
+    with UnitOfWork(url) as s:
+        loan = _visible(actor, s.exec(select(Loan).where(Loan.loan_number == loan_number))
+                        .first())
+        return history_rows(s, loan.id, status or None, since, until)
+
+
+def history_rows(s, loan_id: int, status: str | None = None, since: date | None = None,
+                 until: date | None = None, payment_id: int | None = None) -> list[HistoryRow]:
+    """Two set-based queries: payments joined to their reversal, attempt and allocation
+    sums; attempts without a payment. Filters (status, dates) are applied in SQL."""
+    sums = (select(PaymentAllocation.payment_id,
+                   func.sum(PaymentAllocation.principal_minor).label("p"),
+                   func.sum(PaymentAllocation.interest_minor).label("i"),
+                   func.sum(PaymentAllocation.fee_minor).label("f"),
+                   func.sum(PaymentAllocation.advance_minor).label("a"))
+            .where(PaymentAllocation.loan_id == loan_id, PaymentAllocation.reversal_id.is_(None))
+            .group_by(PaymentAllocation.payment_id).subquery())
+    paid = case((and_(PaymentReversal.id.is_not(None), PaymentReversal.return_code != ""),
+                 "returned"), (PaymentReversal.id.is_not(None), "reversed"),
+                (CollectionAttempt.status == "submitted", "pending"), else_="posted")
+    q = (select(Payment, PaymentReversal, CollectionAttempt.id, PaymentInstrument,
+                sums.c.p, sums.c.i, sums.c.f, sums.c.a, paid)
+         .select_from(Payment)
+         .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+         .outerjoin(CollectionAttempt, CollectionAttempt.payment_id == Payment.id)
+         .outerjoin(PaymentInstrument, PaymentInstrument.id == CollectionAttempt.instrument_id)
+         .outerjoin(sums, sums.c.payment_id == Payment.id)
+         .where(Payment.loan_id == loan_id))
+    q = _filtered(q, paid, Payment.received_on, status, since, until)
+    if payment_id is not None:
+        q = q.where(Payment.id == payment_id)
+    rows = []
+    for p, rev, attempt_id, inst, pr, it, fe, ad, st in s.exec(q):
+        code = rev.return_code if rev else ""
+        rows.append(HistoryRow(
+            p.received_on, p.amount_minor, st, p.id, attempt_id, int(pr or 0), int(it or 0),
+            int(fe or 0), int(ad or 0), p.channel, p.method, code,
+            (RETURN_CODES.get(code) or rev.reason) if rev else "",
+            rev.reversed_on if rev else None, instrument_label(inst) if inst else "", p.reason))
+    if payment_id is None:
+        tried = case((CollectionAttempt.status == "submitted", "pending"),
+                     (CollectionAttempt.status == "succeeded", "posted"),
+                     else_=CollectionAttempt.status)
+        q = (select(CollectionAttempt, PaymentInstrument, tried)
+             .join(PaymentInstrument, PaymentInstrument.id == CollectionAttempt.instrument_id)
+             .where(CollectionAttempt.loan_id == loan_id, CollectionAttempt.payment_id.is_(None)))
+        for a, inst, st in s.exec(_filtered(q, tried, CollectionAttempt.draft_date, status,
+                                            since, until)):
+            rows.append(HistoryRow(
+                a.draft_date, a.amount_minor, st, None, a.id, channel=a.rail, method=a.purpose,
+                return_code=a.failure_code,
+                return_text=RETURN_CODES.get(a.failure_code) or a.failure_reason,
+                instrument=instrument_label(inst),
+                note=f"installment {a.installment_number}" if a.installment_number else ""))
+    return sorted(rows, key=lambda r: (r.on, r.payment_id is None, r.payment_id or 0,
+                                       r.attempt_id or 0), reverse=True)
+
+
+def _filtered(q, status_expr, day, status, since, until):
+    if status:
+        q = q.where(status_expr == status)
+    if since:
+        q = q.where(day >= since)
+    if until:
+        q = q.where(day <= until)
+    return q

@@ -1,10 +1,10 @@
-"""Loan display pieces shared by the borrower's loan page and the servicing console."""
+"""Loan display pieces shared by the borrower's loan page and the servicing console (the
+payment history is in portal/components/history.py)."""
 import reflex as rx
 
 from portal.components.layout import card, stat, table
 
 SCHEDULE_HEADERS = ["#", "Due", "Principal", "Interest", "Fees", "Total", "Paid", "Status"]
-PAYMENT_HEADERS = ["Received", "Amount", "Principal", "Interest", "Fees", "Status", "Note"]
 STATUS_COLORS = {"paid": "green", "overdue": "red", "partial": "amber", "upcoming": "gray",
                  "due": "blue", "posted": "green"}
 
@@ -61,16 +61,6 @@ def schedule_row(r) -> rx.Component:
     )
 
 
-def payment_row(r) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(r["date"]), rx.table.cell(r["amount"]), rx.table.cell(r["principal"]),
-        rx.table.cell(r["interest"]), rx.table.cell(r["fees"]),
-        rx.table.cell(rx.badge(r["status"], color_scheme=rx.cond(
-            r["status"] == "posted", "green", "red"))),
-        rx.table.cell(r["note"]),
-    )
-
-
 def balance_chart(series) -> rx.Component:
     return card(
         rx.heading("Balance over time", size="4", as_="h2"),
@@ -95,12 +85,3 @@ def schedule_table(rows) -> rx.Component:
     return rx.box(rx.heading("Repayment schedule", size="4", as_="h2", margin_y="0.5em"),
                   table(SCHEDULE_HEADERS, rows, schedule_row, "Repayment schedule"),
                   id="schedule")
-
-
-def payment_table(rows) -> rx.Component:
-    return rx.box(
-        rx.heading("Payment history", size="4", as_="h2", margin_y="0.5em"),
-        rx.cond(rows.length() > 0,
-                table(PAYMENT_HEADERS, rows, payment_row, "Payment history"),
-                rx.text("No payments yet.")),
-        id="payment-history")

@@ -1,12 +1,14 @@
-"""One loan as its borrower (or staff) sees it: balances, next due, schedule, history."""
+"""One loan as its borrower (or staff) sees it: balances, next due, notices, links to pay and
+to autopay, payment history with receipts, schedule."""
 import reflex as rx
 
 from domain.errors import DomainError
-from domain.services import queries
-from portal import loan_view
-from portal.components.layout import denied, shell
+from domain.services import autopay, notices, queries
+from portal import loan_view, payment_view
+from portal.components.history import history_table, notices_card, payment_links
+from portal.components.layout import alert, denied, shell
 from portal.components.loan import (balance_chart, balances, loan_facts, loan_stats,
-                                    payment_table, schedule_table)
+                                    schedule_table)
 from portal.state import AuthState
 
 
@@ -14,16 +16,22 @@ class LoanState(AuthState):
     denied: str = ""
     summary: dict[str, str] = {}
     schedule: list[dict[str, str]] = []
-    payments: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
     series: list[dict] = []
+    notices: list[dict[str, str]] = []
+    autopay_label: str = ""
+    notice_error: str = ""
 
     @rx.event
     def load(self):
         number = self.router.page.params.get("loan_number", "")
-        self.summary, self.schedule, self.payments, self.series = {}, [], [], []
+        self.summary, self.schedule, self.history, self.series = {}, [], [], []
+        self.notices, self.notice_error = [], ""
         try:
-            detail = queries.loan_detail(self._require("borrower", "servicer", "underwriter",
-                                                       "admin"), number)
+            actor = self._require("borrower", "servicer", "underwriter", "admin")
+            detail = queries.loan_detail(actor, number)
+            self.history = payment_view.history_rows(queries.payment_history(actor, number))
+            enrolment = autopay.view(actor, number)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             if not self.is_signed_in:
@@ -32,22 +40,45 @@ class LoanState(AuthState):
         self.denied = ""
         self.summary = loan_view.summary(detail)
         self.schedule = loan_view.schedule_rows(detail)
-        self.payments = loan_view.payment_rows(detail)
         self.series = loan_view.balance_series(detail)
+        self.autopay_label = payment_view.autopay_summary(enrolment)
+        self._notices(actor)
+
+    def _notices(self, actor) -> None:
+        if actor.role == "borrower":  # notices are the borrower's own
+            self.notices = payment_view.notice_rows(
+                notices.unread(actor, self.summary.get("loan_number", "")))
+
+    @rx.event
+    def mark_read(self, notice_id: str):
+        try:
+            actor = self._require("borrower")
+            notices.mark_read(actor, int(notice_id))
+        except (DomainError, ValueError) as e:
+            self.notice_error = f"Not marked read: {e}."
+            return
+        self.notice_error = ""
+        self._notices(actor)
 
 
 @rx.page(route="/loans/[loan_number]", title="Loan · Lendbook", on_load=LoanState.load)
 def loan_page() -> rx.Component:
+    s = LoanState
     return shell("Your loan", rx.cond(
-        LoanState.denied != "", denied(LoanState.denied),
-        rx.cond(LoanState.summary.contains("loan_number"), rx.flex(
-            rx.heading(LoanState.summary["loan_number"], size="5", as_="h2", id="loan-number"),
-            loan_stats(LoanState.summary),
-            balances(LoanState.summary),
-            balance_chart(LoanState.series),
-            payment_table(LoanState.payments),
-            schedule_table(LoanState.schedule),
-            loan_facts(LoanState.summary),
+        s.denied != "", denied(s.denied),
+        rx.cond(s.summary.contains("loan_number"), rx.flex(
+            rx.heading(s.summary["loan_number"], size="5", as_="h2", id="loan-number"),
+            alert(s.notice_error),
+            notices_card(s.notices, s.mark_read),
+            loan_stats(s.summary),
+            payment_links(s.summary["loan_number"],
+                          AuthState.is_borrower & (s.summary["status"] == "Active"),
+                          s.autopay_label),
+            balances(s.summary),
+            balance_chart(s.series),
+            history_table(s.history),
+            schedule_table(s.schedule),
+            loan_facts(s.summary),
             direction="column", spacing="4"),
             rx.spinner(size="3")),
     ))

@@ -34,10 +34,15 @@ class MyLoansState(AuthState):
 
 
 def loan_row(r) -> rx.Component:
+    base = "/loans/" + r["loan_number"]
     return rx.table.row(
-        rx.table.cell(rx.link(r["loan_number"], href="/loans/" + r["loan_number"])),
+        rx.table.cell(rx.link(r["loan_number"], href=base)),
         rx.table.cell(r["product"]), rx.table.cell(r["amount"]), rx.table.cell(r["status"]),
-        rx.table.cell(r["booked"]))
+        rx.table.cell(r["booked"]),
+        rx.table.cell(rx.cond(r["status"] == "active", rx.flex(
+            rx.link("Pay now", href=base + "/pay", aria_label="Pay now: " + r["loan_number"]),
+            rx.link("Autopay", href=base + "/autopay",
+                    aria_label="Autopay: " + r["loan_number"]), spacing="3"))))
 
 
 def application_row(r) -> rx.Component:
@@ -53,7 +58,7 @@ def my_loans() -> rx.Component:
         MyLoansState.denied != "", denied(MyLoansState.denied),
         rx.flex(
             card(rx.cond(MyLoansState.loans.length() > 0,
-                         table(["Loan ID", "Product", "Amount", "Status", "Booked"],
+                         table(["Loan ID", "Product", "Amount", "Status", "Booked", "Payments"],
                                MyLoansState.loans, loan_row, "My loans"),
                          rx.text("No loans yet. ", rx.link("Apply now", href="/apply")))),
             rx.heading("Applications", size="4", as_="h2"),

@@ -7,9 +7,10 @@ import reflex as rx
 from domain.errors import DomainError, ValidationError
 from domain.money import fmt
 from domain.services import modifications, payments, queries, reports
-from portal import loan_view
+from portal import loan_view, payment_view
+from portal.components.history import history_filters, history_table
 from portal.components.layout import denied, shell
-from portal.components.loan import balances, loan_stats, payment_table, schedule_table
+from portal.components.loan import balances, loan_stats, schedule_table
 from portal.components.servicing_forms import (ledger_table, modify_form, payment_form,
                                                reverse_form)
 from portal.state import AuthState
@@ -31,14 +32,20 @@ class ServicingLoanState(AuthState):
     reverse_notice: str = ""
     modify_error: str = ""
     modify_notice: str = ""
+    history: list[dict[str, str]] = []
+    history_errors: dict[str, str] = {"status": "", "since": "", "until": ""}
+    filtered: bool = False
     _payment_key: str = ""
     _modify_key: str = ""
+    _filters: dict = {}
 
     def _refresh(self, actor, number: str):
         detail = queries.loan_detail(actor, number)
         self.summary = loan_view.summary(detail)
         self.schedule = loan_view.schedule_rows(detail)
         self.payments = loan_view.payment_rows(detail)
+        self.history = payment_view.history_rows(
+            queries.payment_history(actor, number, **self._filters))
         self.payment_choices = [[p["id"], f"{p['date']} · {p['amount']} ({p['channel']})"]
                                 for p in self.payments if p["status"] in ("posted", "payoff")]
         self.ledger = [
@@ -57,12 +64,38 @@ class ServicingLoanState(AuthState):
         self.error = self.notice = self.reverse_error = self.reverse_notice = ""
         self.modify_error = self.modify_notice = ""
         self._payment_key, self._modify_key = uuid.uuid4().hex, uuid.uuid4().hex
+        self._filters, self.history_errors = {}, {"status": "", "since": "", "until": ""}
+        self.filtered = False
         try:
             self._refresh(self._require(*STAFF_ROLES), number)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect(f"/login?next=/servicing/{number}")
         self.denied = ""
+
+    @rx.event
+    def filter_history(self, form: dict):
+        """Status and date range of the payment history; a bad filter keeps the last one."""
+        try:
+            actor = self._require(*STAFF_ROLES)
+            filters = {"status": form.get("status") or None,
+                       "since": payment_view.parse_date(form.get("since", ""), "since"),
+                       "until": payment_view.parse_date(form.get("until", ""), "until")}
+            rows = queries.payment_history(actor, self._number(), **filters)
+        except ValidationError as e:
+            self.history_errors = {"status": "", "since": "", "until": "",
+                                   **payment_view.field_errors(e.errors, {"until": "To date"})}
+            return
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            return
+        self._filters, self.history = filters, payment_view.history_rows(rows)
+        self.filtered = any(filters.values())
+        self.history_errors = {"status": "", "since": "", "until": ""}
+
+    @rx.event
+    def clear_history_filters(self):
+        return ServicingLoanState.filter_history({})
 
     @rx.event
     def record(self, form: dict):
@@ -147,7 +180,10 @@ def servicing_loan() -> rx.Component:
             loan_stats(s.summary),
             balances(s.summary),
             rx.cond(can_act, payment_form(s.record, s.error, s.notice)),
-            payment_table(s.payments),
+            history_table(s.history, rx.cond(s.filtered, "No payments match the filter.",
+                                             "No payments yet."), history_filters(
+                s.filter_history, payment_view.STATUS_FILTER, s.history_errors,
+                s.clear_history_filters)),
             rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
                     reverse_form(s.reverse, s.payment_choices, s.reverse_error,
                                  s.reverse_notice)),

@@ -51,7 +51,8 @@ def browser_type_launch_args(browser_type_launch_args):
 def app_url(tmp_path_factory):
     """Migrate a fresh SQLite database, load the demo data, serve with `reflex run --env prod`."""
     data = tmp_path_factory.mktemp("appdata")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'lendbook.db'}",
+    database_url = f"sqlite:///{data / 'lendbook.db'}"
+    env = {**os.environ, "DATABASE_URL": database_url,
            "LENDBOOK_DATA_DIR": str(data), "LENDBOOK_PORT": str(PORT),
            "LENDBOOK_DOCUSIGN_FAKE_PORT": str(PORT + 1),  # its own fake, not a dev's 8765
            "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
@@ -86,7 +87,7 @@ def app_url(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"app not up in 400 s: {(data / 'server.log').read_text()[-3000:]}")
             time.sleep(1)
-        yield url if not redis_url else _Served(url, redis_url, proc.pid, WORKERS)
+        yield _Served(url, redis_url, proc.pid, database_url, WORKERS)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -97,11 +98,14 @@ def app_url(tmp_path_factory):
 
 
 class _Served(str):
-    """The app's URL, also saying how it is served (for the multi-worker test)."""
+    """The app's URL, also saying how it is served (Redis or None, for the Redis test) and
+    its database (for a test that arranges what no page can do, such as a bank return)."""
 
-    def __new__(cls, url: str, redis_url: str, pid: int, workers: int):
+    def __new__(cls, url: str, redis_url: str | None, pid: int, database_url: str,
+                workers: int):
         self = super().__new__(cls, url)
-        self.redis_url, self.pid, self.workers = redis_url, pid, workers
+        self.redis_url, self.pid, self.database_url = redis_url, pid, database_url
+        self.workers = workers
         return self
 
 

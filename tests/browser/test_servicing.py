@@ -27,14 +27,16 @@ def test_servicer_reverses_and_modifies_and_admin_sees_a_balanced_ledger(
     expect(ledger).to_contain_text("accrual")
 
     # reverse the latest payment as an R01 return: the NSF fee follows
-    history = page.locator("#payment-history")
-    posted = history.get_by_text("posted")
+    history = page.locator("#history-table")
+    posted = history.locator("tr[data-status=posted]")
     before = posted.count()
     page.get_by_label("Return code").select_option("R01")
     page.get_by_label("Reason for the reversal").fill("Returned by the bank")
     page.get_by_role("button", name="Reverse payment").click()
     expect(page.get_by_text(re.compile(r"Payment \d+ reversed\."))).to_be_visible()
-    expect(history).to_contain_text("reversed R01")
+    expect(history.locator("tr[data-status=returned]")).to_contain_text(
+        "returned R01")  # a reversal with a bank return code
+    expect(history).to_contain_text("R01 Insufficient funds")
     expect(posted).to_have_count(before - 1)
     expect(page.locator("#fees-outstanding")).not_to_have_text("0.00")
     expect(ledger).to_contain_text("Returned payment fee")

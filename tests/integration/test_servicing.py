@@ -49,6 +49,12 @@ def snapshot(url, number):
                  for i in st.installments], st.advance_minor, loan.status, balances)
 
 
+def nsf_charges(url, number) -> int:
+    """This loan's NSF fees (the database is shared: other tests' returns charge theirs)."""
+    loan_id = select(Loan.id).where(Loan.loan_number == number).scalar_subquery()
+    return count(url, LoanCharge, LoanCharge.kind == "nsf", LoanCharge.loan_id == loan_id)
+
+
 def test_reversal_restores_the_exact_prior_state_and_charges_nsf(world):
     number = book(world)
     pay(world, number, "106.62", date(2026, 2, 10), "a")
@@ -65,11 +71,11 @@ def test_reversal_restores_the_exact_prior_state_and_charges_nsf(world):
     assert balances[ledger.FEE_INCOME] == before[3][ledger.FEE_INCOME] - fee
     for account in (ledger.LOANS_RECEIVABLE, ledger.INTEREST_RECEIVABLE, ledger.CASH):
         assert balances[account] == before[3][account]
-    assert count(world["url"], LoanCharge, LoanCharge.kind == "nsf") == 1
+    assert nsf_charges(world["url"], number) == 1
     # reversing again is a no-op; an R02 reversal carries no fee
     payments.reverse_payment(world["servicer"], second.payment_id, "bank return", "R01",
                              date(2026, 3, 14), world["url"])
-    assert count(world["url"], LoanCharge, LoanCharge.kind == "nsf") == 1
+    assert nsf_charges(world["url"], number) == 1
     detail = queries.loan_detail(world["servicer"], number, world["url"], today=TODAY)
     assert [(p.reversed, p.return_code) for p in detail.payments] == [(False, ""), (True, "R01")]
 

@@ -1,0 +1,252 @@
+"""Pay now: the amount due, the payoff or another amount, from a saved method or a new bank
+account; the allocation preview before Confirm; the result (queued for the next bank file,
+posted, or failed with the reason). One idempotency key per form load, so a double click or
+a resubmitted form pays once."""
+import uuid
+from datetime import date
+
+import reflex as rx
+
+from domain.agreement import long_date
+from domain.errors import DomainError, ValidationError
+from domain.money import fmt
+from domain.services import collection_runs, instruments, payment_methods, queries
+from portal import payment_view
+from portal.components.autopay import fixed_amount_field
+from portal.components.dealer import HINT_COLOR
+from portal.components.layout import alert, card, denied, shell
+from portal.components.payments import (confirmation, method_picker, preview_table,
+                                        radio_choices)
+from portal.state import AuthState
+
+FIELDS = ("choice", "amount", "instrument", "holder_name", "routing_number", "account_number",
+          "account_type")
+RESULTS = {  # attempt status -> title of the result card
+    "scheduled": "Payment queued", "submitted": "Payment sent: pending",
+    "succeeded": "Payment posted", "failed": "Payment failed", "returned": "Payment failed"}
+
+
+class PayState(AuthState):
+    denied: str = ""
+    loan_number: str = ""
+    due: str = ""
+    payoff: str = ""
+    choice: str = "due"
+    amount: str = ""
+    methods: list[list[str]] = []
+    method: str = ""
+    step: str = "form"  # form, review, done
+    preview: list[dict[str, str]] = []
+    summary: str = ""
+    authorization: str = ""
+    errors: dict[str, str] = {f: "" for f in FIELDS}
+    error: str = ""
+    result: dict[str, str] = {}
+    # STRIPE: set True once Stripe Checkout (setup mode) is wired (as on the autopay page).
+    stripe_enabled: bool = False
+    _key: str = ""
+    _labels: dict[str, str] = {}
+    _rails: dict[str, str] = {}
+    _bank: dict[str, str] = {}
+
+    @rx.event
+    def load(self):
+        number = self.router.page.params.get("loan_number", "")
+        self.loan_number, self.step, self.result, self.error = "", "form", {}, ""
+        try:
+            actor = self._require("borrower")
+            due, payoff = collection_runs.amounts(actor, number)
+            saved = payment_methods.methods(actor, number)
+        except DomainError as e:
+            self.denied = f"Access refused: {e}."
+            if not self.is_signed_in:
+                return rx.redirect(f"/login?next=/loans/{number}/pay")
+            return
+        self.denied, self.loan_number = "", number
+        self._key = uuid.uuid4().hex  # one payment per form load
+        self.due, self.payoff = fmt(due), fmt(payoff)
+        self.choice, self.amount = ("due" if due > 0 else "custom"), ""
+        self._labels = {str(m.id): m.label for m in saved}
+        self._rails = {str(m.id): m.rail for m in saved}
+        self.methods = ([["", "Choose how to pay"]] + [[str(m.id), m.label] for m in saved]
+                        + [[payment_view.NEW_ACCOUNT, "Add a bank account"]])
+        self.method = str(saved[0].id) if saved else payment_view.NEW_ACCOUNT
+        self.errors = {f: "" for f in FIELDS}
+
+    @rx.event
+    def set_choice(self, value: str):
+        self.choice, self.errors = value, {**self.errors, "choice": "", "amount": ""}
+
+    @rx.event
+    def set_amount(self, value: str):
+        self.amount, self.errors = value, {**self.errors, "amount": ""}
+
+    @rx.event
+    def set_method(self, value: str):
+        self.method, self.errors = value, {**self.errors, "instrument": ""}
+
+    @rx.event
+    def field_left(self, name: str, value: str):
+        """A bank field filled in loses its old error (the next submit checks again)."""
+        if str(value).strip() and self.errors.get(name):
+            self.errors = {**self.errors, name: ""}
+            if not any(self.errors.values()):
+                self.error = ""
+
+    @rx.event
+    def start_stripe_setup(self):
+        """STRIPE: as AutopayState.start_stripe_setup."""
+        self.error = "Adding a card or bank account with Stripe is not available yet."
+
+    @rx.event
+    def review(self, form: dict):
+        """Check everything and show how the payment would be applied; nothing is saved."""
+        if self.step != "form":
+            return
+        errors = {}
+        try:
+            actor = self._require("borrower")
+            if not self.method:
+                errors["instrument"] = "Payment method: choose a saved method or add a bank " \
+                                       "account"
+            elif self.method == payment_view.NEW_ACCOUNT:
+                self._bank = {k: (form.get(k) or "").strip() for k in (
+                    "holder_name", "routing_number", "account_number", "account_type")}
+                errors.update(payment_view.field_errors(instruments.bank_account_errors(
+                    self._bank["holder_name"], self._bank["routing_number"],
+                    self._bank["account_number"], self._bank["account_type"] or "checking")))
+            p = collection_runs.preview(actor, self.loan_number, self.choice, self.amount)
+            if p.error:
+                errors["amount" if self.choice == "custom" else "choice"] = \
+                    f"Amount: {p.error}" + ("; choose another amount" if self.choice == "due"
+                                            else "")
+        except ValidationError as e:
+            errors.update(payment_view.field_errors(e.errors))
+        except DomainError as e:
+            self.error = f"Not possible: {e}."
+            return
+        if errors:
+            self.errors = {**{f: "" for f in FIELDS}, **errors}
+            self.error = "Please correct the fields marked below."
+            return
+        source = self._labels.get(self.method) or \
+            f"the bank account ending {self._bank['account_number'][-4:]}"
+        self.preview = payment_view.preview_rows(p.allocation)
+        self.summary = f"{fmt(p.amount_minor)} from {source}"
+        self.authorization = (
+            f"By confirming, you authorize {payment_methods.lender_name()} to debit {source} "
+            f"once for {fmt(p.amount_minor)}, on or after {long_date(date.today())}, for loan "
+            f"{self.loan_number}.")
+        self.step, self.error = "review", ""
+
+    @rx.event
+    def edit(self):
+        if self.step == "review":
+            self.step = "form"
+
+    @rx.event
+    def confirm(self):
+        if self.step != "review":
+            return  # a second click, or a replayed event: already paid or not reviewed
+        try:
+            actor = self._require("borrower")
+            if self.method == payment_view.NEW_ACCOUNT:
+                b = self._bank
+                inst = instruments.add_bank_account(actor, self.loan_number, b["holder_name"],
+                                                    b["routing_number"], b["account_number"],
+                                                    b["account_type"] or "checking")
+                self.method = str(inst)  # a retry of this form reuses the account
+                self._labels[self.method] = f"the bank account ending {b['account_number'][-4:]}"
+                self._rails[self.method] = "nacha"
+            # STRIPE: pass the Stripe adapter's Charger here instead of None; bank-file
+            # (nacha) instruments ignore it and are queued for the next bank file.
+            out = collection_runs.pay_now(actor, self.loan_number, int(self.method),
+                                          self.choice, self.amount, self._key, None)
+        except DomainError as e:
+            self.error = f"Not paid: {e}." if not isinstance(e, ValidationError) else \
+                "Not paid: " + "; ".join(payment_view.field_errors(e.errors).values())
+            return
+        self.step = "done"
+        self.result = self._result(actor, out)
+
+    def _result(self, actor, out) -> dict[str, str]:
+        title = RESULTS.get(out.status, out.status)
+        if out.status == "scheduled":
+            body = (f"{self.summary} goes in the next bank file. It shows as pending once sent "
+                    "to your bank, and as posted when it settles." if
+                    self._rails.get(self.method) == "nacha" else f"{self.summary} will be "
+                    "charged shortly.")
+        elif out.status in ("failed", "returned"):
+            row = next((r for r in queries.payment_history(actor, self.loan_number)
+                        if r.attempt_id == out.attempt_id), None)
+            body = f"{self.summary} was refused" + (
+                f": {row.return_code} {row.return_text}".rstrip() if row else ".")
+        else:
+            body = f"{self.summary}: {title.lower()}."
+        return {"title": title, "body": body, "version": "", "status": out.status}
+
+    @rx.event
+    def another(self):
+        return PayState.load
+
+
+def form_step() -> rx.Component:
+    s = PayState
+    return card(rx.form(rx.flex(
+        radio_choices("How much", "choice", [
+            ("due", "The amount due now (" + s.due + ")"),
+            ("payoff", "Pay off the loan today (" + s.payoff + ")"),
+            ("custom", "Another amount")], s.choice, s.set_choice, s.errors["choice"],
+            extra=rx.cond(s.choice == "custom", fixed_amount_field(
+                s.amount, s.set_amount, s.errors["amount"], "Amount to pay", "", "amount"))),
+        method_picker(s.methods, s.method, s.set_method, s.errors, s.stripe_enabled,
+                      s.start_stripe_setup, s.field_left),
+        rx.button("Review payment", type="submit", size="3",
+                  align_self=rx.breakpoints(initial="stretch", sm="flex-start")),
+        direction="column", spacing="4"), on_submit=s.review, aria_label="Pay now"),
+        id="pay-form")
+
+
+def review_step() -> rx.Component:
+    s = PayState
+    return card(rx.flex(
+        rx.heading("Check your payment", size="5", as_="h2"),
+        rx.text(rx.text.strong(s.summary, id="pay-summary")),
+        rx.text("How it would be applied, by installment:", size="2", color=HINT_COLOR),
+        preview_table(s.preview),
+        rx.text(s.authorization, size="2", id="pay-authorization"),
+        rx.flex(rx.button("Confirm payment", on_click=s.confirm, size="3", id="confirm-payment"),
+                rx.button("Change", on_click=s.edit, size="3", variant="soft"),
+                spacing="2", wrap="wrap"),
+        direction="column", spacing="3"), id="pay-review")
+
+
+@rx.page(route="/loans/[loan_number]/pay", title="Pay now · Lendbook", on_load=PayState.load)
+def pay_page() -> rx.Component:
+    s = PayState
+    return shell("Pay now", rx.cond(
+        s.denied != "", denied(s.denied),
+        rx.cond(s.loan_number != "", rx.flex(
+            rx.link("\u2190 Back to loan ", s.loan_number, href="/loans/" + s.loan_number,
+                    id="back-to-loan"),
+            rx.text("Due now: ", rx.text.strong(s.due, id="pay-due"), " · payoff today: ",
+                    rx.text.strong(s.payoff, id="pay-payoff")),
+            alert(s.error, id="form-error"),
+            rx.match(s.step,
+                     ("review", review_step()),
+                     ("done", rx.flex(
+                         rx.cond((s.result["status"] == "failed") |
+                                 (s.result["status"] == "returned"),
+                                 rx.callout(s.result["body"], color_scheme="red",
+                                            role="alert", id="pay-failed"),
+                                 confirmation(s.result)),
+                         rx.flex(rx.button("Make another payment", on_click=s.another,
+                                           variant="soft", size="3"),
+                                 rx.link("See the payment history",
+                                         href="/loans/" + s.loan_number + "#payment-history"),
+                                 spacing="3", align="center", wrap="wrap"),
+                         direction="column", spacing="3")),
+                     form_step()),
+            direction="column", spacing="4", max_width="46rem"),
+            rx.spinner(size="3")),
+    ))
