@@ -71,6 +71,7 @@ class CollectionAttempt(SQLModel, table=True):
     schedule_version: int | None = None
     installment_number: int | None = None
     presentment: int = 1  # 1 = first try; 2, 3 = re-presentments of a returned debit
+    payoff: bool = False  # a one-time payment that closes the loan (posted as a payoff)
     retry_of: int | None = Field(default=None, foreign_key="collection_attempt.id")
     idempotency_key: str = Field(unique=True, max_length=100)
     rail: str = Field(max_length=10)  # stripe, nacha

@@ -78,6 +78,7 @@ def generate_debit_file(actor: Actor, on: date, url: str | None = None,
                            .join(Loan, Loan.id == CollectionAttempt.loan_id)
                            .where(CollectionAttempt.rail == "nacha",
                                   CollectionAttempt.status == "scheduled",
+                                  PaymentInstrument.status == "active",
                                   CollectionAttempt.draft_date <= on)
                            .order_by(CollectionAttempt.id)))
         if not rows:

@@ -198,6 +198,11 @@ def disable_instrument(s: Session, actor: Actor, instrument_id: int, reason: str
     s.add(inst)
     audit.record(s, actor, "instrument.disabled", "payment_instrument", inst.id,
                  public_snapshot(before), public(inst), reason)
+    for a in s.exec(select(CollectionAttempt).where(  # one-time payments queued on it too
+            CollectionAttempt.instrument_id == instrument_id,
+            CollectionAttempt.status == "scheduled")):
+        a.status, a.failure_reason, a.updated_at = "cancelled", reason[:300], utcnow()
+        s.add(a)
     loans = []
     for enr in s.exec(select(AutopayEnrolment).where(
             AutopayEnrolment.instrument_id == instrument_id,

@@ -93,23 +93,30 @@ def pay_now(actor: Actor, loan_number: str, instrument_id: int, choice: str, amo
     today = today or date.today()
     if not idempotency_key or len(idempotency_key) > 80:
         raise ValidationError({"idempotency_key": "is required (at most 80 characters)"})
-    p = preview(actor, loan_number, choice, amount, today, url)
-    if p.error:
-        raise ValidationError({"amount": p.error})
     key = f"portal-{idempotency_key}"
-    with UnitOfWork(url) as s:
+    with UnitOfWork(url) as s:  # a replay answers first, whatever the loan owes now
         loan = own_loan(s, actor, loan_number)
         prior = s.exec(select(CollectionAttempt).where(
             CollectionAttempt.idempotency_key == key)).first()
         if prior is not None:
-            if prior.loan_id != loan.id or prior.amount_minor != p.amount_minor:
+            if prior.loan_id != loan.id or prior.instrument_id != instrument_id:
                 raise Conflict("this idempotency key was used for a different payment")
             return collections.Outcome(prior.id, prior.status, prior.payment_id)
+    p = preview(actor, loan_number, choice, amount, today, url)
+    if p.error:
+        raise ValidationError({"amount": p.error})
+    with UnitOfWork(url) as s:
+        loan = own_loan(s, actor, loan_number)
         inst = s.get(PaymentInstrument, instrument_id)
         if inst is None or inst.borrower_id != loan.borrower_id or inst.status != "active":
             raise ValidationError({"instrument": "choose one of your saved, active methods"})
+        if choice == "payoff" and inst.rail == "nacha":
+            raise ValidationError({"choice": "a payoff cannot wait for the next bank file "
+                                             "(the amount changes daily): pay it by card or "
+                                             "Stripe bank account, or call servicing"})
         attempt = CollectionAttempt(
             loan_id=loan.id, instrument_id=inst.id, purpose="one_time",
+            payoff=choice == "payoff",
             idempotency_key=key, rail=inst.rail, amount_minor=p.amount_minor,
             draft_date=today, requested_by=actor.user_id)
         s.add(attempt)

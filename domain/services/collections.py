@@ -131,8 +131,10 @@ def _resume_expired_pauses(s: Session, on: date) -> None:
 def due(rail: str, on: date, url: str | None = None) -> list[CollectionAttempt]:
     """Scheduled attempts of a rail to send on `on` (earlier ones a stopped job missed too)."""
     with UnitOfWork(url) as s:
-        return list(s.exec(select(CollectionAttempt).where(
+        return list(s.exec(select(CollectionAttempt).join(
+            PaymentInstrument, PaymentInstrument.id == CollectionAttempt.instrument_id).where(
             CollectionAttempt.rail == rail, CollectionAttempt.status == "scheduled",
+            PaymentInstrument.status == "active",
             CollectionAttempt.draft_date <= on).order_by(CollectionAttempt.id)))
 
 
@@ -151,7 +153,7 @@ def post_sent(s: Session, attempt: CollectionAttempt, on: date, *, provider_ref:
     if loan.status == "active":
         result = payments.post_in(
             s, actor, loan, attempt.amount_minor, min(attempt.draft_date, on),
-            attempt.idempotency_key, _memo(attempt), today=on,
+            attempt.idempotency_key, _memo(attempt), today=on, payoff=attempt.payoff,
             channel="ach" if attempt.rail == "nacha" else "stripe")
         attempt.payment_id = result.payment_id
     s.add(attempt)

@@ -6,7 +6,7 @@ import reflex as rx
 from domain.errors import DomainError, ValidationError
 from domain.money import parse_amount
 from domain.services import autopay, instruments, payment_methods, queries
-from portal import payment_view
+from portal import payment_view, stripe_setup
 from portal.components.autopay import (cancel_form, enrolment_actions, enrolment_card,
                                        fixed_amount_field, inactive_note, pause_form)
 from portal.components.dealer import checked_select
@@ -38,8 +38,7 @@ class AutopayState(AuthState):
     errors: dict[str, str] = {f: "" for f in FIELDS}
     error: str = ""
     confirmation: dict[str, str] = {}
-    # STRIPE: set True once Stripe Checkout (setup mode) is wired; see start_stripe_setup.
-    stripe_enabled: bool = False
+    stripe_enabled: bool = True  # cards and bank accounts through Stripe Checkout
     _lender: str = ""
     _kinds: dict[str, str] = {}
 
@@ -58,8 +57,16 @@ class AutopayState(AuthState):
                                                               "/autopay")
         self.denied = ""
         self.can_act = self.is_borrower
+        returned = self.router.url.query_parameters.get(stripe_setup.SESSION_PARAM)
+        if returned and self.can_act:
+            try:
+                self.method = str(stripe_setup.finish(actor, number, returned))
+                self._refresh(actor, keep_method=True)
+                self.form = "change" if self.enrolment.get("status") in autopay.ACTIVE else ""
+            except DomainError as e:
+                self._fail(e)
 
-    def _refresh(self, actor) -> None:
+    def _refresh(self, actor, keep_method: bool = False) -> None:
         self.enrolment = payment_view.enrolment(autopay.view(actor, self.loan_number))
         saved = payment_methods.methods(actor, self.loan_number)
         self._kinds = {str(m.id): m.kind for m in saved}
@@ -67,8 +74,9 @@ class AutopayState(AuthState):
                         + [[payment_view.NEW_ACCOUNT, "Add a bank account"]])
         e = self.enrolment
         keep = e.get("status") in autopay.ACTIVE
-        self.method = e["instrument_id"] if keep and e["instrument_id"] in self._kinds else (
-            str(saved[0].id) if saved else payment_view.NEW_ACCOUNT)
+        if not (keep_method and self.method in self._kinds):
+            self.method = e["instrument_id"] if keep and e["instrument_id"] in self._kinds \
+                else (str(saved[0].id) if saved else payment_view.NEW_ACCOUNT)
         self.offset = e["offset"] if keep else "0"
         self.amount_mode = e["amount_mode"] if keep else "installment"
         self.fixed_amount = e["fixed_amount"] if keep else ""
@@ -130,10 +138,16 @@ class AutopayState(AuthState):
 
     @rx.event
     def start_stripe_setup(self):
-        """STRIPE: create a Checkout Session in setup mode for this borrower (the Stripe
-        adapter's job) and redirect to its URL; its webhook saves the PaymentMethod with
-        instruments.save_provider_method, after which it is one of `methods`."""
-        self.error = "Adding a card or bank account with Stripe is not available yet."
+        """To Stripe's hosted page (setup mode); it sends the borrower back here with the
+        session, which `load` saves as one of `methods`."""
+        try:
+            actor = self._require("borrower")
+            url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
+                                     f"/loans/{self.loan_number}/autopay")
+        except DomainError as e:
+            self._fail(e)
+            return
+        return rx.redirect(url, is_external=False)
 
     def _check(self, form: dict) -> dict[str, str]:
         """Every field at once, before anything is saved (the domain checks again)."""
@@ -165,6 +179,9 @@ class AutopayState(AuthState):
         return inst
 
     def _fail(self, e: DomainError) -> None:
+        if isinstance(e, ValidationError) and "stripe" in e.errors:
+            self.error = f"Nothing was changed: {e.errors['stripe']}."
+            return
         if not isinstance(e, ValidationError):
             self.error = f"Nothing was changed: {e}."
             return

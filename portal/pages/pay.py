@@ -11,7 +11,8 @@ from domain.agreement import long_date
 from domain.errors import DomainError, ValidationError
 from domain.money import fmt
 from domain.services import collection_runs, instruments, payment_methods, queries
-from portal import payment_view
+from integrations.stripe.charger import StripeCharger
+from portal import payment_view, stripe_setup
 from portal.components.autopay import fixed_amount_field
 from portal.components.dealer import HINT_COLOR
 from portal.components.layout import alert, card, denied, shell
@@ -42,8 +43,7 @@ class PayState(AuthState):
     errors: dict[str, str] = {f: "" for f in FIELDS}
     error: str = ""
     result: dict[str, str] = {}
-    # STRIPE: set True once Stripe Checkout (setup mode) is wired (as on the autopay page).
-    stripe_enabled: bool = False
+    stripe_enabled: bool = True  # cards and bank accounts through Stripe Checkout
     _key: str = ""
     _labels: dict[str, str] = {}
     _rails: dict[str, str] = {}
@@ -72,6 +72,26 @@ class PayState(AuthState):
                         + [[payment_view.NEW_ACCOUNT, "Add a bank account"]])
         self.method = str(saved[0].id) if saved else payment_view.NEW_ACCOUNT
         self.errors = {f: "" for f in FIELDS}
+        returned = self.router.url.query_parameters.get(stripe_setup.SESSION_PARAM)
+        if returned:
+            try:
+                new = stripe_setup.finish(actor, number, returned)
+            except DomainError as e:
+                self.error = "Not saved: " + "; ".join(
+                    e.errors.values() if isinstance(e, ValidationError) else [str(e)])
+                return
+            return PayState.reload_methods(str(new))
+
+    @rx.event
+    def reload_methods(self, chosen: str):
+        """After a method was saved on Stripe's page: list it and choose it."""
+        actor = self._require("borrower")
+        saved = payment_methods.methods(actor, self.loan_number)
+        self._labels = {str(m.id): m.label for m in saved}
+        self._rails = {str(m.id): m.rail for m in saved}
+        self.methods = ([["", "Choose how to pay"]] + [[str(m.id), m.label] for m in saved]
+                        + [[payment_view.NEW_ACCOUNT, "Add a bank account"]])
+        self.method = chosen if chosen in self._labels else self.method
 
     @rx.event
     def set_choice(self, value: str):
@@ -95,8 +115,16 @@ class PayState(AuthState):
 
     @rx.event
     def start_stripe_setup(self):
-        """STRIPE: as AutopayState.start_stripe_setup."""
-        self.error = "Adding a card or bank account with Stripe is not available yet."
+        """To Stripe's hosted page; back here with the new method chosen (see `load`)."""
+        try:
+            actor = self._require("borrower")
+            url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
+                                     f"/loans/{self.loan_number}/pay")
+        except DomainError as e:
+            self.error = "Not saved: " + "; ".join(
+                e.errors.values() if isinstance(e, ValidationError) else [str(e)])
+            return
+        return rx.redirect(url)
 
     @rx.event
     def review(self, form: dict):
@@ -158,10 +186,10 @@ class PayState(AuthState):
                 self.method = str(inst)  # a retry of this form reuses the account
                 self._labels[self.method] = f"the bank account ending {b['account_number'][-4:]}"
                 self._rails[self.method] = "nacha"
-            # STRIPE: pass the Stripe adapter's Charger here instead of None; bank-file
-            # (nacha) instruments ignore it and are queued for the next bank file.
+            # Stripe methods are charged now; bank-file (nacha) ones wait for the next file
             out = collection_runs.pay_now(actor, self.loan_number, int(self.method),
-                                          self.choice, self.amount, self._key, None)
+                                          self.choice, self.amount, self._key,
+                                          StripeCharger())
         except DomainError as e:
             self.error = f"Not paid: {e}." if not isinstance(e, ValidationError) else \
                 "Not paid: " + "; ".join(payment_view.field_errors(e.errors).values())

@@ -49,9 +49,9 @@ def stripe_world(db_url, uniq, monkeypatch, tmp_path):
     ours.stop()
 
 
-def enrolled(w, account="000123456789", tag="b"):
-    """A booked loan whose borrower saved a bank account on Stripe's hosted page and enrolled
-    in autopay on the due date."""
+def enrolled(w, account="000123456789", tag="b", card=None, enrol=True):
+    """A booked loan whose borrower saved a bank account (or a card) on Stripe's hosted page
+    and enrolled in autopay on the due date."""
     borrower = make_user(w["url"], w["uniq"], "borrower", tag=tag)
     app = origination.submit_application(borrower, w["product"], "1200", "12", "50000",
                                          url=w["url"])
@@ -61,15 +61,21 @@ def enrolled(w, account="000123456789", tag="b"):
     session_id, url = g.start_setup(customer, "http://127.0.0.1/done?s={CHECKOUT_SESSION_ID}",
                                     "http://127.0.0.1/cancel")
     with httpx.Client(trust_env=False) as browser:
-        done = browser.post(url, data={"kind": "us_bank_account", "name": "Pat Doe",
-                                       "routing": "110000000", "account": account,
-                                       "account_confirm": account, "mandate": "accepted"})
+        form = {"kind": "card", "card_name": "Pat Doe", "number": card, "expiry": "09/39",
+                "cvc": "314"} if card else {
+            "kind": "us_bank_account", "name": "Pat Doe", "routing": "110000000",
+            "account": account, "account_confirm": account, "mandate": "accepted"}
+        done = browser.post(url, data=form)
     assert done.status_code == 303
     saved = g.setup_result(session_id)
     inst = instruments.save_provider_method(
         borrower, number, customer=customer, method_ref=saved.payment_method_id,
-        kind=saved.kind, bank_name=saved.bank_name or "", last4=saved.bank_last4 or "",
-        routing_number=saved.routing_number or "", url=w["url"])
+        kind=saved.kind, bank_name=saved.bank_name or "",
+        last4=(saved.card_last4 if card else saved.bank_last4) or "",
+        card_brand=saved.card_brand or "", routing_number=saved.routing_number or "",
+        url=w["url"])
+    if not enrol:
+        return number, borrower, inst
     autopay.enrol(borrower, number, inst, 0, accepted_mandate=True, ip="198.51.100.4",
                   today=date(2026, 2, 1), url=w["url"])
     return number
@@ -192,3 +198,20 @@ def test_out_of_order_events_end_in_the_right_state(stripe_world):
 
 def _staff(w):
     return make_user(w["url"], w["uniq"], "servicer", tag="staff")
+
+
+def test_pay_now_by_card_for_the_payoff_closes_the_loan(stripe_world):
+    w = stripe_world
+    number, borrower, inst = enrolled(w, card="4242424242424242", tag="card", enrol=False)
+    today = date.today()
+    due, payoff = collection_runs.amounts(borrower, number, today, w["url"])
+    out = collection_runs.pay_now(borrower, number, inst, "payoff", "", f"k-{w['uniq']}",
+                                  StripeCharger(w["gateway"]), today, w["url"])
+    assert out.status == "succeeded" and out.payment_id
+    with UnitOfWork(w["url"]) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        assert loan.status == "paid_off"
+        assert journal.principal_outstanding(s, loan.id) == 0
+    again = collection_runs.pay_now(borrower, number, inst, "payoff", "", f"k-{w['uniq']}",
+                                    StripeCharger(w["gateway"]), today, w["url"])
+    assert again.payment_id == out.payment_id  # the same key: the same payment, once

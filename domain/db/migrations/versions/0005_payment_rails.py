@@ -149,6 +149,7 @@ def upgrade() -> None:
     sa.Column('schedule_version', sa.Integer(), nullable=True),
     sa.Column('installment_number', sa.Integer(), nullable=True),
     sa.Column('presentment', sa.Integer(), nullable=False),
+    sa.Column('payoff', sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column('retry_of', sa.Integer(), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('rail', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
