@@ -8,9 +8,11 @@ def result_card(message, errors) -> rx.Component:
     return rx.fragment(
         rx.cond(message != "", rx.callout(message, color_scheme="green", role="status",
                                           id="bank-file-result")),
-        rx.cond(errors.length() > 0, rx.callout(
-            rx.el.ul(rx.foreach(errors, lambda e: rx.el.li(e))), color_scheme="red",
-            role="alert", id="bank-file-errors")))
+        rx.cond(errors.length() > 0, rx.box(
+            rx.text("Nothing was changed:", weight="medium"),
+            rx.el.ul(rx.foreach(errors, lambda e: rx.el.li(e)), style={"margin": "0.3em 0 0"}),
+            role="alert", id="bank-file-errors", color="#9b1c1c", background="#fdecec",
+            border="1px solid #f5c2c2", border_radius="6px", padding="0.75em 1em")))
 
 
 def _line(r) -> rx.Component:

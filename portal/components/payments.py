@@ -22,8 +22,8 @@ def method_picker(methods, value, on_change, errors, stripe_enabled, on_stripe,
                   on_left) -> rx.Component:
     """A saved method, or "Add a bank account" (the bank-file rail) with its four fields.
 
-    STRIPE: the button below is where Stripe Checkout (setup mode) is started once the
-    Stripe adapter lands; it stays hidden while the page State's `stripe_enabled` is False.
+    The Stripe button sends the borrower to Stripe Checkout (setup mode) to save a card or
+    bank account there (hidden while the page State's `stripe_enabled` is False).
     `on_left(name, value)` runs when a bank field loses the focus (its old error goes)."""
     def left(name: str):
         return {"on_blur": lambda v: on_left(name, v)}

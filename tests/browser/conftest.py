@@ -55,10 +55,13 @@ def app_url(tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": database_url,
            "LENDBOOK_DATA_DIR": str(data), "LENDBOOK_PORT": str(PORT),
            "LENDBOOK_DOCUSIGN_FAKE_PORT": str(PORT + 1),  # its own fake, not a dev's 8765
+           "LENDBOOK_STRIPE_FAKE_PORT": str(PORT + 2),  # likewise for Stripe (not 12111)
+           "LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS": "manual",  # tests settle ACH by the hook
            "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
            "PATH": f"{ROOT / 'tools/bun/node_modules/.bin'}:{Path(sys.executable).parent}:"
                    f"{os.environ['PATH']}"}
-    env.pop("REDIS_URL", None)
+    for name in ("REDIS_URL", "STRIPE_API_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET"):
+        env.pop(name, None)  # the local fakes, never a developer's real keys
     redis_url = _redis_for_tests()
     if redis_url:  # UI state in Redis, as in production
         env.update(REDIS_URL=redis_url, GRANIAN_WORKERS=str(WORKERS))
@@ -89,9 +92,11 @@ def app_url(tmp_path_factory):
             time.sleep(1)
         yield _Served(url, redis_url, proc.pid, database_url, WORKERS)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(20)
+        except ProcessLookupError:  # it exited by itself (the failure above says why)
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
