@@ -41,4 +41,4 @@ def test_signed_out_visitor_is_sent_to_sign_in(page: Page, app_url: str):
     expect(page).to_have_url(re.compile(r"/login/?\?next=/loans/?$"))
     sign_in(page, app_url, "borrower@demo.lendbook.dev")
     expect(page).to_have_url(re.compile(r"/loans/?$"))
-    expect(page.get_by_role("link", name="LN-000001")).to_be_visible()
+    expect(page.get_by_role("link", name="LN-000001", exact=True)).to_be_visible()

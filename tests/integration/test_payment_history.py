@@ -58,13 +58,16 @@ def world(db_url, uniq, monkeypatch, tmp_path):
     with UnitOfWork(db_url) as s:
         collections.post_sent(s, s.get(CollectionAttempt, mar.id), date(2026, 3, 10))
     today = date(2026, 3, 11)
-    queued = collection_runs.pay_now(borrower, number, inst, "custom", "30.00", f"q-{uniq}",
-                                     None, today, db_url)
     failed = collection_runs.pay_now(borrower, number, inst, "custom", "40.00", f"f-{uniq}",
                                      None, today, db_url)
     with UnitOfWork(db_url) as s:
         collections.fail(s, s.get(CollectionAttempt, failed.attempt_id), "R03", "No account",
                          date(2026, 3, 12))
+    # the R03 disabled that account (and cancelled what was queued on it): a second one
+    second = instruments.add_bank_account(borrower, number, "Pat Doe", ROUTING, "000555566667",
+                                          url=db_url)
+    queued = collection_runs.pay_now(borrower, number, second, "custom", "30.00", f"q-{uniq}",
+                                     None, today, db_url)
     feb, mar = attempts(w)[:2]
     w.update(posted=posted.payment_id, reversed=wrong.payment_id, returned=feb.payment_id,
              pending=mar.payment_id, retry=out.retry_attempt_id, queued=queued.attempt_id,
@@ -87,7 +90,7 @@ def test_history_shows_every_payment_and_attempt_with_its_allocation_and_status(
     w = world
     rows = queries.payment_history(w["borrower"], w["number"], url=w["url"])
     assert [(r.on, r.status, r.amount_minor) for r in rows] == [
-        (date(2026, 3, 11), "failed", 4000), (date(2026, 3, 11), "scheduled", 3000),
+        (date(2026, 3, 11), "scheduled", 3000), (date(2026, 3, 11), "failed", 4000),
         (date(2026, 3, 10), "pending", rows[2].amount_minor),
         (date(2026, 2, 18), "cancelled", rows[3].amount_minor),
         (date(2026, 2, 10), "returned", rows[4].amount_minor),
@@ -127,7 +130,7 @@ def test_history_filters_by_status_and_dates_and_refuses_bad_filters(world):
             w["admin"], w["number"], url=w["url"], **kw)]
     assert h(status="returned") == [("returned", date(2026, 2, 10))]
     assert h(status="scheduled") == [("scheduled", date(2026, 3, 11))]
-    assert [s for s, _ in h(since=date(2026, 3, 1))] == ["failed", "scheduled", "pending"]
+    assert [s for s, _ in h(since=date(2026, 3, 1))] == ["scheduled", "failed", "pending"]
     assert h(until=date(2026, 1, 31)) == [("reversed", date(2026, 1, 25)),
                                           ("posted", date(2026, 1, 20))]
     assert h(since=date(2026, 2, 1), until=date(2026, 2, 28), status="cancelled") == [
@@ -215,11 +218,12 @@ def test_unread_notices_and_mark_read_is_the_borrowers_own_and_audited(world):
 
 def test_payment_methods_offer_active_instruments_only(world):
     w = world
-    # the world's account was disabled by the R03 return: nothing to offer until a new one
-    assert payment_methods.methods(w["borrower"], w["number"], w["url"]) == []
+    # the world's first account was disabled by the R03 return: only the second is offered
+    assert [m.label for m in payment_methods.methods(w["borrower"], w["number"], w["url"])] \
+        == ["Bank account checking ending 6667"]
     new = instruments.add_bank_account(w["borrower"], w["number"], "Pat Doe", ROUTING,
                                        "000987654321", "savings", url=w["url"])
-    (m,) = payment_methods.methods(w["admin"], w["number"], w["url"])
+    m = payment_methods.methods(w["admin"], w["number"], w["url"])[0]  # newest first
     assert (m.id, m.label, m.kind, m.rail) == (new, "Bank account savings ending 4321",
                                                "us_bank_account", "nacha")
     with pytest.raises(NotFound):
