@@ -132,6 +132,8 @@ class PayState(AuthState):
         if self.step != "form":
             return
         errors = {}
+        if "amount" in form:  # what the form holds now (a typed value's change event may lag)
+            self.amount = str(form["amount"] or "").strip()
         try:
             actor = self._require("borrower")
             if not self.method:
