@@ -47,6 +47,7 @@ class Report:
     rows_total: int = 0
     issues: list[Issue] = field(default_factory=list)
     invalid_rows: set = field(default_factory=set)
+    invalid_refs: dict = field(default_factory=dict)  # row -> external ref as given
     file_totals: dict = field(default_factory=dict)  # product -> [rows, funded minor]
     booked_totals: dict = field(default_factory=dict)
     loans: list = field(default_factory=list)  # (row, external ref, Loan ID)
@@ -135,6 +136,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 if issues:
                     report.issues.extend(issues)
                     report.invalid_rows.add(number)
+                    report.invalid_refs[number] = str(raw.get("external_ref") or "")
                 else:
                     parsed.append(row)
             _check_existing(s, source, parsed, report)
