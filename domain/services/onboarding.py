@@ -126,13 +126,14 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 report.rows_total += 1
                 _tally(report.file_totals, raw)
                 row, issues = rules.parse_row(number, raw, today)
-                if row is not None:
-                    if row.external_ref in seen:
-                        issues = [Issue(number, "external_ref", row.external_ref,
-                                        f"duplicates row {seen[row.external_ref]} of this batch")]
-                    else:
-                        seen[row.external_ref] = number
-                        issues = prepare(row, products, today)[1]
+                ref = str(raw.get("external_ref") or "").strip()
+                if ref and ref in seen:
+                    issues.append(Issue(number, "external_ref", ref,
+                                        f"duplicates row {seen[ref]} of this batch"))
+                elif ref:
+                    seen[ref] = number
+                if row is not None and not issues:
+                    issues = prepare(row, products, today)[1]
                 if issues:
                     report.issues.extend(issues)
                     report.invalid_rows.add(number)
@@ -167,10 +168,12 @@ def _check_existing(s, source: str, parsed: list, report: Report) -> None:
 
 def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str = "",
           sha256: str = "", valid_only: bool = False, dry_run: bool = False,
-          url: str | None = None, today: date | None = None) -> Report:
+          url: str | None = None, today: date | None = None, within=None) -> Report:
     """Validate, then (unless refused or a dry run) book every valid row in one transaction.
-    A failure or a killed process midway leaves nothing: the batch commits whole or not."""
-    actor.require("servicer", "admin")
+    A failure or a killed process midway leaves nothing: the batch commits whole or not.
+    `within(session, report)` runs last inside that transaction (the API stores its
+    idempotent answer there, so the answer and the loans commit together)."""
+    actor.require("servicer", "admin", "api_partner")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     today = today or date.today()
@@ -182,14 +185,15 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
             report.status = "dry_run"
         return report
     try:
-        _book(rows, report, source, method, actor, filename, sha256, url, today)
+        _book(rows, report, source, method, actor, filename, sha256, url, today, within)
     except IntegrityError as e:  # a concurrent batch boarded one of these references first
         raise Conflict("another batch boarded some of these loans meanwhile; validate and "
                        "upload again") from e
     return report
 
 
-def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, url, today):
+def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, url, today,
+          within):
     issues_by_row: dict[int, list] = {}
     for i in report.issues:
         issues_by_row.setdefault(i.row, []).append([i.column, i.value, i.reason])
@@ -233,3 +237,5 @@ def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, u
                       "rows_total": report.rows_total, "rows_booked": report.rows_booked,
                       "funded_total_minor": funded})
         report.batch_id, report.status = batch.id, "booked"
+        if within is not None:
+            within(s, report)

@@ -219,6 +219,9 @@ def _maybe_sleep(written: int, n: int) -> None:
     if hook:
         after, seconds = hook.split(":")
         if written - n < int(after) <= written:
+            import sys
+            print(f"onboarding: {written} rows written, sleeping {seconds}s (test hook)",
+                  file=sys.stderr, flush=True)
             time.sleep(float(seconds))
 
 
