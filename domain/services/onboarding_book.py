@@ -5,12 +5,13 @@ transaction. Ids are reserved up front (a sequence on PostgreSQL; on SQLite the 
 written first holds the write lock, so max(id) cannot move), so Loan IDs are known before
 the insert and nothing is read back row by row.
 """
+import json
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import JSON, func, insert, select, text
 
 from domain import ledger
 from domain.accrual import Period, accrued_through
@@ -52,6 +53,23 @@ def reserve_ids(s, table: str, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
+def bulk_insert(s, table, rows: list[dict]) -> None:
+    """Many rows into one table in the session's transaction: COPY on PostgreSQL (the
+    executemany there is a statement per row), executemany on SQLite."""
+    if not rows:
+        return
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
+    conn = s.connection().connection.driver_connection
+    with conn.cursor().copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as cp:
+        for r in rows:
+            cp.write_row([json.dumps(r[c]) if c in json_cols and r[c] is not None else r[c]
+                          for c in cols])
+
+
 def _borrowers(s, ctx: Context, chunk) -> None:
     wanted = {r.email: r for r, *_ in chunk if r.email not in ctx.borrowers}
     if not wanted:
@@ -62,7 +80,7 @@ def _borrowers(s, ctx: Context, chunk) -> None:
     new = [r for e, r in wanted.items() if e not in ctx.borrowers]
     ids = reserve_ids(s, "app_user", len(new))
     now = utcnow()
-    s.execute(insert(AppUser.__table__), [
+    bulk_insert(s, AppUser.__table__, [
         dict(id=i, email=r.email, name=r.name, role="borrower", password_hash=UNUSABLE_PASSWORD,
              active=True, created_at=now) for i, r in zip(ids, new)])
     _audit(s, ctx, [("user.created", "user", i, {"email": r.email, "role": "borrower"})
@@ -73,7 +91,7 @@ def _borrowers(s, ctx: Context, chunk) -> None:
 def _audit(s, ctx: Context, rows, reason: str = "") -> None:
     if rows:
         now = utcnow()
-        s.execute(insert(AuditLog.__table__), [
+        bulk_insert(s, AuditLog.__table__, [
             dict(at=now, actor_id=ctx.actor.user_id, actor_label=ctx.actor.label, action=a,
                  entity=e, entity_id=str(i), before=None, after=after, reason=reason)
             for a, e, i, after in rows])
@@ -140,15 +158,15 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
                             loan_id=None, effective_date=ctx.accrual_date,
                             memo="Interest accrued before boarding", recorded_at=now))
         ctx.accrual_started = True
-    s.execute(insert(Application.__table__), apps)
-    s.execute(insert(Loan.__table__), loans)
-    s.execute(insert(Installment.__table__), insts)
-    s.execute(insert(JournalEntry.__table__), entries)
+    bulk_insert(s, Application.__table__, apps)
+    bulk_insert(s, Loan.__table__, loans)
+    bulk_insert(s, Installment.__table__, insts)
+    bulk_insert(s, JournalEntry.__table__, entries)
     if pays:
-        s.execute(insert(Payment.__table__), pays)
-        s.execute(insert(PaymentAllocation.__table__), allocs)
-    s.execute(insert(Posting.__table__), postings + accrual)
-    s.execute(insert(OnboardedLoan.__table__), refs)
+        bulk_insert(s, Payment.__table__, pays)
+        bulk_insert(s, PaymentAllocation.__table__, allocs)
+    bulk_insert(s, Posting.__table__, postings + accrual)
+    bulk_insert(s, OnboardedLoan.__table__, refs)
     _audit(s, ctx, audits)
     ctx.written += n
     _maybe_sleep(ctx.written, n)
@@ -209,7 +227,7 @@ def accrual_entry_id(batch_id: int) -> str:
 def row_results(s, batch_id: int, results) -> None:
     """results: (row number, external ref, loan id or None, status, issues or None)."""
     if results:
-        s.execute(insert(OnboardingRow.__table__), [
+        bulk_insert(s, OnboardingRow.__table__, [
             dict(batch_id=batch_id, row_number=n, external_ref=ref[:100], loan_id=loan_id,
                  status=status, errors=errors) for n, ref, loan_id, status, errors in results])
 

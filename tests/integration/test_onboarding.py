@@ -207,3 +207,30 @@ def test_validation_report_and_template(w):
     p = run(w, "import-template", w["monthly"])
     assert p.returncode == 0 and p.stdout.startswith("external_ref,product_code,")
     assert w["monthly"] in p.stdout.splitlines()[1]
+
+
+def test_xlsx_with_a_saved_mapping(w, tmp_path):
+    import json
+    from openpyxl import Workbook
+    from domain.db.onboarding_tables import OnboardingMapping
+    rows = good_rows(w, 3)
+    rename = {"external_ref": "Loan Ref", "borrower_name": "Customer", "funded_amount": "Amount"}
+    wb = Workbook()
+    ws = wb.active
+    ws.append([rename.get(c, c) for c in rows[0]])
+    for r in rows:
+        ws.append([float(v) if c == "funded_amount" else (int(v) if c == "term" else v)
+                   for c, v in r.items()])
+    path = tmp_path / "loans.xlsx"
+    wb.save(path)
+    source = f"XL-{w['uniq']}"
+    p = run(w, "import", str(path), "--source", source, "--dry-run")
+    assert p.returncode == 1 and "Loan Ref,Loan Ref,unknown column" in p.stderr
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"columns": rename}))
+    p = run(w, "import", str(path), "--source", source, "--mapping", str(mapping))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(",booked,LN-") == 3 and f"mapping: {source} v1" in p.stderr
+    p = run(w, "import", str(path), "--source", source, "--mapping", str(mapping))
+    assert "mapping: " + source + " v1" in p.stderr  # unchanged: no new version
+    assert count(w["url"], OnboardingMapping, OnboardingMapping.code == source) == 1
