@@ -40,6 +40,7 @@ class Context:
     borrowers: dict = field(default_factory=dict)  # email -> user id, across chunks
     written: int = 0
     accrual_started: bool = False
+    frozen: dict = field(default_factory=dict)  # ProductTerms -> its stored copy
 
 
 def reserve_ids(s, table: str, n: int) -> list[int]:
@@ -110,7 +111,9 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     for (row, product, terms, sched, season), app_id, loan_id in zip(chunk, app_ids, loan_ids):
         number = f"LN-{loan_id:06d}"
         borrower = ctx.borrowers[row.email]
-        frozen = terms.to_dict()
+        frozen = ctx.frozen.get(terms)
+        if frozen is None:  # one copy per distinct terms, not one asdict per loan
+            frozen = ctx.frozen[terms] = terms.to_dict()
         apps.append(dict(id=app_id, borrower_id=borrower, product_id=product.id,
                          product_version=product.version, channel="onboarding",
                          amount_minor=row.amount_minor, term=row.term, monthly_income_minor=0,
