@@ -200,5 +200,11 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
     return Seasoning(parts, left, dpd, bucket(dpd, terms.delinquency_buckets)), []
 
 
+def has_history(row: Row) -> bool:
+    """Does the row say anything about payments, balance or arrears (what `season` checks)?"""
+    return bool(row.paid_minor) or row.current_principal_minor is not None \
+        or row.days_past_due is not None
+
+
 def schedule_of(row: Row, terms: ProductTerms) -> Schedule:
     return build(terms.schedule_terms(row.amount_minor, row.term, row.funding_date))

@@ -76,8 +76,9 @@ def load_products(s) -> dict[str, ProductInfo]:
     return {c: ProductInfo(i, v, n, ProductTerms.from_dict(t)) for c, i, v, n, t in rows}
 
 
-def prepare(row: rules.Row, products: dict, today: date):
-    """(product, loan terms, schedule, seasoning) of a parsed row, or its issues."""
+def prepare(row: rules.Row, products: dict, today: date, checking: bool = False):
+    """(product, loan terms, schedule, seasoning) of a parsed row, or its issues. When only
+    `checking`, a row without history skips its schedule: nothing in it can be refused."""
     product = products.get(row.product_code)
     if product is None:
         return None, [Issue(row.number, "product_code", row.product_code,
@@ -86,6 +87,8 @@ def prepare(row: rules.Row, products: dict, today: date):
     terms, issues = rules.loan_terms(row, product.terms)
     if issues:
         return None, issues
+    if checking and not rules.has_history(row):
+        return (product, terms, None, None), []
     sched = rules.schedule_of(row, terms)
     season, issues = rules.season(row, terms, sched, today)
     if issues:
@@ -133,7 +136,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 elif ref:
                     seen[ref] = number
                 if row is not None and not issues:
-                    issues = prepare(row, products, today)[1]
+                    issues = prepare(row, products, today, checking=True)[1]
                 if issues:
                     report.issues.extend(issues)
                     report.invalid_rows.add(number)
