@@ -14,6 +14,7 @@ from decimal import Decimal
 from domain.accrual import Period, bucket, days_past_due
 from domain.allocation import Allocation, OverPayment, Outstanding, Rule, allocate
 from domain.errors import ValidationError
+from domain.intake_schema import US_STATES
 from domain.money import fmt, parse_amount, parse_rate
 from domain.schedule import Schedule, build
 from domain.terms import FREQUENCIES, ProductTerms
@@ -27,6 +28,7 @@ REQUIRED = ("external_ref", "product_code", "borrower_name", "borrower_email",
             "borrower_date_of_birth", "address_line1", "city", "state", "postal_code",
             "funded_amount", "funding_date", "term")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
 
 
@@ -77,6 +79,10 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
     if v["borrower_email"] and (len(v["borrower_email"]) > 254
                                 or not EMAIL.match(v["borrower_email"])):
         bad("borrower_email", "is not an e-mail address")
+    if v["state"] and v["state"].upper() not in US_STATES:
+        bad("state", "is not a US state or territory code (e.g. IL)")
+    if v["postal_code"] and not ZIP.match(v["postal_code"]):
+        bad("postal_code", "must be a ZIP code (12345 or 12345-6789)")
     if len(v["borrower_name"]) > 200:
         bad("borrower_name", "must be at most 200 characters")
     dates = {}
@@ -129,8 +135,8 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
         return None, issues
     return Row(number, v["external_ref"], v["product_code"].upper(), v["borrower_name"],
                v["borrower_email"].lower(), dob,
-               {k: v[k] for k in ("address_line1", "address_line2", "city", "state",
-                                  "postal_code")},
+               {**{k: v[k] for k in ("address_line1", "address_line2", "city",
+                                     "postal_code")}, "state": v["state"].upper()},
                money["funded_amount"], dates["funding_date"], ints["term"], rate, freq,
                money.get("payments_to_date", 0), money.get("current_principal"),
                ints.get("days_past_due")), []

@@ -91,6 +91,7 @@ def test_errors_in_many_columns_are_each_reported_and_nothing_is_booked(w, tmp_p
     for n, (col, value) in bad.items():
         rows[n - 2][col] = value
     rows[7]["external_ref"] = rows[0]["external_ref"]  # row 9 duplicates row 2
+    rows[1]["postal_code"], rows[2]["state"] = "ABCDE", "ZZ"  # a second error in rows 3, 4
     path = write_csv(tmp_path / "bad.csv", rows)
     report = tmp_path / "validation.csv"
     loans_before = count(w["url"], Loan)
@@ -100,7 +101,7 @@ def test_errors_in_many_columns_are_each_reported_and_nothing_is_booked(w, tmp_p
     assert got[0] == "row,column,value,reason"
     cols = {(int(ln.split(",")[0]), ln.split(",")[1]) for ln in got[1:]}
     assert {(n, c) for n, (c, _) in bad.items()} <= cols
-    assert (9, "external_ref") in cols
+    assert {(9, "external_ref"), (3, "postal_code"), (4, "state")} <= cols
     assert "150" in report.read_text() and "no-at" in report.read_text()
     assert count(w["url"], Loan) == loans_before and refs_booked(w, rows) == 0
     assert count(w["url"], OnboardingBatch, OnboardingBatch.sha256 == files.sha256_of(path)) == 0
