@@ -22,8 +22,8 @@ from domain.terms import FREQUENCIES, ProductTerms
 COLUMNS = ("external_ref", "product_code", "borrower_name", "borrower_email",
            "borrower_date_of_birth", "address_line1", "address_line2", "city", "state",
            "postal_code", "funded_amount", "funding_date", "use_product_defaults",
-           "annual_rate", "term", "frequency", "payments_to_date", "current_principal",
-           "days_past_due")
+           "annual_rate", "term", "frequency", "payments_to_date", "payments",
+           "current_principal", "days_past_due")
 REQUIRED = ("external_ref", "product_code", "borrower_name", "borrower_email",
             "borrower_date_of_birth", "address_line1", "city", "state", "postal_code",
             "funded_amount", "funding_date", "term")
@@ -55,6 +55,7 @@ class Row:
     annual_rate: Decimal | None  # None: the product's
     frequency: str | None        # None: the product's
     paid_minor: int = 0
+    payments: tuple[tuple[date, int], ...] = ()  # dated payments to date (else one total)
     current_principal_minor: int | None = None
     days_past_due: int | None = None
 
@@ -129,7 +130,12 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
         bad("frequency", "must be empty with use_product_defaults")
     elif freq and freq not in FREQUENCIES:
         bad("frequency", f"must be one of {', '.join(FREQUENCIES)}")
-    if ("current_principal" in money or v["days_past_due"]) and not v["payments_to_date"]:
+    payments = _payments(v["payments"], dates.get("funding_date"), today, bad)
+    if payments and "payments_to_date" in money and \
+            money["payments_to_date"] != sum(a for _, a in payments):
+        bad("payments_to_date", "is not the sum of the payments listed")
+    if ("current_principal" in money or v["days_past_due"]) and not v["payments_to_date"] \
+            and not v["payments"]:
         bad("payments_to_date", "is required with a current balance or days past due")
     if issues:
         return None, issues
@@ -138,8 +144,29 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
                {**{k: v[k] for k in ("address_line1", "address_line2", "city",
                                      "postal_code")}, "state": v["state"].upper()},
                money["funded_amount"], dates["funding_date"], ints["term"], rate, freq,
-               money.get("payments_to_date", 0), money.get("current_principal"),
+               money.get("payments_to_date", sum(a for _, a in payments or ())),
+               tuple(payments or ()), money.get("current_principal"),
                ints.get("days_past_due")), []
+
+
+def _payments(text: str, funded: date | None, today: date, bad):
+    """`YYYY-MM-DD:AMOUNT;...` (the API's history.payments list, flattened) in date order."""
+    if not text:
+        return None
+    out = []
+    for k, item in enumerate(p.strip() for p in text.split(";") if p.strip()):
+        on, _, amount = item.partition(":")
+        try:
+            d = _date(on.strip())
+            minor = parse_amount(amount, "amount")
+        except (ValueError, ValidationError):
+            bad("payments", f"payment {k + 1} ({item}) is not DATE:AMOUNT (2026-01-15:250.00)")
+            return None
+        if funded and not funded < d <= today:
+            bad("payments", f"payment {k + 1} is dated {d}: must be after funding and by today")
+            return None
+        out.append((d, minor))
+    return sorted(out)
 
 
 def loan_terms(row: Row, product: ProductTerms) -> tuple[ProductTerms | None, list[Issue]]:
@@ -166,7 +193,7 @@ def rule_of(terms: ProductTerms) -> Rule:
 
 @dataclass(frozen=True)
 class Seasoning:
-    allocations: list[Allocation]
+    payments: list[tuple[date, int, list[Allocation]]]  # (date, amount, its allocation)
     principal_minor: int  # principal still owed after the history
     days_past_due: int
     bucket: str
@@ -179,13 +206,21 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
     owed = [Outstanding(i.number, i.principal_minor, i.interest_minor, i.fee_minor, i.due_date)
             for i in schedule.installments]
     parts: list[Allocation] = []
-    if row.paid_minor:
+    paid_list = []
+    dated = row.payments or (((as_of, row.paid_minor),) if row.paid_minor else ())
+    for on, amount in dated:
         try:
-            parts = allocate(row.paid_minor, owed, rule_of(terms), as_of)
+            split = allocate(amount, owed, rule_of(terms), on)
         except OverPayment as e:
-            return None, [Issue(row.number, "payments_to_date", fmt(row.paid_minor),
-                                f"is more than the loan can take ({fmt(e.owed_minor)})")]
-    paid = {a.number: a.total_minor for a in parts}
+            return None, [Issue(row.number, "payments" if row.payments else "payments_to_date",
+                                fmt(amount), f"is more than the loan can take on {on} "
+                                             f"({fmt(e.owed_minor)})")]
+        paid_list.append((on, amount, split))
+        parts.extend(split)
+        owed = _less(owed, split)
+    paid: dict[int, int] = {}
+    for a in parts:
+        paid[a.number] = paid.get(a.number, 0) + a.total_minor
     left = schedule.principal_minor - sum(a.principal_minor for a in parts)
     issues = []
     if left <= 0:
@@ -203,7 +238,16 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
                             f"does not match the payments to date (the schedule gives {dpd})"))
     if issues:
         return None, issues
-    return Seasoning(parts, left, dpd, bucket(dpd, terms.delinquency_buckets)), []
+    return Seasoning(paid_list, left, dpd, bucket(dpd, terms.delinquency_buckets)), []
+
+
+def _less(owed: list[Outstanding], split: list[Allocation]) -> list[Outstanding]:
+    """What is still owed after a payment's allocation (advance rows owe nothing)."""
+    by = {a.number: a for a in split}
+    return [replace(o, principal_minor=o.principal_minor - by[o.number].principal_minor,
+                    interest_minor=o.interest_minor - by[o.number].interest_minor,
+                    fee_minor=o.fee_minor - by[o.number].fee_minor) if o.number in by else o
+            for o in owed]
 
 
 def has_history(row: Row) -> bool:

@@ -33,7 +33,14 @@ LOAN_REQUEST = {
                                                                "quarterly"]}}},
         "history": {"type": "object", "additionalProperties": False,
                     "description": "a seasoned loan: what happened before boarding",
-                    "properties": {"payments_to_date": DECIMAL, "current_principal": DECIMAL,
+                    "properties": {"payments_to_date": DECIMAL,
+                                   "payments": {"type": "array", "maxItems": 600, "items": {
+                                       "type": "object", "additionalProperties": False,
+                                       "required": ["date", "amount"],
+                                       "properties": {"date": DATE, "amount": DECIMAL}},
+                                       "description": "each payment made, instead of "
+                                                      "(or summing to) payments_to_date"},
+                                   "current_principal": DECIMAL,
                                    "days_past_due": {"type": "integer", "minimum": 0}}},
     },
 }
@@ -62,7 +69,7 @@ PATHS = {"external_ref": "external_ref", "product_code": "product_code",
          "annual_rate": "terms.annual_rate", "term": "terms.term",
          "frequency": "terms.frequency", "payments_to_date": "history.payments_to_date",
          "current_principal": "history.current_principal",
-         "days_past_due": "history.days_past_due"}
+         "days_past_due": "history.days_past_due", "payments": "history.payments"}
 _VALIDATORS = {id(s): Draft202012Validator(s) for s in (LOAN_REQUEST, BATCH_REQUEST)}
 
 
@@ -99,8 +106,11 @@ def flatten(loan: dict) -> dict:
     row = {}
     for column, path in PATHS.items():
         v = get(path)
-        row[column] = ("yes" if v else "no") if isinstance(v, bool) else \
-            ("" if v is None else str(v))
+        if isinstance(v, list):  # history.payments: the file's DATE:AMOUNT;... form
+            row[column] = ";".join(f"{p['date']}:{p['amount']}" for p in v)
+        else:
+            row[column] = ("yes" if v else "no") if isinstance(v, bool) else \
+                ("" if v is None else str(v))
     return row
 
 

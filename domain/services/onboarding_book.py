@@ -104,8 +104,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     _borrowers(s, ctx, chunk)
     n = len(chunk)
     app_ids, loan_ids = reserve_ids(s, "application", n), reserve_ids(s, "loan", n)
-    seasoned = [k for k, c in enumerate(chunk) if c[4] and c[4].allocations]
-    pay_ids = iter(reserve_ids(s, "payment", len(seasoned)))
+    pay_ids = iter(reserve_ids(s, "payment", sum(len(c[4].payments) for c in chunk if c[4])))
     now = utcnow()
     apps, loans, insts, entries, postings, pays, allocs, audits, refs, out = ([] for _ in range(10))
     for (row, product, terms, sched, season), app_id, loan_id in zip(chunk, app_ids, loan_ids):
@@ -143,9 +142,9 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
             financed_fee_minor=fee if terms.origination_fee_financed else 0,
             deducted_fee_minor=0 if terms.origination_fee_financed else fee))
         paid = None
-        if season and season.allocations:
-            paid = _catch_up(ctx, pays, allocs, entries, postings, now, next(pay_ids),
-                             loan_id, number, row, season)
+        if season and season.payments:
+            paid = _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id,
+                             number, season)
         refs.append(dict(loan_id=loan_id, source=ctx.source, external_ref=row.external_ref,
                          batch_id=ctx.batch_id, row_number=row.number, method=ctx.method))
         audits.append(("loan.onboarded", "loan", number, {
@@ -183,26 +182,28 @@ def _entry(entries, postings, now, e: ledger.Entry) -> None:
                          amount_minor=ln.amount_minor) for ln in e.lines)
 
 
-def _catch_up(ctx, pays, allocs, entries, postings, now, pay_id, loan_id, number, row, season):
-    """The payments to date as one payment on the boarding date, allocated by the loan's rule."""
-    key = f"onboard-{number}"
-    pays.append(dict(id=pay_id, loan_id=loan_id, idempotency_key=key,
-                     amount_minor=row.paid_minor, received_on=ctx.as_of, method="regular",
-                     reason=f"payments to date before boarding ({ctx.source})",
-                     recorded_by=ctx.recorder_id, journal_entry_id=f"pay-{key}",
-                     recorded_at=now, channel="import"))
-    total = {"principal": 0, "interest": 0, "fee": 0, "advance": 0}
-    for a in season.allocations:
-        allocs.append(dict(payment_id=pay_id, loan_id=loan_id, installment_number=a.number,
-                           principal_minor=a.principal_minor, interest_minor=a.interest_minor,
-                           fee_minor=a.fee_minor, advance_minor=a.advance_minor,
-                           reversal_id=None))
-        for k in total:
-            total[k] += getattr(a, f"{k}_minor")
-    _entry(entries, postings, now, ledger.repayment(
-        f"pay-{key}", loan_id, ctx.as_of, total["principal"], total["interest"], total["fee"],
-        total["advance"]))
-    return row.paid_minor
+def _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id, number, season):
+    """The payments to date (one total on the boarding date, or each dated one), allocated
+    by the loan's rule as `domain.onboarding.season` split them."""
+    for k, (on, amount, split) in enumerate(season.payments):
+        pay_id, key = next(pay_ids), f"onboard-{number}-{k + 1}"
+        pays.append(dict(id=pay_id, loan_id=loan_id, idempotency_key=key, amount_minor=amount,
+                         received_on=on, method="regular",
+                         reason=f"paid before boarding ({ctx.source})",
+                         recorded_by=ctx.recorder_id, journal_entry_id=f"pay-{key}",
+                         recorded_at=now, channel="import"))
+        total = {"principal": 0, "interest": 0, "fee": 0, "advance": 0}
+        for a in split:
+            allocs.append(dict(payment_id=pay_id, loan_id=loan_id, installment_number=a.number,
+                               principal_minor=a.principal_minor,
+                               interest_minor=a.interest_minor, fee_minor=a.fee_minor,
+                               advance_minor=a.advance_minor, reversal_id=None))
+            for c in total:
+                total[c] += getattr(a, f"{c}_minor")
+        _entry(entries, postings, now, ledger.repayment(
+            f"pay-{key}", loan_id, on, total["principal"], total["interest"], total["fee"],
+            total["advance"]))
+    return sum(a for _, a, _ in season.payments)
 
 
 def _accrual_rows(ctx: Context, chunk, loan_ids) -> list[dict]:

@@ -172,8 +172,9 @@ def test_seasoned_loan_continues_with_the_right_balances(w):
     paid = sum(i.total_minor for i in sched.installments[:4])
     principal_paid = sum(i.principal_minor for i in sched.installments[:4])
     dpd = (today - sched.installments[4].due_date).days
-    seasoned = {**row, "payments_to_date": f"{paid / 100:.2f}",
-                "current_principal": f"{(600000 - principal_paid) / 100:.2f}",
+    from domain.money import from_minor
+    seasoned = {**row, "payments_to_date": f"{from_minor(paid):.2f}",
+                "current_principal": f"{from_minor(600000 - principal_paid):.2f}",
                 "days_past_due": str(dpd)}
     wrong = onboarding.validate(numbered([{**seasoned, "current_principal": "10.00",
                                            "days_past_due": "3"}]), "S", w["url"], today)

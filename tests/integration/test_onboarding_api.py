@@ -103,3 +103,43 @@ def test_wrong_key_and_published_schema(api):
     doc = document()
     assert "/api/v1/loans" in doc["paths"] and "/api/v1/loans:batch" in doc["paths"]
     assert doc["components"]["schemas"]["LoanRequest"]["additionalProperties"] is False
+
+
+def test_seasoned_loan_with_dated_payments(api):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from domain import onboarding as rules
+    from domain.db.tables import Payment
+    from domain.db.uow import UnitOfWork
+    from domain.onboarding_schema import flatten
+    from domain.services import journal, onboarding
+    b = body(api, 7)
+    with UnitOfWork(api["url"]) as s:
+        product = onboarding.load_products(s)[api["monthly"]]
+    row, _ = rules.parse_row(1, flatten(b), date.today())
+    first, second, third = rules.schedule_of(row, product.terms).installments[:3]
+    from domain.money import from_minor
+    m = lambda minor: f"{from_minor(minor):.2f}"  # noqa: E731
+    left = 500000 - first.principal_minor - second.principal_minor
+    b["history"] = {"payments": [{"date": str(second.due_date), "amount": m(second.total_minor)},
+                                 {"date": str(first.due_date), "amount": m(first.total_minor)}],
+                    "current_principal": m(left),
+                    "days_past_due": (date.today() - third.due_date).days}
+    r = post(api, "/api/v1/loans", b, "k7-" + api["uniq"])
+    assert r.status_code == 201, r.text
+    with UnitOfWork(api["url"]) as s:
+        loan = s.execute(select(Loan).where(Loan.loan_number == r.json()["loan_id"])
+                         ).scalars().one()
+        pays = s.execute(select(Payment).where(Payment.loan_id == loan.id)
+                         .order_by(Payment.received_on)).scalars().all()
+        assert [(p.received_on, p.amount_minor) for p in pays] == [
+            (first.due_date, first.total_minor), (second.due_date, second.total_minor)]
+        assert journal.principal_outstanding(s, loan.id) == left
+        assert loan.days_past_due == (date.today() - third.due_date).days
+    b["external_ref"] += "-x"
+    b["history"]["payments"][0]["amount"] = "0.5x"
+    r = post(api, "/api/v1/loans", b, "k8-" + api["uniq"])
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"].startswith("history.payments[0].amount")
