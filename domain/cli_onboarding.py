@@ -86,6 +86,18 @@ def _template(args) -> int:
     return 0
 
 
+def _stored(args) -> int:
+    from domain import onboarding_files as files
+    from domain.errors import NotFound
+    from domain.services import onboarding
+    try:
+        report = onboarding.stored_report(args.batch, args.database_url)
+    except NotFound as e:
+        print(f"error: batch: {e} does not exist", file=sys.stderr)
+        return 2
+    return 0 if files.write_upload_report(report, sys.stdout) else 1
+
+
 def register(sub) -> None:
     p = sub.add_parser("import", help="board loans from a CSV or XLSX file (validated whole, "
                        "booked in one transaction)")
@@ -98,6 +110,9 @@ def register(sub) -> None:
     p.add_argument("--report", help="write the validation report CSV here (default: stderr)")
     p.add_argument("--out", help="write the Bulk Loan Upload Report here (default: stdout)")
     p.set_defaults(func=_import)
+    p = sub.add_parser("import-report", help="the Bulk Loan Upload Report of a past batch")
+    p.add_argument("batch", type=int)
+    p.set_defaults(func=_stored)
     p = sub.add_parser("import-template", help="CSV template (header + example) of a product")
     p.add_argument("product")
     p.set_defaults(func=_template)

@@ -232,8 +232,10 @@ def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, u
                   .where(OnboardingBatch.__table__.c.id == batch.id)
                   .values(rows_total=report.rows_total, rows_booked=report.rows_booked,
                           rows_failed=len(report.invalid_rows), funded_total_minor=funded,
-                          totals={k: {"rows": v[0], "funded_minor": v[1]}
-                                  for k, v in report.booked_totals.items()},
+                          totals={k: {"rows": report.booked_totals.get(k, (0, 0))[0],
+                                      "funded_minor": report.booked_totals.get(k, (0, 0))[1],
+                                      "file_rows": f[0], "file_funded_minor": f[1]}
+                                  for k, f in report.file_totals.items()},
                           finished_at=utcnow()))
         audit.record(s, actor, "onboarding.batch_booked", "onboarding_batch", batch.id, None,
                      {"source": source, "method": method, "file": filename, "sha256": sha256,
@@ -242,3 +244,31 @@ def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, u
         report.batch_id, report.status = batch.id, "booked"
         if within is not None:
             within(s, report)
+
+
+def stored_report(batch_id: int, url: str | None = None) -> Report:
+    """A booked batch's Bulk Loan Upload Report again, from its stored rows and totals."""
+    from domain.db.onboarding_tables import OnboardingRow
+    from domain.errors import NotFound
+    with UnitOfWork(url) as s:
+        batch = s.get(OnboardingBatch, batch_id)
+        if batch is None:
+            raise NotFound(f"onboarding batch {batch_id}")
+        report = Report(status=batch.status, batch_id=batch.id, rows_total=batch.rows_total)
+        for code, v in batch.totals.items():
+            report.file_totals[code] = [v["file_rows"], v["file_funded_minor"]]
+            if v["rows"]:
+                report.booked_totals[code] = [v["rows"], v["funded_minor"]]
+        rows = s.execute(select(OnboardingRow.row_number, OnboardingRow.external_ref,
+                                OnboardingRow.errors, Loan.loan_number)
+                         .outerjoin(Loan, Loan.id == OnboardingRow.loan_id)
+                         .where(OnboardingRow.batch_id == batch_id)
+                         .order_by(OnboardingRow.row_number))
+        for number, ref, errors, loan_number in rows:
+            if loan_number:
+                report.loans.append((number, ref, loan_number))
+                continue
+            report.invalid_rows.add(number)
+            report.invalid_refs[number] = ref
+            report.issues.extend(Issue(number, c, v, r) for c, v, r in errors or [])
+        return report

@@ -109,7 +109,11 @@ def test_errors_in_many_columns_are_each_reported_and_nothing_is_booked(w, tmp_p
     p = run(w, "import", str(path), "--valid-only", "--report", str(report))
     assert p.returncode == 0, p.stderr
     assert "not booked" in p.stdout and p.stdout.count(",booked,LN-") == 1
+    assert "reconciled,yes" in p.stdout and "total,9," in p.stdout
     assert count(w["url"], Loan) == loans_before + 1
+    batch = p.stderr.split("batch ")[1].split(":")[0]
+    again = run(w, "import-report", batch)  # the same report, from the stored rows
+    assert again.returncode == 0 and again.stdout == p.stdout
 
 
 def test_reupload_books_nothing_twice(w, tmp_path):
