@@ -17,6 +17,7 @@ import os
 import resource
 import tempfile
 import time
+from pathlib import Path
 from datetime import date, timedelta
 
 from sqlalchemy import text
@@ -106,11 +107,11 @@ def copy_written(url: str, folder: str) -> tuple[int, float]:
 def run(engine: str, path: str, n: int, today: date) -> dict:
     with database(engine) as url:
         actor = setup(url)
-        positions, issues = files.header_issues(__import__("pathlib").Path(path),
+        positions, issues = files.header_issues(Path(path),
                                                 files.DEFAULT_MAPPING)
         assert not issues, issues
         t = time.perf_counter()
-        report = onboarding.board(files.rows_of(__import__("pathlib").Path(path), positions),
+        report = onboarding.board(files.rows_of(Path(path), positions),
                                   source="bench", method="file", actor=actor,
                                   filename=os.path.basename(path),
                                   sha256=files.sha256_of(path), url=url, today=today)

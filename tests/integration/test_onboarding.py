@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from domain import ledger, onboarding_files as files
-from domain.db.onboarding_tables import OnboardedLoan, OnboardingBatch, OnboardingRow
+from domain import onboarding_files as files
+from domain.db.onboarding_tables import OnboardedLoan, OnboardingBatch
 from domain.db.tables import AppUser, AuditLog, Installment, Loan, Payment, Posting
 from domain.db.uow import UnitOfWork
 from domain.services import journal, onboarding, queries
