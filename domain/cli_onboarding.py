@@ -33,11 +33,11 @@ def _import(args) -> int:
         return 2
     print(f"mapping: {args.source} v{version}" if version else "mapping: default",
           file=sys.stderr)
-    positions, issues = files.header_issues(path, mapping)
-    if issues:
-        _validation_report(args, issues)
-        return 1
     try:
+        positions, issues = files.header_issues(path, mapping)
+        if issues:
+            _validation_report(args, issues)
+            return 1
         report = onboarding.board(files.rows_of(path, positions), source=args.source,
                                   method="file", actor=CLI_ACTOR, filename=path.name,
                                   sha256=files.sha256_of(path), valid_only=args.valid_only,
@@ -45,6 +45,10 @@ def _import(args) -> int:
     except DomainError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except files.UNREADABLE as e:  # nothing booked: a booking pass rolls back whole
+        print(f"error: file: cannot be read as {'XLSX' if files.is_xlsx(path) else 'CSV'} "
+              f"({type(e).__name__}: {e})", file=sys.stderr)
+        return 2
     if report.issues:
         _validation_report(args, report.issues)
     print(f"{report.rows_total} rows, {report.rows_valid} valid, {len(report.issues)} "

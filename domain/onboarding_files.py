@@ -51,9 +51,22 @@ def _cell(value) -> str:
     return str(value)
 
 
+def is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _unreadable() -> tuple:
+    from zipfile import BadZipFile
+    from openpyxl.utils.exceptions import InvalidFileException
+    return (ValueError, csv.Error, BadZipFile, InvalidFileException, KeyError)
+
+
+UNREADABLE = _unreadable()  # what a file that is not CSV/XLSX raises (UTF-8 errors included)
+
+
 def _raw_rows(path: Path):
     """Yields lists of cell texts, header first; XLSX in openpyxl's read-only stream."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if is_xlsx(path):
         from openpyxl import load_workbook
         wb = load_workbook(path, read_only=True, data_only=True)
         try:

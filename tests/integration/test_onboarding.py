@@ -240,3 +240,11 @@ def test_xlsx_with_a_saved_mapping(w, tmp_path):
     p = run(w, "import", str(path), "--source", source, "--mapping", str(mapping))
     assert "mapping: " + source + " v1" in p.stderr  # unchanged: no new version
     assert count(w["url"], OnboardingMapping, OnboardingMapping.code == source) == 1
+
+
+def test_unreadable_files_are_refused_whole(w, tmp_path):
+    for name in ("junk.csv", "junk.xlsx"):
+        (tmp_path / name).write_bytes(b"\xff\xfe\x00 not a loan file")
+        p = run(w, "import", str(tmp_path / name))
+        assert p.returncode == 2 and "error: file: cannot be read as" in p.stderr
+        assert "Traceback" not in p.stderr
