@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import JSON, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from domain import ledger
 from domain.accrual import Period, accrued_through
@@ -62,13 +63,18 @@ def bulk_insert(s, table, rows: list[dict]) -> None:
     if s.get_bind().dialect.name != "postgresql":
         s.execute(insert(table), rows)
         return
+    import psycopg
     cols = list(rows[0])
     json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
     conn = s.connection().connection.driver_connection
-    with conn.cursor().copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as cp:
-        for r in rows:
-            cp.write_row([json.dumps(r[c]) if c in json_cols and r[c] is not None else r[c]
-                          for c in cols])
+    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+    try:
+        with conn.cursor().copy(sql) as cp:
+            for r in rows:
+                cp.write_row([json.dumps(r[c]) if c in json_cols and r[c] is not None
+                              else r[c] for c in cols])
+    except psycopg.IntegrityError as e:  # as SQLAlchemy reports it on SQLite
+        raise IntegrityError(sql, None, e) from e
 
 
 def _borrowers(s, ctx: Context, chunk) -> None:

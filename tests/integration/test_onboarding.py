@@ -248,3 +248,32 @@ def test_unreadable_files_are_refused_whole(w, tmp_path):
         p = run(w, "import", str(tmp_path / name))
         assert p.returncode == 2 and "error: file: cannot be read as" in p.stderr
         assert "Traceback" not in p.stderr
+
+
+def test_concurrent_batches_with_the_same_references_book_once(w, monkeypatch):
+    import threading
+    import time
+
+    from domain.errors import Conflict
+    from domain.services.onboarding_book import SLEEP_HOOK
+    rows = good_rows(w, 3)
+    loans = count(w["url"], Loan)
+    monkeypatch.setenv(SLEEP_HOOK, "1:2")  # the first batch holds its transaction open
+    results = {}
+
+    def go(name):
+        try:
+            results[name] = onboarding.board(numbered(rows), source=f"RACE-{w['uniq']}",
+                                             method="api", actor=w["servicer"],
+                                             url=w["url"]).status
+        except Conflict:
+            results[name] = "conflict"
+
+    first, second = (threading.Thread(target=go, args=(n,)) for n in ("first", "second"))
+    first.start()
+    time.sleep(0.7)  # the second validates while the first is inside its transaction
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert results == {"first": "booked", "second": "conflict"}
+    assert count(w["url"], Loan) == loans + 3 and refs_booked(w, rows) == 3
