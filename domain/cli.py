@@ -254,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_gl_mapping)
     from domain import cli_payments
     cli_payments.register(sub)
+    from domain import cli_onboarding
+    cli_onboarding.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

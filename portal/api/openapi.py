@@ -1,6 +1,7 @@
 """The published OpenAPI 3.1 document of the intake API, built from the same JSON Schema the
 API validates with (domain.intake_schema)."""
 from domain.intake_schema import APPLICATION_REQUEST, APPLICATION_RESPONSE, ERROR
+from domain.onboarding_schema import BATCH_REQUEST, BATCH_RESPONSE, LOAN_REQUEST, LOAN_RESPONSE
 
 
 def _error(description: str) -> dict:
@@ -44,10 +45,39 @@ def document() -> dict:
                 "responses": {"200": {"description": "The application", **ok},
                               "401": _error("Missing or unknown partner key"),
                               "404": _error("Not found for this partner")}}},
+            **_onboarding_paths(),
         },
         "components": {
             "securitySchemes": {"partnerKey": {"type": "http", "scheme": "bearer"}},
             "schemas": {"ApplicationRequest": APPLICATION_REQUEST,
-                        "ApplicationResult": APPLICATION_RESPONSE, "Error": ERROR},
+                        "ApplicationResult": APPLICATION_RESPONSE, "Error": ERROR,
+                        "LoanRequest": LOAN_REQUEST, "LoanResult": LOAN_RESPONSE,
+                        "LoanBatchRequest": BATCH_REQUEST, "LoanBatchResult": BATCH_RESPONSE},
         },
     }
+
+
+def _onboarding_paths() -> dict:
+    """`POST /api/v1/loans` and `/api/v1/loans:batch`: boarding loans from a source system."""
+    def op(op_id, summary, request, result):
+        ok = {"content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{result}"}}}}
+        return {"post": {
+            "operationId": op_id, "summary": summary, "security": [{"partnerKey": []}],
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{request}"}}}},
+            "responses": {
+                "201": {"description": "Boarded: Loan ID and schedule", **ok},
+                "200": {"description": "A replay of an earlier request with this key", **ok},
+                "400": _error("Unreadable request or missing Idempotency-Key"),
+                "401": _error("Missing or unknown partner key"),
+                "409": _error("Idempotency-Key reused with a different body"),
+                "413": _error("Body too large"),
+                "422": _error("Invalid or unknown fields, each named by its path; "
+                              "nothing boarded")}}}
+    return {"/api/v1/loans": op("boardLoan", "Board one loan from a source system",
+                                "LoanRequest", "LoanResult"),
+            "/api/v1/loans:batch": op("boardLoans", "Board up to 1,000 loans, all or none",
+                                      "LoanBatchRequest", "LoanBatchResult")}

@@ -11,7 +11,8 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "bureau_pull", "document", "envelope", "workflow_version", "application_draft",
           "application_condition", "funding_approval", "disbursement", "payment_instrument",
           "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
-          "notice", "gl_mapping_version", "gl_export", "gl_exported_entry"}
+          "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
+          "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -34,7 +35,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0005"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0006"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)

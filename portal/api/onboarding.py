@@ -1,0 +1,55 @@
+"""The onboarding API for source systems: `POST /api/v1/loans` (one loan) and
+`POST /api/v1/loans:batch` (up to 1,000, all or nothing). A partner's API key names the source
+system; every POST needs an `Idempotency-Key`; answers and errors as the intake API's."""
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.errors import Conflict, ValidationError
+from domain.services import onboarding_api, partners
+from portal.api.intake import _errors, _key
+
+MAX_BODY = 4 * 1024 * 1024
+
+
+async def _submit(request: Request, batch: bool) -> JSONResponse:
+    partner = await run_in_threadpool(partners.authenticate, _key(request))
+    if partner is None:
+        return _errors(401, {"Authorization": "a valid partner API key is required "
+                                              "(Authorization: Bearer lbk_...)"})
+    key = request.headers.get("idempotency-key", "").strip()
+    if not 1 <= len(key) <= 100:
+        return _errors(400, {"Idempotency-Key": "header is required (1-100 characters)"})
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _errors(413, {"(body)": f"must be at most {MAX_BODY} bytes"})
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _errors(400, {"(body)": "is not valid JSON"})
+    try:
+        answer, replayed = await run_in_threadpool(
+            onboarding_api.submit, payload, batch=batch, source=partner.name,
+            actor=partners.partner_actor(partner), scope=f"onboard:{partner.id}", key=key,
+            body=body)
+    except ValidationError as e:
+        return _errors(422, e.errors)
+    except Conflict as e:
+        return _errors(409, {"Idempotency-Key": str(e)})
+    return JSONResponse(answer, status_code=200 if replayed else 201,
+                        headers={"Idempotent-Replayed": "true" if replayed else "false"})
+
+
+async def create_loan(request: Request) -> JSONResponse:
+    return await _submit(request, batch=False)
+
+
+async def create_loans(request: Request) -> JSONResponse:
+    return await _submit(request, batch=True)
+
+
+ROUTES = [Route("/api/v1/loans", create_loan, methods=["POST"]),
+          Route("/api/v1/loans:batch", create_loans, methods=["POST"])]

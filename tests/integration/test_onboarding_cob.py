@@ -1,0 +1,45 @@
+"""A seasoned loan boarded after close of business has run: interest accrued through the last
+closed date is posted with the booking, and the next close of business carries on (one day's
+accrual, no catch-up twice); the ledger stays balanced. Each engine, a fresh database."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from domain import ledger
+from domain.accrual import Period, accrued_through
+from domain.db.tables import Installment, Loan, Posting
+from domain.db.uow import UnitOfWork
+from domain.services import cob, journal, onboarding
+from domain.services.actor import SYSTEM
+from tests.integration.onboarding_support import good_rows, numbered, world
+from tests.integration.test_cob import url  # noqa: F401  (the fresh-database fixture)
+
+
+def _income(s, loan_id):
+    return -journal.account_balance(s, ledger.INTEREST_INCOME, loan_id)
+
+
+def test_boarded_after_cob_accrues_through_the_closed_date_then_continues(url, uniq):  # noqa: F811
+    today = date.today()
+    closed = today - timedelta(days=1)
+    w = world(url, uniq)
+    assert cob.close_date(closed, SYSTEM, url) is not None
+    row = {**good_rows(w, 1)[0], "funding_date": (today - timedelta(days=75)).isoformat(),
+           "term": "12", "funded_amount": "6000.00", "use_product_defaults": "yes",
+           "annual_rate": ""}
+    report = onboarding.board(numbered([row]), source="LOS", method="api",
+                              actor=w["servicer"], url=url, today=today)
+    assert report.status == "booked", report.issues
+    with UnitOfWork(url) as s:
+        loan = s.execute(select(Loan).where(Loan.loan_number == report.loans[0][2])
+                         ).scalars().one()
+        periods = [Period(i.number, i.start_date, i.due_date, i.interest_minor, 0)
+                   for i in s.execute(select(Installment).where(Installment.loan_id == loan.id))
+                   .scalars()]
+        assert _income(s, loan.id) == accrued_through(periods, closed) > 0
+        assert loan.days_past_due == (today - periods[0].due_date).days  # nothing paid yet
+    assert cob.close_date(today, SYSTEM, url) is not None
+    with UnitOfWork(url) as s:
+        assert _income(s, loan.id) == accrued_through(periods, today)
+        assert s.execute(select(func.sum(Posting.amount_minor))).scalar() == 0
+        assert journal.principal_outstanding(s, loan.id) == 600000
