@@ -141,6 +141,8 @@ def onboarding_page() -> rx.Component:
         rx.flex(
             card(rx.flex(
                 rx.heading("Upload loans boarded elsewhere", size="4", as_="h2"),
+                rx.link("Or enter one loan by hand", href="/servicing/onboarding/manual",
+                        id="manual-entry-link", size="2"),
                 rx.text("CSV or XLSX, one loan per row, with the template's columns (or the "
                         "source's saved mapping). The whole file is checked before anything "
                         "is booked; booking is one transaction.", size="2"),
