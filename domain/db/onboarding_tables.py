@@ -63,3 +63,20 @@ class OnboardingMapping(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = _ts()
     published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ManualLoanEntry(SQLModel, table=True):
+    """A loan keyed in by hand, waiting for a second person's approval (maker-checker) before
+    it is boarded; kept afterwards as the record of who entered and who approved it."""
+    __tablename__ = "manual_loan_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    data: dict = Field(sa_column=Column(JSON, nullable=False))  # one onboarding row
+    status: str = Field(default="pending", max_length=10)  # pending booked rejected
+    maker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    maker_label: str = Field(max_length=254)
+    checker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str = Field(default="", max_length=300)
+    batch_id: int | None = Field(default=None, foreign_key="onboarding_batch.id")
+    loan_number: str = Field(default="", max_length=20)
+    created_at: datetime = _ts()
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

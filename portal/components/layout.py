@@ -20,7 +20,9 @@ def header() -> rx.Component:
                 rx.cond(AuthState.is_staff, rx.fragment(
                     nav_link("Underwriting", "/underwriting"),
                     nav_link("Servicing", "/servicing"))),
-                rx.cond(AuthState.is_servicer, nav_link("Bank files", "/servicing/bank-files")),
+                rx.cond(AuthState.is_servicer, rx.fragment(
+                    nav_link("Bank files", "/servicing/bank-files"),
+                    nav_link("Loan upload", "/servicing/onboarding"))),
                 rx.cond(AuthState.is_field_agent,  # a static page (assets/agent/): full load
                         nav_link("Field capture", "/agent/", reload_document=True)),
                 rx.cond(AuthState.is_dealer, nav_link("Dealer", "/dealer")),
