@@ -255,3 +255,4 @@ APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allo
 from domain.db import origination_tables  # noqa: E402,F401  (registers the origination tables)
 from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwriting, funding)
 from domain.db import payment_tables  # noqa: E402,F401  (payment rails, bank files, GL)
+from domain.db import branding_tables  # noqa: E402,F401  (portal branding versions)
