@@ -28,6 +28,9 @@ def _view(row: BrandingVersion | None) -> dict:
             "logo_sha256": logo or "", "logo_url": f"/brand/logo/{logo}" if logo else ""}
 
 
+DEFAULT_VIEW = _view(None)
+
+
 def save_draft(actor: Actor, data: dict, logo: bytes | None = None,
                clear_logo: bool = False, url: str | None = None) -> int:
     """A new draft version. Without a new logo the draft keeps the latest version's logo
