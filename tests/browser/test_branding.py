@@ -79,3 +79,14 @@ def test_admin_rebrands_and_the_borrower_sees_it_next_page_load(page: Page, app_
     assert logo.status_code == 200 and logo.content == logo_png.read_bytes()
     assert "immutable" in logo.headers["cache-control"]
     assert httpx.get(app_url + "/api/v1/brand").json()["primary"] == NEW_PRIMARY
+
+    # The dealer portal and the field agent's static capture page show it too.
+    sign_out(page)
+    sign_in(page, app_url, "dealer@demo.lendbook.dev")
+    page.goto(app_url + "/dealer")
+    expect(page.locator("#brand-name")).to_have_text("Harbor Credit Union")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") == NEW_RGB
+    page.goto(app_url + "/agent/")
+    bar = page.locator("header.bar")
+    expect(bar.locator(".brand")).to_have_text("Harbor Credit Union")
+    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == NEW_RGB
