@@ -136,7 +136,7 @@ def preview_card(s) -> rx.Component:
             rx.flex(
                 rx.cond(s.preview_logo != "",
                         rx.image(src=s.preview_logo, alt="", height="2em", width="auto")),
-                rx.heading(s.f_name, size="5", color="white"),
+                rx.heading(s.f_name, size="5", color="white", as_="div"),
                 rx.spacer(),
                 rx.badge("Apply", style={"background": s.f_accent, "color": "white"}),
                 spacing="2", align="center", padding="0.75em 1em"),
