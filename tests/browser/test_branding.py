@@ -25,6 +25,9 @@ def test_admin_rebrands_and_the_borrower_sees_it_next_page_load(page: Page, app_
     expect(page.locator("#brand-logo")).to_have_count(0)
     before = artifacts / "branding-borrower-before.png"
     header.screenshot(path=str(before))
+    page.goto(app_url + "/admin/branding")  # not for borrowers: refused by the backend
+    expect(page.locator("#access-denied")).to_be_visible()
+    expect(page.get_by_label("Lender name")).to_have_count(0)
     sign_out(page)
 
     sign_in(page, app_url, "admin@demo.lendbook.dev")
