@@ -8,7 +8,6 @@ import threading
 from sqlmodel import select
 
 from domain import branding as rules
-from domain.branding import Branding
 from domain.db.branding_tables import BrandingVersion
 from domain.db.uow import UnitOfWork
 from domain.services import audit, versioned
@@ -117,7 +116,3 @@ def logo(sha256: str, url: str | None = None) -> tuple[str, bytes] | None:
         row = s.exec(select(BrandingVersion.logo_mime, BrandingVersion.logo).where(
             BrandingVersion.logo_sha256 == sha256).limit(1)).first()
         return (row[0], bytes(row[1])) if row else None
-
-
-def brand_of(view: dict) -> Branding:
-    return rules.parse(view)
