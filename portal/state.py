@@ -6,7 +6,7 @@ through the domain, so a revoked or expired session, or a role change, takes eff
 import reflex as rx
 
 from domain.errors import PermissionDenied
-from domain.services import accounts
+from domain.services import accounts, branding
 from domain.services.actor import ROLE_LABELS, STAFF, Actor
 
 SESSION_COOKIE = "lb_session"
@@ -27,8 +27,24 @@ class AuthState(rx.State):
     is_servicer: bool = False
     is_field_agent: bool = False
     is_dealer: bool = False
+    # The published portal branding (admin/pages/branding.py), read again on every page load
+    # (one indexed query), so a publish shows on every portal's next page without a redeploy.
+    brand_name: str = branding.DEFAULT_VIEW["name"]
+    brand_primary: str = branding.DEFAULT_VIEW["primary"]
+    brand_accent: str = branding.DEFAULT_VIEW["accent"]
+    brand_logo: str = ""
+    brand_legal: str = ""
+    brand_email: str = ""
+    brand_phone: str = ""
+
+    def _load_brand(self) -> None:
+        b = branding.current()
+        self.brand_name, self.brand_primary, self.brand_accent = b["name"], b["primary"], b["accent"]
+        self.brand_logo, self.brand_legal = b["logo_url"], b["legal"]
+        self.brand_email, self.brand_phone = b["support_email"], b["support_phone"]
 
     def _actor(self) -> Actor | None:
+        self._load_brand()
         actor = accounts.resolve(self.session_token)
         self._user_id = actor.user_id if actor else None
         self._role = actor.role if actor else ""

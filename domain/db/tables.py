@@ -256,3 +256,4 @@ from domain.db import origination_tables  # noqa: E402,F401  (registers the orig
 from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwriting, funding)
 from domain.db import payment_tables  # noqa: E402,F401  (payment rails, bank files, GL)
 from domain.db import onboarding_tables  # noqa: E402,F401  (loan onboarding)
+from domain.db import branding_tables  # noqa: E402,F401  (portal branding versions)

@@ -3,7 +3,7 @@ import reflex as rx
 
 from portal.state import AuthState
 
-BRAND = "Lendbook"
+BRAND = "Lendbook"  # the product's name; the lender's published name is AuthState.brand_name
 
 
 def nav_link(text: str, href: str, **props) -> rx.Component:
@@ -13,7 +13,12 @@ def nav_link(text: str, href: str, **props) -> rx.Component:
 def header() -> rx.Component:
     return rx.el.header(
         rx.flex(
-            rx.link(rx.heading(BRAND, size="5", color="white"), href="/", underline="none"),
+            rx.link(rx.flex(
+                rx.cond(AuthState.brand_logo != "",
+                        rx.image(src=AuthState.brand_logo, alt="", height="2em", width="auto",
+                                 id="brand-logo")),
+                rx.heading(AuthState.brand_name, size="5", color="white", id="brand-name"),
+                spacing="2", align="center"), href="/", underline="none"),
             rx.flex(
                 rx.cond(AuthState.is_borrower, rx.fragment(
                     nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
@@ -31,6 +36,7 @@ def header() -> rx.Component:
                     nav_link("Workflows", "/admin/workflows"),
                     nav_link("Ledger", "/admin/ledger"),
                     nav_link("GL export", "/admin/gl"),
+                    nav_link("Branding", "/admin/branding"),
                     nav_link("Audit", "/admin/audit"))),
                 rx.cond(
                     AuthState.is_signed_in,
@@ -47,8 +53,27 @@ def header() -> rx.Component:
             justify="between", align="center", wrap="wrap", spacing="2",
             max_width="72rem", margin="0 auto", padding="0.75em 1em",
         ),
-        background="#1d3557", role="banner",
+        background=AuthState.brand_primary, role="banner", id="brand-header",
     )
+
+
+def footer() -> rx.Component:
+    """The lender's legal text and support contact (published branding)."""
+    return brand_footer(AuthState.brand_legal, AuthState.brand_email, AuthState.brand_phone,
+                        id="brand-footer")
+
+
+def brand_footer(legal, email, phone, **props) -> rx.Component:
+    return rx.el.footer(
+        rx.flex(
+            rx.cond((email != "") | (phone != ""), rx.text(
+                "Support: ", rx.cond(email != "", rx.link(email, href="mailto:" + email)),
+                rx.cond((email != "") & (phone != ""), " · ", ""), phone, size="2")),
+            rx.cond(legal != "", rx.text(legal, size="1", color="#4a5568",
+                                         white_space="pre-wrap")),
+            direction="column", spacing="1", max_width="72rem", margin="0 auto",
+            padding="1em"),
+        border_top="1px solid #e2e8f0", role="contentinfo", **props)
 
 
 def shell(title: str, *children: rx.Component) -> rx.Component:
@@ -59,6 +84,7 @@ def shell(title: str, *children: rx.Component) -> rx.Component:
             *children,
             max_width="72rem", margin="0 auto", padding="1em", width="100%",
         ),
+        footer(),
         min_height="100vh", background="#f7f8fa",
     )
 
