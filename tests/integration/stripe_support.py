@@ -40,6 +40,7 @@ class Receiver:
 
     def __init__(self):
         self.messages: queue.Queue = queue.Queue()
+        self.held: list = []  # deliveries a wait skipped over
         self.fail_next = 0
 
         async def webhook(request):
@@ -54,11 +55,17 @@ class Receiver:
         self.app = Starlette(routes=[Route(WEBHOOK_PATH, webhook, methods=["POST"])])
 
     def drain(self):
+        self.held.clear()
         while not self.messages.empty():
             self.messages.get_nowait()
 
-    def wait_for(self, predicate, timeout=10.0, include_failed=False):
-        """The (raw, headers) of the first accepted delivery whose event matches."""
+    def wait_for(self, predicate, timeout=30.0, include_failed=False):
+        """The (raw, headers) of the first accepted delivery whose event matches. Deliveries
+        that do not match are kept for the next wait (they may arrive in any order)."""
+        for k, (outcome, raw, headers) in enumerate(self.held):
+            if (outcome == "ok" or include_failed) and predicate(json.loads(raw)):
+                del self.held[k]
+                return raw, headers
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -70,6 +77,7 @@ class Receiver:
                 continue
             if (outcome == "ok" or include_failed) and predicate(json.loads(raw)):
                 return raw, headers
+            self.held.append((outcome, raw, headers))
 
     def collect(self, seconds=0.5, until=None):
         """Every accepted delivery within `seconds` (events as dicts, in arrival order), or

@@ -53,7 +53,8 @@ def test_a_second_person_must_approve_before_the_loan_is_boarded(w, monkeypatch)
         loan = s.exec(select(Loan).where(Loan.loan_number == booked["loan_number"])).one()
         assert loan.principal_minor == 200000
         actions = [a.action for a in s.exec(select(AuditLog).where(
-            AuditLog.entity == "manual_loan_entry", AuditLog.entity_id == str(entry.id)))]
+            AuditLog.entity == "manual_loan_entry", AuditLog.entity_id == str(entry.id))
+            .order_by(AuditLog.id))]
     assert actions == ["onboarding.manual_entered", "onboarding.manual_approved"]
     with pytest.raises(NotFound):  # approved once; a second approval finds nothing pending
         manual_entry.approve(checker, out["entry_id"], url=w["url"])
