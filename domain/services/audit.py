@@ -22,11 +22,20 @@ def snapshot(obj) -> dict:
     return _plain(obj.model_dump())
 
 
+def entry(actor: Actor, action: str, entity: str, entity_id, before: dict | None = None,
+          after: dict | None = None, reason: str = "", at: datetime | None = None) -> dict:
+    """One audit row's values: what `record` adds, and what bulk paths insert many of."""
+    row = dict(actor_id=actor.user_id, actor_label=actor.label, action=action, entity=entity,
+               entity_id=str(entity_id), before=_plain(before), after=_plain(after),
+               reason=(reason or "")[:300])
+    if at is not None:
+        row["at"] = at
+    return row
+
+
 def record(session: Session, actor: Actor, action: str, entity: str, entity_id,
            before: dict | None = None, after: dict | None = None, reason: str = "") -> None:
-    session.add(AuditLog(actor_id=actor.user_id, actor_label=actor.label, action=action,
-                         entity=entity, entity_id=str(entity_id), before=_plain(before),
-                         after=_plain(after), reason=reason))
+    session.add(AuditLog(**entry(actor, action, entity, entity_id, before, after, reason)))
 
 
 def trail(session: Session, entity: str | None = None, entity_id=None, limit: int = 200):

@@ -22,7 +22,7 @@ from domain.db.tables import AuditLog, Installment, JournalEntry, Loan, LoanChar
     LoanModification, Payment, PaymentAllocation, PaymentReversal, Posting, utcnow
 from domain.money import fmt
 from domain.nacha.codes import return_policy
-from domain.services import audit, autopay, collections, payments
+from domain.services import audit, autopay, collections, journal, payments
 from domain.services.actor import Actor
 from domain.terms import ProductTerms
 
@@ -120,11 +120,12 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
                        for x in current]
         e = payments._entry(f"rev-{a.payment_id}", a.loan_id, today, current, -1,
                             ledger.REVERSAL, f"Payment {a.payment_id} reversed: {reason[a.id]}")
-        _journal(e, entries, postings, now)
+        journal.bulk_rows(e, entries, postings, now)
         p = pays[a.payment_id]
-        audits.append(_audit(actor, "payment.reversed", "payment", p["id"], p,
-                             {"payment_id": p["id"], "reversed_on": str(today),
-                              "return_code": i.code, "reason": reason[a.id]}, reason[a.id], now))
+        audits.append(audit.entry(
+            actor, "payment.reversed", "payment", p["id"], p,
+            {"payment_id": p["id"], "reversed_on": str(today), "return_code": i.code,
+             "reason": reason[a.id]}, reason[a.id], now))
     _many(s, insert(PaymentAllocation), alloc_rows)
     fees = _fees(s, actor, [(a, nsf_fee[a.loan_id]) for a, _ in pairs
                             if policies[a.id].fee and nsf_fee[a.loan_id]],
@@ -165,9 +166,10 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
         CollectionAttempt.retry_of.in_([a.id for a, _ in pairs if policies[a.id].retry_on]))
     ).all()) if retries else {}
     for a, i in pairs:
-        audits.append(_audit(actor, "collection.returned", "collection_attempt", a.id, None,
-                             {"status": "returned", "failure_code": i.code,
-                              "payment_id": a.payment_id}, reason[a.id], now))
+        audits.append(audit.entry(
+            actor, "collection.returned", "collection_attempt", a.id, None,
+            {"status": "returned", "failure_code": i.code, "payment_id": a.payment_id},
+            reason[a.id], now))
         out[a.id] = collections.Outcome(a.id, "returned", a.payment_id,
                                         rev_ids[a.payment_id], retry_ids.get(a.id),
                                         a.id in fees, disabled.get(a.id, False))
@@ -214,22 +216,11 @@ def _fees(s, actor, due, today, now, entries, postings) -> set[int]:
                             amount_minor=fee, assessed_on=today,
                             source_key=f"nsf:{a.payment_id}", journal_entry_id=entry_id,
                             recorded_at=now))
-        _journal(ledger.fee_charge(entry_id, a.loan_id, today, fee,
-                                   f"Returned payment fee (payment {a.payment_id})"),
-                 entries, postings, now)
+        journal.bulk_rows(ledger.fee_charge(entry_id, a.loan_id, today, fee,
+                                            f"Returned payment fee (payment {a.payment_id})"),
+                          entries, postings, now)
         charged.add(a.id)
     _many(s, insert(LoanCharge), charges)
     return charged
 
 
-def _journal(e: ledger.Entry, entries: list, postings: list, now) -> None:
-    entries.append(dict(id=e.entry_id, code=e.code, loan_id=e.loan_id,
-                        effective_date=e.effective_date, memo=e.memo[:200], recorded_at=now))
-    postings += [dict(entry_id=e.entry_id, account=line.account, loan_id=e.loan_id,
-                      amount_minor=line.amount_minor) for line in e.lines]
-
-
-def _audit(actor, action, entity, entity_id, before, after, reason, now) -> dict:
-    return dict(at=now, actor_id=actor.user_id, actor_label=actor.label, action=action,
-                entity=entity, entity_id=str(entity_id), before=audit._plain(before),
-                after=audit._plain(after), reason=reason[:300])

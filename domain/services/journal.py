@@ -20,6 +20,16 @@ def post(s: Session, entry: Entry) -> bool:
     return True
 
 
+def bulk_rows(entry: Entry, entries: list[dict], postings: list[dict], recorded_at) -> None:
+    """Append an entry's journal row and posting rows for one bulk insert of many entries
+    (the same rows `post` writes one at a time)."""
+    entries.append(dict(id=entry.entry_id, code=entry.code, loan_id=entry.loan_id,
+                        effective_date=entry.effective_date, memo=entry.memo[:200],
+                        recorded_at=recorded_at))
+    postings += [dict(entry_id=entry.entry_id, account=line.account, loan_id=entry.loan_id,
+                      amount_minor=line.amount_minor) for line in entry.lines]
+
+
 def account_balance(s: Session, account: str, loan_id: int | None = None) -> int:
     q = select(func.coalesce(func.sum(Posting.amount_minor), 0)).where(Posting.account == account)
     if loan_id is not None:

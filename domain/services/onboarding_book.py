@@ -19,6 +19,7 @@ from domain.accrual import Period, accrued_through
 from domain.db.onboarding_tables import OnboardedLoan, OnboardingRow
 from domain.db.tables import (AppUser, Application, AuditLog, Installment, JournalEntry, Loan,
                               Payment, PaymentAllocation, Posting, utcnow)
+from domain.services import audit, journal
 from domain.services.actor import Actor
 
 UNUSABLE_PASSWORD = "!"  # opened for a boarded loan: cannot sign in until claimed
@@ -98,10 +99,13 @@ def _borrowers(s, ctx: Context, chunk) -> None:
 def _audit(s, ctx: Context, rows, reason: str = "") -> None:
     if rows:
         now = utcnow()
-        bulk_insert(s, AuditLog.__table__, [
-            dict(at=now, actor_id=ctx.actor.user_id, actor_label=ctx.actor.label, action=a,
-                 entity=e, entity_id=str(i), before=None, after=after, reason=reason)
-            for a, e, i, after in rows])
+        bulk_insert(s, AuditLog.__table__, [audit.entry(ctx.actor, a, e, i, None, after,
+                                                        reason, now)
+                                            for a, e, i, after in rows])
+
+
+def _journal_rows(entries, postings, now, e: ledger.Entry) -> None:
+    journal.bulk_rows(e, entries, postings, now)
 
 
 def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
@@ -143,7 +147,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
                           principal_minor=i.principal_minor, interest_minor=i.interest_minor,
                           fee_minor=i.fee_minor) for i in sched.installments)
         fee = terms.origination_fee_minor
-        _entry(entries, postings, now, ledger.disbursement(
+        _journal_rows(entries, postings, now, ledger.disbursement(
             f"disb-{number}", loan_id, row.funding_date, sched.principal_minor,
             financed_fee_minor=fee if terms.origination_fee_financed else 0,
             deducted_fee_minor=0 if terms.origination_fee_financed else fee))
@@ -181,13 +185,6 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     return out
 
 
-def _entry(entries, postings, now, e: ledger.Entry) -> None:
-    entries.append(dict(id=e.entry_id, code=e.code, loan_id=e.loan_id,
-                        effective_date=e.effective_date, memo=e.memo, recorded_at=now))
-    postings.extend(dict(entry_id=e.entry_id, account=ln.account, loan_id=e.loan_id,
-                         amount_minor=ln.amount_minor) for ln in e.lines)
-
-
 def _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id, number, season):
     """The payments to date (one total on the boarding date, or each dated one), allocated
     by the loan's rule as `domain.onboarding.season` split them."""
@@ -206,7 +203,7 @@ def _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id, numbe
                                advance_minor=a.advance_minor, reversal_id=None))
             for c in total:
                 total[c] += getattr(a, f"{c}_minor")
-        _entry(entries, postings, now, ledger.repayment(
+        _journal_rows(entries, postings, now, ledger.repayment(
             f"pay-{key}", loan_id, on, total["principal"], total["interest"], total["fee"],
             total["advance"]))
     return sum(a for _, a, _ in season.payments)
