@@ -169,8 +169,10 @@ def _payments(text: str, funded: date | None, today: date, bad):
     return sorted(out)
 
 
-def loan_terms(row: Row, product: ProductTerms) -> tuple[ProductTerms | None, list[Issue]]:
-    """The terms frozen on the loan: the product's, with the row's rate and frequency."""
+def loan_terms(row: Row, product: ProductTerms, memo: dict | None = None
+               ) -> tuple[ProductTerms | None, list[Issue]]:
+    """The terms frozen on the loan: the product's, with the row's rate and frequency.
+    `memo` (one per batch and product list) keeps one copy per product, rate and frequency."""
     issues = []
     if not product.min_amount_minor <= row.amount_minor <= product.max_amount_minor:
         issues.append(Issue(row.number, "funded_amount", fmt(row.amount_minor),
@@ -182,8 +184,14 @@ def loan_terms(row: Row, product: ProductTerms) -> tuple[ProductTerms | None, li
                             f"for {row.product_code}"))
     if issues:
         return None, issues
-    return replace(product, annual_rate=row.annual_rate if row.annual_rate is not None
-                   else product.annual_rate, frequency=row.frequency or product.frequency), []
+    key = (row.product_code, row.annual_rate, row.frequency)
+    terms = memo.get(key) if memo is not None else None
+    if terms is None:
+        terms = replace(product, annual_rate=row.annual_rate if row.annual_rate is not None
+                        else product.annual_rate, frequency=row.frequency or product.frequency)
+        if memo is not None:
+            memo[key] = terms
+    return terms, []
 
 
 def rule_of(terms: ProductTerms) -> Rule:
@@ -230,15 +238,26 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
         issues.append(Issue(row.number, "current_principal", fmt(row.current_principal_minor),
                             f"does not match the payments to date on this schedule "
                             f"(principal left would be {fmt(left)})"))
-    periods = [Period(i.number, i.start_date, i.due_date, i.interest_minor, i.total_minor,
-                      paid.get(i.number, 0)) for i in schedule.installments]
-    dpd = days_past_due(periods, as_of)
+    if parts:
+        periods = [Period(i.number, i.start_date, i.due_date, i.interest_minor, i.total_minor,
+                          paid.get(i.number, 0)) for i in schedule.installments]
+        dpd = days_past_due(periods, as_of)
+    else:  # nothing paid: days_past_due of the unpaid schedule, without a Period each
+        dpd = _unpaid_days_past_due(schedule, as_of)
     if row.days_past_due is not None and row.days_past_due != dpd:
         issues.append(Issue(row.number, "days_past_due", str(row.days_past_due),
                             f"does not match the payments to date (the schedule gives {dpd})"))
     if issues:
         return None, issues
     return Seasoning(paid_list, left, dpd, bucket(dpd, terms.delinquency_buckets)), []
+
+
+def _unpaid_days_past_due(schedule: Schedule, as_of: date) -> int:
+    """accrual.days_past_due of a schedule nothing was paid on (same order, same test)."""
+    for i in sorted(schedule.installments, key=lambda i: i.due_date):
+        if i.due_date < as_of and 0 < i.total_minor:
+            return (as_of - i.due_date).days
+    return 0
 
 
 def _less(owed: list[Outstanding], split: list[Allocation]) -> list[Outstanding]:
@@ -256,5 +275,8 @@ def has_history(row: Row) -> bool:
         or row.days_past_due is not None
 
 
-def schedule_of(row: Row, terms: ProductTerms) -> Schedule:
-    return build(terms.schedule_terms(row.amount_minor, row.term, row.funding_date))
+def schedule_of(row: Row, terms: ProductTerms, templates=None) -> Schedule:
+    """The loan's schedule; `templates` (domain.schedule_templates) shares the parts many
+    loans of a batch have in common, with the same result."""
+    st = terms.schedule_terms(row.amount_minor, row.term, row.funding_date)
+    return build(st) if templates is None else templates.build(st)

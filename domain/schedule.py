@@ -100,9 +100,23 @@ def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Dec
     the rates the level installment is solved with, which under 30/360 treat an odd first
     period as a regular one (Fineract: its interest is charged, its length does not move
     the installment)."""
+    starts, dues = period_dates(terms)
+    rates, emi_rates, _ = rates_of(terms, starts, dues)
+    return starts, dues, rates, emi_rates
+
+
+def period_dates(terms: ScheduleTerms) -> tuple[list[date], list[date]]:
+    """Start and due date of every period."""
+    dues = due_dates(terms.disbursement_date, terms.periods, parse_frequency(terms.frequency),
+                     terms.first_payment_date)
+    return [terms.disbursement_date, *dues[:-1]], dues
+
+
+def rates_of(terms: ScheduleTerms, starts: list[date], dues: list[date]):
+    """(rates, emi_rates, signature): the periodic rates of `period_rates`, and a hashable
+    value that determines both lists exactly (so schedules whose periods earn the same can
+    share their amounts, whatever their dates: domain.schedule_templates)."""
     freq = parse_frequency(terms.frequency)
-    dues = due_dates(terms.disbursement_date, terms.periods, freq, terms.first_payment_date)
-    starts = [terms.disbursement_date, *dues[:-1]]
     regular_first = dues[0] == freq.due_date(terms.disbursement_date, 1)
     annual = terms.annual_rate / 100
     share = regular_share(freq, terms.day_count, terms.interest_period)
@@ -123,7 +137,11 @@ def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Dec
     emi_rates = list(rates)
     if terms.day_count == "30/360" and share is not None:
         emi_rates[0] = annual * share
-    return starts, dues, rates, emi_rates
+    if share is not None:
+        signature = ("regular", len(rates), regular, rates[0], emi_rates[0])
+    else:
+        signature = ("own", tuple(rates))
+    return rates, emi_rates, signature
 
 
 def annuity_payment(principal: Decimal, rates: list[Decimal]) -> Decimal:
@@ -139,12 +157,23 @@ def annuity_payment(principal: Decimal, rates: list[Decimal]) -> Decimal:
 
 
 def build(terms: ScheduleTerms) -> Schedule:
+    check(terms)
+    starts, dues, rates, emi_rates = period_rates(terms)
+    return assemble(terms, starts, dues, *amounts(terms, rates, emi_rates))
+
+
+def check(terms: ScheduleTerms) -> None:
     if terms.principal_minor <= 0 or terms.periods < 1:
         raise ValueError("principal and periods must be positive")
     if not 0 <= terms.grace_principal < terms.periods or \
             not 0 <= terms.grace_interest < terms.periods:
         raise ValueError("grace must leave at least one installment")
-    starts, dues, rates, emi_rates = period_rates(terms)
+
+
+def amounts(terms: ScheduleTerms, rates: list[Decimal], emi_rates: list[Decimal]
+            ) -> tuple[Decimal, list[tuple[int, int, int]]]:
+    """(level installment, (principal, interest, balance) per period): everything of a
+    schedule but its dates; it depends on the dates only through the rates."""
     principal = from_minor(terms.principal_minor)
     gp, n = terms.grace_principal, terms.periods
     amortizing = n - gp
@@ -159,8 +188,7 @@ def build(terms: ScheduleTerms) -> Schedule:
 
     level_minor = to_minor(level)
     flat_minor = [to_minor(i) for i in interest] if interest is not None else None
-    fee, gi, equal_principal = terms.installment_fee_minor, terms.grace_interest, \
-        terms.amortization == "equal_principal"
+    gi, equal_principal = terms.grace_interest, terms.amortization == "equal_principal"
 
     scaled, prev, prev_scaled = [], None, 0
     for r in rates:  # regular periods share one rate object: scale it once
@@ -209,6 +237,13 @@ def build(terms: ScheduleTerms) -> Schedule:
             raise ValidationError({"installment_rounding": (
                 "makes an installment zero: the rounded installment would pay the loan off "
                 "early or never; use a smaller multiple")})
+    return level, parts
+
+
+def assemble(terms: ScheduleTerms, starts: list[date], dues: list[date], level: Decimal,
+             parts: list[tuple[int, int, int]]) -> Schedule:
+    """The schedule of `amounts` on these dates."""
+    n, fee, gp = terms.periods, terms.installment_fee_minor, terms.grace_principal
     make = Installment._make
     rows = [make((k, s, d, p, i, b, fee))
             for k, s, d, (p, i, b) in zip(range(1, n + 1), starts, dues, parts)]

@@ -25,6 +25,7 @@ from domain.services import audit
 from domain.services import onboarding_book as book
 from domain.services.actor import Actor
 from domain.services.payments import recorder
+from domain.schedule_templates import Templates
 from domain.terms import ProductTerms
 
 METHODS = ("api", "file", "manual")
@@ -76,20 +77,31 @@ def load_products(s) -> dict[str, ProductInfo]:
     return {c: ProductInfo(i, v, n, ProductTerms.from_dict(t)) for c, i, v, n, t in rows}
 
 
-def prepare(row: rules.Row, products: dict, today: date, checking: bool = False):
+class Shared:
+    """What the rows of one batch share (same results as computing it per row): loan terms
+    per product, rate and frequency; schedule parts (domain.schedule_templates)."""
+
+    def __init__(self):
+        self.terms: dict = {}
+        self.templates = Templates()
+
+
+def prepare(row: rules.Row, products: dict, today: date, checking: bool = False,
+            shared: Shared | None = None):
     """(product, loan terms, schedule, seasoning) of a parsed row, or its issues. When only
-    `checking`, a row without history skips its schedule: nothing in it can be refused."""
+    `checking`, a row without history skips its schedule: nothing in it can be refused.
+    `shared` is one per batch and `products`."""
     product = products.get(row.product_code)
     if product is None:
         return None, [Issue(row.number, "product_code", row.product_code,
                             f"no active product with this code (one of: "
                             f"{', '.join(sorted(products)) or 'none'})")]
-    terms, issues = rules.loan_terms(row, product.terms)
+    terms, issues = rules.loan_terms(row, product.terms, shared and shared.terms)
     if issues:
         return None, issues
     if checking and not rules.has_history(row):
         return (product, terms, None, None), []
-    sched = rules.schedule_of(row, terms)
+    sched = rules.schedule_of(row, terms, shared and shared.templates)
     season, issues = rules.season(row, terms, sched, today)
     if issues:
         return None, issues
@@ -122,7 +134,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 report.issues.append(Issue(0, "(file)", sha256,
                                            f"this file was booked already (batch {prior[0]})"))
                 return report
-        products = load_products(s)
+        products, shared = load_products(s), Shared()
         for chunk in _chunks(rows(), CHUNK):
             parsed = []
             for number, raw in chunk:
@@ -136,7 +148,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 elif ref:
                     seen[ref] = number
                 if row is not None and not issues:
-                    issues = prepare(row, products, today, checking=True)[1]
+                    issues = prepare(row, products, today, checking=True, shared=shared)[1]
                 if issues:
                     report.issues.extend(issues)
                     report.invalid_rows.add(number)
@@ -209,24 +221,31 @@ def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, u
         ctx = book.Context(batch.id, source, method, filename, sha256, actor, today,
                            book.last_closed_date(s), recorder(s, actor))
         products = load_products(s)
-        for chunk in _chunks(rows(), CHUNK):
-            ready, results = [], []
-            for number, raw in chunk:
-                if number in report.invalid_rows:
-                    results.append((number, str(raw.get("external_ref") or ""), None,
-                                    "invalid", issues_by_row.get(number)))
-                    continue
-                row, _ = rules.parse_row(number, raw, today)
-                ready.append((row, *prepare(row, products, today)[0]))
-            for (number, loan_id, loan_number), item in zip(book.book_chunk(s, ctx, ready),
-                                                            ready):
-                row = item[0]
-                results.append((number, row.external_ref, loan_id, "booked", None))
-                report.loans.append((number, row.external_ref, loan_number))
-                t = report.booked_totals.setdefault(row.product_code, [0, 0])
-                t[0] += 1
-                t[1] += row.amount_minor
-            book.row_results(s, batch.id, results)
+        shared = Shared()
+        book.start(s, ctx)
+        try:
+            for chunk in _chunks(rows(), CHUNK):
+                ready, results = [], []
+                for number, raw in chunk:
+                    if number in report.invalid_rows:
+                        results.append((number, str(raw.get("external_ref") or ""), None,
+                                        "invalid", issues_by_row.get(number)))
+                        continue
+                    row, _ = rules.parse_row(number, raw, today)
+                    ready.append((row, *prepare(row, products, today, shared=shared)[0]))
+                for (number, loan_id, loan_number), item in zip(book.book_chunk(s, ctx, ready),
+                                                                ready):
+                    row = item[0]
+                    results.append((number, row.external_ref, loan_id, "booked", None))
+                    report.loans.append((number, row.external_ref, loan_number))
+                    t = report.booked_totals.setdefault(row.product_code, [0, 0])
+                    t[0] += 1
+                    t[1] += row.amount_minor
+                book.row_results(ctx, results)
+            book.finish(ctx)
+        except BaseException:
+            book.abandon(ctx)  # the background write stops using the connection first
+            raise
         funded = sum(t[1] for t in report.booked_totals.values())
         s.execute(update(OnboardingBatch.__table__)
                   .where(OnboardingBatch.__table__.c.id == batch.id)

@@ -1,9 +1,12 @@
-"""Booking validated onboarding rows, set-based: each chunk of rows becomes a handful of
-executemany inserts (borrowers, applications, loans, installments, journal entries and
-postings, catch-up payments and allocations, audit rows), all inside the batch's one
-transaction. Ids are reserved up front (a sequence on PostgreSQL; on SQLite the batch row
-written first holds the write lock, so max(id) cannot move), so Loan IDs are known before
-the insert and nothing is read back row by row.
+"""Booking validated onboarding rows, set-based: each chunk of rows becomes one bulk write
+per table (borrowers, applications, loans, installments, journal entries and postings,
+catch-up payments and allocations, audit rows; domain.services.bulk_write), all inside the
+batch's one transaction. Ids are reserved up front (a sequence on PostgreSQL; on SQLite the
+batch row written first holds the write lock, so max(id) cannot move), so Loan IDs are known
+before the insert and nothing is read back row by row. On PostgreSQL the reads a chunk needs
+(sequence values, existing borrowers) go over a second connection, so they never wait for the
+previous chunk's COPY, which runs meanwhile: sequences are not transactional, and the
+borrowers this batch opened are known from its own rows (Context.borrowers).
 """
 import json
 import os
@@ -11,8 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import JSON, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
 
 from domain import ledger
 from domain.accrual import Period, accrued_through
@@ -21,11 +23,23 @@ from domain.db.tables import (AppUser, Application, AuditLog, Installment, Journ
                               Payment, PaymentAllocation, Posting, utcnow)
 from domain.services import audit, journal
 from domain.services.actor import Actor
+from domain.services.bulk_write import BulkWriter, Json
 
 UNUSABLE_PASSWORD = "!"  # opened for a boarded loan: cannot sign in until claimed
 # Test-only (documented in README "Loan onboarding"): "N:SECONDS" sleeps inside the booking
 # transaction after N rows are written, so a test can kill the process mid-batch.
 SLEEP_HOOK = "LENDBOOK_ONBOARD_SLEEP_AFTER"
+APP_COLUMNS = ("id", "borrower_id", "product_id", "product_version", "channel", "amount_minor",
+               "term", "monthly_income_minor", "purpose", "installment_minor", "status",
+               "stage", "created_at", "decision", "applicant", "external_ref")
+LOAN_COLUMNS = ("id", "loan_number", "application_id", "borrower_id", "product_id",
+                "product_version", "product_name", "terms", "principal_minor", "term",
+                "disbursement_date", "status", "booked_at", "schedule_version",
+                "days_past_due", "delinquency_bucket")
+INSTALLMENT_COLUMNS = ("loan_id", "schedule_version", "number", "start_date", "due_date",
+                       "principal_minor", "interest_minor", "fee_minor")
+REF_COLUMNS = ("loan_id", "source", "external_ref", "batch_id", "row_number", "method")
+ROW_COLUMNS = ("batch_id", "row_number", "external_ref", "loan_id", "status", "errors")
 
 
 @dataclass
@@ -42,7 +56,43 @@ class Context:
     borrowers: dict = field(default_factory=dict)  # email -> user id, across chunks
     written: int = 0
     accrual_started: bool = False
-    frozen: dict = field(default_factory=dict)  # ProductTerms -> its stored copy
+    frozen: dict = field(default_factory=dict)  # ProductTerms -> its stored copy (JSON text)
+    iso: dict = field(default_factory=dict)  # date -> its ISO text (installment dates repeat)
+    writer: BulkWriter | None = None
+    reader: "Reader | None" = None
+
+
+class Reader:
+    """The reads booking needs: on PostgreSQL over a second (autocommit) connection, so they
+    do not queue behind a COPY running on the transaction's connection."""
+
+    def __init__(self, s):
+        self.s, self.side = s, None
+        if s.get_bind().dialect.name == "postgresql":
+            import psycopg
+            url = s.get_bind().url.set(drivername="postgresql")
+            self.side = psycopg.connect(url.render_as_string(hide_password=False),
+                                        autocommit=True)
+
+    def ids(self, table: str, n: int) -> list[int]:
+        if n == 0:
+            return []
+        if self.side is not None:
+            return [r[0] for r in self.side.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, %s)", (n,))]
+        return reserve_ids(self.s, table, n)
+
+    def users(self, emails: list[str]) -> list[tuple[int, str]]:
+        if self.side is not None:
+            return list(self.side.execute("SELECT id, email FROM app_user WHERE email = ANY(%s)",
+                                          (emails,)))
+        return list(self.s.execute(select(AppUser.id, AppUser.email)
+                                   .where(AppUser.email.in_(emails))))
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def reserve_ids(s, table: str, n: int) -> list[int]:
@@ -56,96 +106,109 @@ def reserve_ids(s, table: str, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def bulk_insert(s, table, rows: list[dict]) -> None:
-    """Many rows into one table in the session's transaction: COPY on PostgreSQL (the
-    executemany there is a statement per row), executemany on SQLite."""
-    if not rows:
-        return
-    if s.get_bind().dialect.name != "postgresql":
-        s.execute(insert(table), rows)
-        return
-    import psycopg
-    cols = list(rows[0])
-    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
-    conn = s.connection().connection.driver_connection
-    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+def start(s, ctx: Context) -> None:
+    ctx.writer, ctx.reader = BulkWriter(s), Reader(s)
+
+
+def finish(ctx: Context) -> None:
+    """Wait for the last chunk's write (its errors surface here); the session is free after."""
     try:
-        with conn.cursor().copy(sql) as cp:
-            for r in rows:
-                cp.write_row([json.dumps(r[c]) if c in json_cols and r[c] is not None
-                              else r[c] for c in cols])
-    except psycopg.IntegrityError as e:  # as SQLAlchemy reports it on SQLite
-        raise IntegrityError(sql, None, e) from e
+        ctx.writer.flush()
+        ctx.writer.wait()
+    finally:
+        ctx.reader.close()
 
 
-def _borrowers(s, ctx: Context, chunk) -> None:
+def abandon(ctx: Context) -> None:
+    """After a failure: drop what is not written, wait out a running write, ignore its error
+    (the transaction rolls back anyway)."""
+    if ctx.writer is not None:
+        ctx.writer.pending = []
+        try:
+            ctx.writer.wait()
+        except Exception:  # noqa: BLE001  the first failure is the one reported
+            pass
+    if ctx.reader is not None:
+        ctx.reader.close()
+
+
+def _borrowers(ctx: Context, chunk) -> None:
     wanted = {r.email: r for r, *_ in chunk if r.email not in ctx.borrowers}
     if not wanted:
         return
-    for uid, email in s.execute(select(AppUser.id, AppUser.email)
-                                .where(AppUser.email.in_(list(wanted)))):
+    for uid, email in ctx.reader.users(list(wanted)):
         ctx.borrowers[email] = uid
     new = [r for e, r in wanted.items() if e not in ctx.borrowers]
-    ids = reserve_ids(s, "app_user", len(new))
+    ids = ctx.reader.ids("app_user", len(new))
     now = utcnow()
-    bulk_insert(s, AppUser.__table__, [
-        dict(id=i, email=r.email, name=r.name, role="borrower", password_hash=UNUSABLE_PASSWORD,
-             active=True, created_at=now) for i, r in zip(ids, new)])
-    _audit(s, ctx, [("user.created", "user", i, {"email": r.email, "role": "borrower"})
-                    for i, r in zip(ids, new)], "opened for a boarded loan")
+    ctx.writer.add(AppUser.__table__, ("id", "email", "name", "role", "password_hash",
+                                       "active", "created_at"),
+                   [(i, r.email, r.name, "borrower", UNUSABLE_PASSWORD, True, now)
+                    for i, r in zip(ids, new)])
+    _audit(ctx, [("user.created", "user", i, {"email": r.email, "role": "borrower"})
+                 for i, r in zip(ids, new)], "opened for a boarded loan")
     ctx.borrowers.update((r.email, i) for i, r in zip(ids, new))
 
 
-def _audit(s, ctx: Context, rows, reason: str = "") -> None:
+def _audit(ctx: Context, rows, reason: str = "") -> None:
     if rows:
         now = utcnow()
-        bulk_insert(s, AuditLog.__table__, [audit.entry(ctx.actor, a, e, i, None, after,
-                                                        reason, now)
-                                            for a, e, i, after in rows])
+        ctx.writer.add_dicts(AuditLog.__table__, [audit.entry(ctx.actor, a, e, i, None, after,
+                                                              reason, now)
+                                                  for a, e, i, after in rows])
 
 
 def _journal_rows(entries, postings, now, e: ledger.Entry) -> None:
     journal.bulk_rows(e, entries, postings, now)
 
 
+def _frozen(ctx: Context, terms) -> Json:
+    frozen = ctx.frozen.get(terms)
+    if frozen is None:  # one stored copy per distinct terms, not one asdict per loan
+        frozen = ctx.frozen[terms] = Json(json.dumps(terms.to_dict()))
+    return frozen
+
+
+def _iso(ctx: Context, d: date) -> str:
+    s = ctx.iso.get(d)
+    if s is None:
+        if len(ctx.iso) > 50_000:
+            ctx.iso.clear()
+        s = ctx.iso[d] = d.isoformat()
+    return s
+
+
 def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     """chunk: (Row, product, loan terms, schedule, seasoning) tuples. Returns (row number,
-    loan id, Loan ID) per row."""
-    _borrowers(s, ctx, chunk)
+    loan id, Loan ID) per row. The rows are written by `ctx.writer` (on PostgreSQL while the
+    caller goes on); `finish` waits for the last of them."""
+    _borrowers(ctx, chunk)
     n = len(chunk)
-    app_ids, loan_ids = reserve_ids(s, "application", n), reserve_ids(s, "loan", n)
-    pay_ids = iter(reserve_ids(s, "payment", sum(len(c[4].payments) for c in chunk if c[4])))
+    app_ids, loan_ids = ctx.reader.ids("application", n), ctx.reader.ids("loan", n)
+    pay_ids = iter(ctx.reader.ids("payment", sum(len(c[4].payments) for c in chunk if c[4])))
     now = utcnow()
     apps, loans, insts, entries, postings, pays, allocs, audits, refs, out = ([] for _ in range(10))
+    decision = Json(json.dumps({"outcome": "onboarded", "reasons": [
+        f"boarded from {ctx.source} ({ctx.method})"]}))
+    iso = ctx.iso
     for (row, product, terms, sched, season), app_id, loan_id in zip(chunk, app_ids, loan_ids):
         number = f"LN-{loan_id:06d}"
         borrower = ctx.borrowers[row.email]
-        frozen = ctx.frozen.get(terms)
-        if frozen is None:  # one copy per distinct terms, not one asdict per loan
-            frozen = ctx.frozen[terms] = terms.to_dict()
-        apps.append(dict(id=app_id, borrower_id=borrower, product_id=product.id,
-                         product_version=product.version, channel="onboarding",
-                         amount_minor=row.amount_minor, term=row.term, monthly_income_minor=0,
-                         purpose="", installment_minor=sched.installment_minor,
-                         status="booked", stage="booked", created_at=now,
-                         decision={"outcome": "onboarded", "reasons": [
-                             f"boarded from {ctx.source} ({ctx.method})"]},
-                         applicant={"name": row.name, "email": row.email,
-                                    "date_of_birth": row.date_of_birth.isoformat(),
-                                    "address": row.address},
-                         external_ref=row.external_ref[:100]))
-        loans.append(dict(id=loan_id, loan_number=number, application_id=app_id,
-                          borrower_id=borrower, product_id=product.id,
-                          product_version=product.version, product_name=product.name,
-                          terms=frozen, principal_minor=sched.principal_minor, term=row.term,
-                          disbursement_date=row.funding_date, status="active", booked_at=now,
-                          schedule_version=1,
-                          days_past_due=season.days_past_due if season else 0,
-                          delinquency_bucket=season.bucket if season else "current"))
-        insts.extend(dict(loan_id=loan_id, schedule_version=1, number=i.number,
-                          start_date=i.start_date, due_date=i.due_date,
-                          principal_minor=i.principal_minor, interest_minor=i.interest_minor,
-                          fee_minor=i.fee_minor) for i in sched.installments)
+        apps.append((app_id, borrower, product.id, product.version, "onboarding",
+                     row.amount_minor, row.term, 0, "", sched.installment_minor, "booked",
+                     "booked", now, decision,
+                     {"name": row.name, "email": row.email,
+                      "date_of_birth": row.date_of_birth.isoformat(), "address": row.address},
+                     row.external_ref[:100]))
+        loans.append((loan_id, number, app_id, borrower, product.id, product.version,
+                      product.name, _frozen(ctx, terms), sched.principal_minor, row.term,
+                      row.funding_date, "active", now, 1,
+                      season.days_past_due if season else 0,
+                      season.bucket if season else "current"))
+        for i in sched.installments:
+            insts.append((loan_id, 1, i.number, iso.get(i.start_date) or _iso(ctx, i.start_date),
+                          iso.get(i.due_date) or _iso(ctx, i.due_date), i.principal_minor,
+                          i.interest_minor, i.fee_minor))
         fee = terms.origination_fee_minor
         _journal_rows(entries, postings, now, ledger.disbursement(
             f"disb-{number}", loan_id, row.funding_date, sched.principal_minor,
@@ -155,8 +218,8 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         if season and season.payments:
             paid = _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id,
                              number, season)
-        refs.append(dict(loan_id=loan_id, source=ctx.source, external_ref=row.external_ref,
-                         batch_id=ctx.batch_id, row_number=row.number, method=ctx.method))
+        refs.append((loan_id, ctx.source, row.external_ref, ctx.batch_id, row.number,
+                     ctx.method))
         audits.append(("loan.onboarded", "loan", number, {
             "method": ctx.method, "source": ctx.source, "file": ctx.filename,
             "sha256": ctx.sha256, "row": row.number, "external_ref": row.external_ref,
@@ -170,18 +233,18 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
                             loan_id=None, effective_date=ctx.accrual_date,
                             memo="Interest accrued before boarding", recorded_at=now))
         ctx.accrual_started = True
-    bulk_insert(s, Application.__table__, apps)
-    bulk_insert(s, Loan.__table__, loans)
-    bulk_insert(s, Installment.__table__, insts)
-    bulk_insert(s, JournalEntry.__table__, entries)
-    if pays:
-        bulk_insert(s, Payment.__table__, pays)
-        bulk_insert(s, PaymentAllocation.__table__, allocs)
-    bulk_insert(s, Posting.__table__, postings + accrual)
-    bulk_insert(s, OnboardedLoan.__table__, refs)
-    _audit(s, ctx, audits)
+    w = ctx.writer
+    w.add(Application.__table__, APP_COLUMNS, apps)
+    w.add(Loan.__table__, LOAN_COLUMNS, loans)
+    w.add(Installment.__table__, INSTALLMENT_COLUMNS, insts, plain=True)
+    w.add_dicts(JournalEntry.__table__, entries)
+    w.add_dicts(Payment.__table__, pays)
+    w.add_dicts(PaymentAllocation.__table__, allocs)
+    w.add_dicts(Posting.__table__, postings + accrual)
+    w.add(OnboardedLoan.__table__, REF_COLUMNS, refs)
+    _audit(ctx, audits)
     ctx.written += n
-    _maybe_sleep(ctx.written, n)
+    _maybe_sleep(ctx, n)
     return out
 
 
@@ -231,20 +294,24 @@ def accrual_entry_id(batch_id: int) -> str:
     return f"onb-accrual-{batch_id}"
 
 
-def row_results(s, batch_id: int, results) -> None:
-    """results: (row number, external ref, loan id or None, status, issues or None)."""
-    if results:
-        bulk_insert(s, OnboardingRow.__table__, [
-            dict(batch_id=batch_id, row_number=n, external_ref=ref[:100], loan_id=loan_id,
-                 status=status, errors=errors) for n, ref, loan_id, status, errors in results])
+def row_results(ctx: Context, results) -> None:
+    """results: (row number, external ref, loan id or None, status, issues or None); the
+    chunk's rows are all added: write them (on PostgreSQL in the background)."""
+    ctx.writer.add(OnboardingRow.__table__, ROW_COLUMNS,
+                   [(ctx.batch_id, n, ref[:100], loan_id, status, errors)
+                    for n, ref, loan_id, status, errors in results])
+    ctx.writer.flush()
 
 
-def _maybe_sleep(written: int, n: int) -> None:
+def _maybe_sleep(ctx: Context, n: int) -> None:
     hook = os.environ.get(SLEEP_HOOK)
     if hook:
         after, seconds = hook.split(":")
+        written = ctx.written
         if written - n < int(after) <= written:
             import sys
+            ctx.writer.flush()  # the rows are in the transaction before it sleeps
+            ctx.writer.wait()
             print(f"onboarding: {written} rows written, sleeping {seconds}s (test hook)",
                   file=sys.stderr, flush=True)
             time.sleep(float(seconds))

@@ -1,0 +1,152 @@
+"""Many rows of many tables into the session's transaction, a chunk at a time, without a
+Python object or SQLAlchemy parameter set per row: PostgreSQL gets COPY text built here
+(written by a background thread while the caller builds the next chunk), SQLite a plain
+DB-API executemany of tuples.
+
+Values are stored exactly as the SQLAlchemy insert would store them (dates as ISO text,
+SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON as json.dumps, on SQLite a JSON None
+as 'null' as SQLAlchemy's JSON type writes it; on PostgreSQL a JSON None is NULL, as the
+COPY path always wrote it), and Python-side column defaults are applied on SQLite as
+SQLAlchemy applies them; tests/integration/test_onboarding_fast.py compares the results.
+"""
+import json
+import sqlite3
+import threading
+from datetime import date, datetime
+
+from sqlalchemy import JSON
+from sqlalchemy.exc import IntegrityError
+
+class Json(str):
+    """JSON already serialized (json.dumps), shared by many rows (a loan's frozen terms)."""
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _pg(v) -> str:
+    t = type(v)
+    if t is int:
+        return str(v)
+    if t is str or t is Json:
+        return v.translate(_ESCAPES)
+    if v is None:
+        return "\\N"
+    if t is bool:
+        return "t" if v else "f"
+    if t is date or t is datetime:
+        return v.isoformat()
+    if t is dict or t is list:
+        return json.dumps(v).translate(_ESCAPES)
+    return str(v).translate(_ESCAPES)
+
+
+def _sqlite_datetime(v: datetime) -> str:
+    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:"
+            f"{v.second:02d}.{v.microsecond:06d}")
+
+
+def _sqlite(v, json_col: bool):
+    if json_col:
+        return v if type(v) is Json else json.dumps(v)  # None too: SQLAlchemy's JSON type stores 'null'
+    t = type(v)
+    if t is date:
+        return v.isoformat()
+    if t is datetime:
+        return _sqlite_datetime(v)
+    if t is dict or t is list:
+        return json.dumps(v)
+    return v
+
+
+class BulkWriter:
+    """Collect rows per table (`add`), then `flush` them in the order added. On PostgreSQL a
+    flush returns at once and the COPY runs in a thread on the session's connection, so the
+    caller must not use the session until `wait` (flush waits for the one before)."""
+
+    def __init__(self, s):
+        self.postgres = s.get_bind().dialect.name == "postgresql"
+        self.conn = s.connection().connection.driver_connection
+        self.pending: list = []  # (table, columns, rows)
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def add(self, table, columns: tuple[str, ...], rows: list[tuple], plain: bool = False):
+        """rows: tuples in `columns` order. `plain`: every value is an int or a str that
+        needs no COPY escaping (installments: numbers and ISO dates), formatted faster."""
+        if rows:
+            self.pending.append((table, columns, rows, plain))
+
+    def add_dicts(self, table, rows: list[dict]):
+        if rows:
+            columns = tuple(rows[0])
+            self.add(table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        if not self.postgres:
+            self._sqlite(pending)
+            return
+        self.wait()
+        blocks = [(f"COPY {t.name} ({', '.join(cols)}) FROM STDIN", _copy_text(rows, plain))
+                  for t, cols, rows, plain in pending]
+        self.thread = threading.Thread(target=self._copy, args=(blocks,), daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _copy(self, blocks) -> None:
+        import psycopg
+        sql = ""
+        try:
+            for sql, data in blocks:
+                with self.conn.cursor().copy(sql) as cp:
+                    cp.write(data)
+        except psycopg.IntegrityError as e:  # as SQLAlchemy reports it on SQLite
+            self.error = IntegrityError(sql, None, e)
+        except BaseException as e:  # noqa: BLE001  re-raised in the caller's thread
+            self.error = e
+
+    def _sqlite(self, pending) -> None:
+        for table, cols, rows, _plain in pending:
+            defaults = [(c.name, c.default) for c in table.c
+                        if c.name not in cols and c.default is not None]
+            json_cols = [isinstance(table.c[c].type, JSON) for c in cols]
+            names = [*cols, *(n for n, _ in defaults)]
+            sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                   f"VALUES ({', '.join('?' * len(names))})")
+            if _plain and not defaults:
+                params = rows
+            else:
+                params = [(*(_sqlite(v, j) for v, j in zip(r, json_cols)),
+                           *(_default(d) for _, d in defaults)) for r in rows]
+            try:
+                self.conn.executemany(sql, params)
+            except sqlite3.IntegrityError as e:  # as SQLAlchemy would report it
+                raise IntegrityError(sql, None, e) from e
+
+
+def _default(d):
+    value = d.arg(None) if d.is_callable else d.arg
+    if type(value) is datetime:
+        return _sqlite_datetime(value)
+    if type(value) is date:
+        return value.isoformat()
+    return value
+
+
+def _copy_text(rows, plain: bool) -> bytes:
+    if plain:
+        lines = ["\t".join(map(str, r)) for r in rows]
+    else:
+        lines = ["\t".join(map(_pg, r)) for r in rows]
+    lines.append("")
+    return "\n".join(lines).encode()
