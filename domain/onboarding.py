@@ -211,11 +211,11 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
            ) -> tuple[Seasoning | None, list[Issue]]:
     """Apply the payments to date (one catch-up payment on `as_of`, by the loan's rule) and
     check the balance and days past due the source gave against the result."""
+    dated = row.payments or (((as_of, row.paid_minor),) if row.paid_minor else ())
     owed = [Outstanding(i.number, i.principal_minor, i.interest_minor, i.fee_minor, i.due_date)
-            for i in schedule.installments]
+            for i in schedule.installments] if dated else []
     parts: list[Allocation] = []
     paid_list = []
-    dated = row.payments or (((as_of, row.paid_minor),) if row.paid_minor else ())
     for on, amount in dated:
         try:
             split = allocate(amount, owed, rule_of(terms), on)

@@ -77,6 +77,11 @@ class BulkWriter:
         if rows:
             self.pending.append((table, columns, rows, plain))
 
+    def add_lines(self, table, columns: tuple[str, ...], lines: list[str]):
+        """PostgreSQL only: rows already in COPY text, one or more lines per string."""
+        if lines:
+            self.pending.append((table, columns, lines, None))
+
     def add_dicts(self, table, rows: list[dict]):
         if rows:
             columns = tuple(rows[0])
@@ -143,8 +148,10 @@ def _default(d):
     return value
 
 
-def _copy_text(rows, plain: bool) -> bytes:
-    if plain:
+def _copy_text(rows, plain: bool | None) -> bytes:
+    if plain is None:
+        lines = list(rows)
+    elif plain:
         lines = ["\t".join(map(str, r)) for r in rows]
     else:
         lines = ["\t".join(map(_pg, r)) for r in rows]

@@ -1,11 +1,14 @@
 """Loan onboarding: validate a whole batch (API call, file, manual entry), then book it in one
 transaction, set-based (domain.services.onboarding_book).
 
-Rows come from a callable that returns a fresh iterator of (row number, flat dict), so a file
-is streamed twice (validate, then book) instead of held in memory. Nothing is booked when any
-row is invalid, unless `valid_only` says so explicitly; a file (SHA-256) or an external
-reference (per source) already booked is never booked again.
+Rows come from a callable that returns a fresh iterator of (row number, flat dict), read
+once: the validation pass parses each row and spools the parsed rows to a temporary file,
+which the booking pass reads back, so no pass holds the file in memory. Nothing is booked
+when any row is invalid, unless `valid_only` says so explicitly; a file (SHA-256) or an
+external reference (per source) already booked is never booked again.
 """
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -120,9 +123,11 @@ def _tally(totals: dict, raw: dict) -> None:
 
 
 def validate(rows: Rows, source: str, url: str | None = None, today: date | None = None,
-             sha256: str = "") -> Report:
+             sha256: str = "", spool=None) -> Report:
     """Check every row (types, ranges, product rules, history, duplicates in the batch and
-    against loans boarded from the same source, borrower matching); books nothing."""
+    against loans boarded from the same source, borrower matching); books nothing. With a
+    `spool` (a binary file), each chunk's parsed rows are pickled to it for the booking pass
+    (`_spooled`), so a row is read and parsed once, and held on disk, not in memory."""
     today = today or date.today()
     report, seen = Report(), {}
     with UnitOfWork(url) as s:
@@ -136,7 +141,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                 return report
         products, shared = load_products(s), Shared()
         for chunk in _chunks(rows(), CHUNK):
-            parsed = []
+            parsed, kept = [], []
             for number, raw in chunk:
                 report.rows_total += 1
                 _tally(report.file_totals, raw)
@@ -155,7 +160,12 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
                     report.invalid_refs[number] = str(raw.get("external_ref") or "")
                 else:
                     parsed.append(row)
+                kept.append((number, str(raw.get("external_ref") or ""), row))
             _check_existing(s, source, parsed, report)
+            if spool is not None:
+                invalid = report.invalid_rows
+                pickle.dump([(n, ref, None if n in invalid else row) for n, ref, row in kept],
+                            spool, pickle.HIGHEST_PROTOCOL)
     report.status = "invalid" if report.issues else "valid"
     return report
 
@@ -193,21 +203,33 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
         raise ValueError(f"method must be one of {METHODS}")
     today = today or date.today()
     source = (source or "").strip()[:60] or "file"
-    report = validate(rows, source, url, today, sha256)
-    if report.status == "duplicate_file" or dry_run or (report.issues and not valid_only) \
-            or report.rows_valid == 0:
-        if dry_run and report.status == "valid":
-            report.status = "dry_run"
-        return report
-    try:
-        _book(rows, report, source, method, actor, filename, sha256, url, today, within)
-    except IntegrityError as e:  # a concurrent batch boarded one of these references first
-        raise Conflict("another batch boarded some of these loans meanwhile; validate and "
-                       "upload again") from e
+    with tempfile.TemporaryFile(prefix="lendbook-onboarding-") as spool:
+        report = validate(rows, source, url, today, sha256, None if dry_run else spool)
+        if report.status == "duplicate_file" or dry_run or \
+                (report.issues and not valid_only) or report.rows_valid == 0:
+            if dry_run and report.status == "valid":
+                report.status = "dry_run"
+            return report
+        spool.seek(0)
+        try:
+            _book(_spooled(spool), report, source, method, actor, filename, sha256, url,
+                  today, within)
+        except IntegrityError as e:  # a concurrent batch boarded one of these references first
+            raise Conflict("another batch boarded some of these loans meanwhile; validate and "
+                           "upload again") from e
     return report
 
 
-def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, url, today,
+def _spooled(spool):
+    """The chunks `validate` pickled: (row number, external ref as given, Row or None)."""
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+def _book(chunks, report: Report, source, method, actor, filename, sha256, url, today,
           within):
     issues_by_row: dict[int, list] = {}
     for i in report.issues:
@@ -224,14 +246,12 @@ def _book(rows: Rows, report: Report, source, method, actor, filename, sha256, u
         shared = Shared()
         book.start(s, ctx)
         try:
-            for chunk in _chunks(rows(), CHUNK):
+            for chunk in chunks:
                 ready, results = [], []
-                for number, raw in chunk:
-                    if number in report.invalid_rows:
-                        results.append((number, str(raw.get("external_ref") or ""), None,
-                                        "invalid", issues_by_row.get(number)))
+                for number, ref, row in chunk:
+                    if row is None:
+                        results.append((number, ref, None, "invalid", issues_by_row.get(number)))
                         continue
-                    row, _ = rules.parse_row(number, raw, today)
                     ready.append((row, *prepare(row, products, today, shared=shared)[0]))
                 for (number, loan_id, loan_number), item in zip(book.book_chunk(s, ctx, ready),
                                                                 ready):

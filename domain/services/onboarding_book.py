@@ -57,7 +57,7 @@ class Context:
     written: int = 0
     accrual_started: bool = False
     frozen: dict = field(default_factory=dict)  # ProductTerms -> its stored copy (JSON text)
-    iso: dict = field(default_factory=dict)  # date -> its ISO text (installment dates repeat)
+    tails: dict = field(default_factory=dict)  # id(schedule) -> (schedule, installment rows)
     writer: BulkWriter | None = None
     reader: "Reader | None" = None
 
@@ -169,13 +169,17 @@ def _frozen(ctx: Context, terms) -> Json:
     return frozen
 
 
-def _iso(ctx: Context, d: date) -> str:
-    s = ctx.iso.get(d)
-    if s is None:
-        if len(ctx.iso) > 50_000:
-            ctx.iso.clear()
-        s = ctx.iso[d] = d.isoformat()
-    return s
+def _tails(ctx: Context, sched):
+    """A schedule's installment rows without their loan id: COPY text on PostgreSQL, tuples
+    on SQLite. Loans sharing a schedule object (domain.schedule_templates) share these."""
+    if len(ctx.tails) > 4096:
+        ctx.tails.clear()
+    rows = [(1, i.number, i.start_date.isoformat(), i.due_date.isoformat(), i.principal_minor,
+             i.interest_minor, i.fee_minor) for i in sched.installments]
+    if ctx.writer.postgres:
+        rows = ["\t".join(map(str, r)) for r in rows]
+    tails = ctx.tails[id(sched)] = (sched, rows)  # the schedule kept: its id stays unique
+    return tails
 
 
 def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
@@ -190,7 +194,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     apps, loans, insts, entries, postings, pays, allocs, audits, refs, out = ([] for _ in range(10))
     decision = Json(json.dumps({"outcome": "onboarded", "reasons": [
         f"boarded from {ctx.source} ({ctx.method})"]}))
-    iso = ctx.iso
+    copy = ctx.writer.postgres
     for (row, product, terms, sched, season), app_id, loan_id in zip(chunk, app_ids, loan_ids):
         number = f"LN-{loan_id:06d}"
         borrower = ctx.borrowers[row.email]
@@ -205,10 +209,14 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
                       row.funding_date, "active", now, 1,
                       season.days_past_due if season else 0,
                       season.bucket if season else "current"))
-        for i in sched.installments:
-            insts.append((loan_id, 1, i.number, iso.get(i.start_date) or _iso(ctx, i.start_date),
-                          iso.get(i.due_date) or _iso(ctx, i.due_date), i.principal_minor,
-                          i.interest_minor, i.fee_minor))
+        tails = ctx.tails.get(id(sched))
+        if tails is None:
+            tails = _tails(ctx, sched)
+        if copy:  # one string of COPY lines per loan
+            prefix = f"{loan_id}\t"
+            insts.append(prefix + ("\n" + prefix).join(tails[1]))
+        else:
+            insts.extend((loan_id, *t) for t in tails[1])
         fee = terms.origination_fee_minor
         _journal_rows(entries, postings, now, ledger.disbursement(
             f"disb-{number}", loan_id, row.funding_date, sched.principal_minor,
@@ -236,7 +244,10 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     w = ctx.writer
     w.add(Application.__table__, APP_COLUMNS, apps)
     w.add(Loan.__table__, LOAN_COLUMNS, loans)
-    w.add(Installment.__table__, INSTALLMENT_COLUMNS, insts, plain=True)
+    if copy:
+        w.add_lines(Installment.__table__, INSTALLMENT_COLUMNS, insts)
+    else:
+        w.add(Installment.__table__, INSTALLMENT_COLUMNS, insts, plain=True)
     w.add_dicts(JournalEntry.__table__, entries)
     w.add_dicts(Payment.__table__, pays)
     w.add_dicts(PaymentAllocation.__table__, allocs)
