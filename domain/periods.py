@@ -116,6 +116,20 @@ def _semimonthly_before(due: date) -> date:
 
 
 def parse_frequency(name: str) -> Frequency:
+    """The Frequency a name stands for (frozen, so one per name is kept: schedules ask for
+    it for every loan)."""
+    found = _PARSED.get(name) if isinstance(name, str) else None
+    if found is None:
+        found = _parse_frequency(name)
+        if len(_PARSED) < 256:
+            _PARSED[name] = found
+    return found
+
+
+_PARSED: dict[str, Frequency] = {}
+
+
+def _parse_frequency(name: str) -> Frequency:
     fixed = {"monthly": Frequency("monthly", months=1),
              "quarterly": Frequency("quarterly", months=3),
              "semimonthly": Frequency("semimonthly", days=15),

@@ -7,14 +7,14 @@ which the booking pass reads back, so no pass holds the file in memory. Nothing 
 when any row is invalid, unless `valid_only` says so explicitly; a file (SHA-256) or an
 external reference (per source) already booked is never booked again.
 """
-import pickle
+import marshal
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, any_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain import onboarding as rules
@@ -126,7 +126,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
              sha256: str = "", spool=None) -> Report:
     """Check every row (types, ranges, product rules, history, duplicates in the batch and
     against loans boarded from the same source, borrower matching); books nothing. With a
-    `spool` (a binary file), each chunk's parsed rows are pickled to it for the booking pass
+    `spool` (a binary file), each chunk's parsed rows are written to it for the booking pass
     (`_spooled`), so a row is read and parsed once, and held on disk, not in memory."""
     today = today or date.today()
     report, seen = Report(), {}
@@ -164,10 +164,18 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
             _check_existing(s, source, parsed, report)
             if spool is not None:
                 invalid = report.invalid_rows
-                pickle.dump([(n, ref, None if n in invalid else row) for n, ref, row in kept],
-                            spool, pickle.HIGHEST_PROTOCOL)
+                marshal.dump([(n, ref, None if n in invalid else rules.pack(row))
+                              for n, ref, row in kept], spool)
     report.status = "invalid" if report.issues else "valid"
     return report
+
+
+def _among(s, column, values: list):
+    """column IN values; on PostgreSQL as = ANY(one array parameter), not 2,000 parameters
+    the driver must splice into the query text."""
+    if s.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _check_existing(s, source: str, parsed: list, report: Report) -> None:
@@ -175,7 +183,7 @@ def _check_existing(s, source: str, parsed: list, report: Report) -> None:
     for ref, number in s.execute(select(OnboardedLoan.external_ref, Loan.loan_number)
                                  .join(Loan, Loan.id == OnboardedLoan.loan_id)
                                  .where(OnboardedLoan.source == source,
-                                        OnboardedLoan.external_ref.in_(list(refs)))):
+                                        _among(s, OnboardedLoan.external_ref, list(refs)))):
         report.issues.append(Issue(refs[ref].number, "external_ref", ref,
                                    f"already boarded from {source} as {number}"))
         report.invalid_rows.add(refs[ref].number)
@@ -183,7 +191,7 @@ def _check_existing(s, source: str, parsed: list, report: Report) -> None:
     for r in parsed:
         emails.setdefault(r.email, []).append(r)
     for email, role in s.execute(select(AppUser.email, AppUser.role)
-                                 .where(AppUser.email.in_(list(emails)))):
+                                 .where(_among(s, AppUser.email, list(emails)))):
         if role != "borrower":
             for r in emails[email]:
                 report.issues.append(Issue(r.number, "borrower_email", email,
@@ -221,12 +229,14 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
 
 
 def _spooled(spool):
-    """The chunks `validate` pickled: (row number, external ref as given, Row or None)."""
+    """The chunks `validate` spooled: (row number, external ref as given, Row or None)."""
+    unpack = rules.unpack
     while True:
         try:
-            yield pickle.load(spool)
+            chunk = marshal.load(spool)
         except EOFError:
             return
+        yield [(n, ref, None if row is None else unpack(row)) for n, ref, row in chunk]
 
 
 def _book(chunks, report: Report, source, method, actor, filename, sha256, url, today,
