@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from datetime import date, datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Date, DateTime
 from sqlalchemy.exc import IntegrityError
 
 class Json(str):
@@ -51,19 +51,6 @@ def _escape(v: str) -> str:
 def _sqlite_datetime(v: datetime) -> str:
     return (f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:"
             f"{v.second:02d}.{v.microsecond:06d}")
-
-
-def _sqlite(v, json_col: bool):
-    if json_col:
-        return v if type(v) is Json else json.dumps(v)  # None too: SQLAlchemy's JSON type stores 'null'
-    t = type(v)
-    if t is date:
-        return v.isoformat()
-    if t is datetime:
-        return _sqlite_datetime(v)
-    if t is dict or t is list:
-        return json.dumps(v)
-    return v
 
 
 class BulkWriter:
@@ -128,22 +115,64 @@ class BulkWriter:
             self.error = e
 
     def _sqlite(self, pending) -> None:
-        for table, cols, rows, _plain in pending:
-            defaults = [(c.name, c.default) for c in table.c
+        for table, cols, rows, plain in pending:
+            defaults = [c.default for c in table.c
                         if c.name not in cols and c.default is not None]
-            json_cols = [isinstance(table.c[c].type, JSON) for c in cols]
-            names = [*cols, *(n for n, _ in defaults)]
+            names = [*cols, *(c.name for c in table.c
+                              if c.name not in cols and c.default is not None)]
             sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
                    f"VALUES ({', '.join('?' * len(names))})")
-            if _plain and not defaults:
+            convert = [] if plain else _converters(table, cols)
+            if not convert and not defaults:
                 params = rows
             else:
-                params = [(*(_sqlite(v, j) for v, j in zip(r, json_cols)),
-                           *(_default(d) for _, d in defaults)) for r in rows]
+                params = []
+                for r in rows:
+                    values = list(r)
+                    for k, f in convert:
+                        values[k] = f(values[k])
+                    values.extend(_default(d) for d in defaults)
+                    params.append(values)
             try:
                 self.conn.executemany(sql, params)
             except sqlite3.IntegrityError as e:  # as SQLAlchemy would report it
                 raise IntegrityError(sql, None, e) from e
+
+
+def _converters(table, cols) -> list:
+    """(position, function) for the columns SQLAlchemy's SQLite types would convert."""
+    out = []
+    for k, name in enumerate(cols):
+        typ = table.c[name].type
+        if isinstance(typ, JSON):
+            out.append((k, _sqlite_json))
+        elif isinstance(typ, DateTime):
+            out.append((k, _LastDatetime()))
+        elif isinstance(typ, Date):
+            out.append((k, _sqlite_date))
+    return out
+
+
+def _sqlite_json(v):
+    return v if type(v) is Json else json.dumps(v)  # None too: SQLAlchemy stores 'null'
+
+
+def _sqlite_date(v):
+    return v.isoformat() if type(v) is date else v
+
+
+class _LastDatetime:
+    """A chunk's rows share one timestamp: format it once."""
+
+    def __init__(self):
+        self.last, self.text = None, None
+
+    def __call__(self, v):
+        if v is None or type(v) is not datetime:
+            return v
+        if v is not self.last:
+            self.last, self.text = v, _sqlite_datetime(v)
+        return self.text
 
 
 def _default(d):

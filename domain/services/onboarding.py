@@ -164,8 +164,9 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
             _check_existing(s, source, parsed, report)
             if spool is not None:
                 invalid = report.invalid_rows
-                marshal.dump([(n, ref, None if n in invalid else rules.pack(row))
-                              for n, ref, row in kept], spool)
+                data = marshal.dumps([(n, ref, None if n in invalid else rules.pack(row))
+                                      for n, ref, row in kept])
+                spool.write(len(data).to_bytes(8, "big") + data)
     report.status = "invalid" if report.issues else "valid"
     return report
 
@@ -231,11 +232,8 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
 def _spooled(spool):
     """The chunks `validate` spooled: (row number, external ref as given, Row or None)."""
     unpack = rules.unpack
-    while True:
-        try:
-            chunk = marshal.load(spool)
-        except EOFError:
-            return
+    while size := int.from_bytes(spool.read(8), "big"):
+        chunk = marshal.loads(spool.read(size))
         yield [(n, ref, None if row is None else unpack(row)) for n, ref, row in chunk]
 
 
