@@ -36,12 +36,14 @@ class AuthState(rx.State):
     brand_legal: str = ""
     brand_email: str = ""
     brand_phone: str = ""
+    brand_disclosures: dict[str, str] = {}  # autopay, esign: shown where the borrower consents
 
     def _load_brand(self) -> None:
         b = branding.current()
         self.brand_name, self.brand_primary, self.brand_accent = b["name"], b["primary"], b["accent"]
         self.brand_logo, self.brand_legal = b["logo_url"], b["legal"]
         self.brand_email, self.brand_phone = b["support_email"], b["support_phone"]
+        self.brand_disclosures = dict(b.get("disclosures") or {})
 
     def _actor(self) -> Actor | None:
         self._load_brand()

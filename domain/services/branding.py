@@ -94,6 +94,13 @@ def _published_row(s) -> BrandingVersion | None:
                                                 BrandingVersion.status == "published")).first()
 
 
+def disclosure(s, key: str) -> str:
+    """The published disclosure text `key` (rules.DISCLOSURE_KEYS), read in the caller's unit
+    of work so the text a borrower accepts is the one stored with the acceptance."""
+    row = _published_row(s)
+    return (rules.parse(row.definition).disclosures.get(key, "") if row else "").strip()
+
+
 def current(url: str | None = None) -> dict:
     """The published branding as the portals show it (the defaults before any publish).
     One indexed query per call; the row is read again only when the version changed."""

@@ -115,10 +115,17 @@ def offer() -> rx.Component:
                 spacing="3", wrap="wrap"),
         rx.text("Finance charge ", rx.text.strong(a["finance_charge"]),
                 " · Total of payments ", rx.text.strong(a["total_of_payments"]), size="2"),
-        rx.cond(a["can_sign"] == "yes",
-                rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
-                          size="3", color_scheme="green", id="accept-sign",
-                          loading=ApplicationState.working)),
+        rx.cond(a["can_sign"] == "yes", rx.flex(
+            # The lender's e-sign disclosure (published branding), read before signing.
+            rx.cond(ApplicationState.brand_disclosures.get("esign", "") != "",
+                    rx.text(ApplicationState.brand_disclosures.get("esign", ""),
+                            id="esign-disclosure", size="2",
+                            style={"whiteSpace": "pre-line"})),
+            rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
+                      size="3", color_scheme="green", id="accept-sign",
+                      aria_describedby="esign-disclosure",
+                      loading=ApplicationState.working),
+            direction="column", spacing="2")),
         direction="column", spacing="3"))
 
 

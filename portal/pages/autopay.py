@@ -40,6 +40,7 @@ class AutopayState(AuthState):
     confirmation: dict[str, str] = {}
     stripe_enabled: bool = True  # cards and bank accounts through Stripe Checkout
     _lender: str = ""
+    _disclosure: str = ""  # the lender's published autopay disclosure, part of the mandate
     _kinds: dict[str, str] = {}
 
     @rx.event
@@ -50,6 +51,7 @@ class AutopayState(AuthState):
             actor = self._require(*VIEWERS)
             self.loan_active = queries.loan_detail(actor, number).status == "active"
             self.loan_number, self._lender = number, payment_methods.lender_name()
+            self._disclosure = self.brand_disclosures.get("autopay", "")
             self._refresh(actor)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
@@ -95,7 +97,8 @@ class AutopayState(AuthState):
                 return
         text = autopay.mandate_text(self._lender, self.loan_number,
                                     self._kinds.get(self.method, "us_bank_account"),
-                                    self.amount_mode, fixed, int(self.offset or 0))
+                                    self.amount_mode, fixed, int(self.offset or 0),
+                                    self._disclosure)
         self.mandate = text
 
     def _set(self, field: str, attr: str, value: str) -> None:
