@@ -88,17 +88,22 @@ def _typed(name: str, value, errors: list, path: str):
 
 
 def terms_of(settings: dict, path: str) -> tuple[ProductTerms | None, list[tuple[str, str]]]:
-    errors = unknown_keys(settings, list(FIELDS), path)
+    unknown, errors = unknown_keys(settings, list(FIELDS), path), []
     values = {k: _typed(k, v, errors, f"{path}.{k}") for k, v in settings.items() if k in FIELDS}
     errors += [(f"{path}.{k}", "is required") for k, f in FIELDS.items()
                if k not in settings and f.default is dataclasses.MISSING]
-    if errors:
-        return None, errors
+    if errors:  # values of the wrong type: the range checks below cannot run
+        return None, unknown + errors
     try:
-        return ProductTerms(**values), []
+        terms = ProductTerms(**values)
     except ValidationError as e:
-        return None, [(f"{path}.{k if k in FIELDS else k + '_minor' if k + '_minor' in FIELDS else k}",
-                       reason) for k, reason in e.errors.items()]
+        return None, unknown + [(f"{path}.{_field(k)}", reason) for k, reason in e.errors.items()]
+    return (None if unknown else terms), unknown
+
+
+def _field(key: str) -> str:
+    """ProductTerms names money errors without '_minor' (as a form shows them)."""
+    return key if key in FIELDS or key + "_minor" not in FIELDS else key + "_minor"
 
 
 def validate(s, value, sections) -> list[tuple[str, str]]:
