@@ -4,12 +4,14 @@ a real run applies it in one transaction, so an invalid document changes nothing
 from dataclasses import dataclass, field
 
 from domain import config_doc
-from domain.config_doc import ADDED, CHANGED, Change
+from domain.config_doc import ADDED, CHANGED, REMOVED, UNCHANGED, Change
 from domain.db.uow import UnitOfWork
 from domain.errors import ValidationError
 from domain.services import audit
 from domain.services.actor import Actor
 from domain.services.config_registry import sections
+
+STATUSES = (ADDED, CHANGED, UNCHANGED, REMOVED)
 
 
 @dataclass(frozen=True)
@@ -20,12 +22,11 @@ class ImportResult:
     applied: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        out = {}
-        for name, items in self.changes.items():
-            out[name] = {}
-            for c in items:
-                out[name][c.status] = out[name].get(c.status, 0) + 1
-        return out
+        """Per section, how many items have each status (added, changed, unchanged,
+        removed-not-applied: always in that order; statuses with none left out)."""
+        return {name: {status: n for status in STATUSES
+                       if (n := sum(c.status == status for c in items))}
+                for name, items in self.changes.items()}
 
 
 def snapshot(s) -> dict:
