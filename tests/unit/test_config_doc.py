@@ -50,3 +50,11 @@ def test_diff_items_by_status_and_field():
     assert changes["C"].status == cd.REMOVED
     assert changes["D"].status == cd.ADDED and changes["D"].fields == (("rate", None, "4"),)
     assert cd.field_changes({"a": {"b": 1}}, {"a": {}}) == (("a.b", 1, None), ("a", None, {}))
+
+
+@pytest.mark.parametrize("text", ['{"format": "lendbook-config", "format": "x"}',
+                                  "sections: {}\nversion: 1\nversion: 1\n"])
+def test_a_key_written_twice_is_refused(text):
+    with pytest.raises(ValidationError) as e:
+        cd.load(text)
+    assert "appears twice" in e.value.errors["(document)"]
