@@ -71,9 +71,12 @@ def load(text: str | bytes) -> dict:
         doc = json.loads(text, object_pairs_hook=_no_duplicates) \
             if text.lstrip().startswith("{") else yaml.load(text, Loader=_Loader)
     except (ValueError, yaml.YAMLError) as e:
-        where = getattr(e, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise ValidationError({"(document)": f"is not valid YAML or JSON{at}"}) from None
+        where = getattr(e, "problem_mark", None) or getattr(e, "lineno", None)
+        line = where.line + 1 if hasattr(where, "line") else where
+        problem = getattr(e, "problem", None) or getattr(e, "msg", None)
+        raise ValidationError({"(document)": "is not valid YAML or JSON" +
+                               (f" at line {line}" if line else "") +
+                               (f": {problem}" if problem else "")}) from None
     if not isinstance(doc, dict):
         raise ValidationError({"(document)": "must be an object with format, version, sections"})
     errors = {k: "unknown key (expected format, version, exported_at, sections)"

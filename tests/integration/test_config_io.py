@@ -192,7 +192,7 @@ def test_a_broken_import_changes_nothing_and_names_each_path(fresh_db, uniq):
 
 
 @pytest.mark.parametrize("text, path, reason", [
-    ("not: [valid", "(document)", "is not valid YAML or JSON at line 1"),
+    ("not: [valid", "(document)", "is not valid YAML or JSON at line 2: did not find"),
     ('{"format": "x", "version": 2, "sections": {}}', "format", "must be 'lendbook-config'"),
     ("format: lendbook-config\nversion: 1\nsections: []\n", "sections", "must be an object"),
 ])
