@@ -240,3 +240,27 @@ def test_cli_export_dry_run_and_refusal(fresh_db, uniq, tmp_path, capsys):
     assert counts(a) == before
     assert main(["--database-url", a, "config", "import", str(good)]) == 0
     assert "product HOME v2" in capsys.readouterr().out
+
+
+def test_a_failure_while_applying_rolls_back_every_section(fresh_db, uniq, monkeypatch):
+    """Validation runs first, but a section that fails while applying (after others have
+    written their versions) still leaves the database as it was: one transaction."""
+    from domain.errors import Conflict
+    from domain.services import config_registry
+    a = fresh_db()
+    configure(a, uniq)
+    doc = _changed(yaml.safe_load(config_io.export(SYSTEM, "yaml", a)))
+
+    def fail(s, actor, value, changes, reason):
+        s.flush()  # the earlier sections' rows are in the transaction by now
+        raise Conflict("refused while applying")
+    late = config_registry.Section("zz_late", lambda s: [], lambda s, v, d: [],
+                                   lambda s, v: [config_doc.Change("x", config_doc.ADDED)], fail)
+    monkeypatch.setitem(config_registry._sections, "zz_late", late)
+    doc["sections"]["zz_late"] = []
+    before = counts(a)
+    with pytest.raises(Conflict):
+        config_io.import_document(SYSTEM, yaml.safe_dump(doc), url=a)
+    assert counts(a) == before
+    with UnitOfWork(a) as s:
+        assert rulesets.published(s, "credit").version == 1
