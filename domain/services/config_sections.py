@@ -202,7 +202,8 @@ def _logo(value) -> brand_rules.Logo | None:
     except ValidationError as e:
         raise ValidationError({**errors, "logo.base64": e.errors.get("logo", str(e))}) from None
     if logo.get("sha256") != checked.sha256:
-        errors["logo.sha256"] = f"does not match the logo's bytes (their SHA-256 is {checked.sha256})"
+        errors["logo.sha256"] = (f"does not match the logo's bytes (their SHA-256 is "
+                                 f"{checked.sha256})")
     if logo.get("mime") != checked.mime:
         errors["logo.mime"] = f"must be {checked.mime} (what the bytes are)"
     if errors:

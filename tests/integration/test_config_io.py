@@ -68,7 +68,8 @@ def configure(url, uniq) -> None:
     admin = make_user(url, uniq, "admin")
     wf = {**copy.deepcopy(BUILT_IN["instant"]), "name": "Fast track"}
     workflows.publish(admin, "fast", workflows.save_draft(admin, "fast", wf, url), "", url)
-    rulesets.publish(admin, "credit", rulesets.save_draft(admin, "credit", rules(600), url), "", url)
+    rulesets.publish(admin, "credit", rulesets.save_draft(admin, "credit", rules(600), url), "",
+                     url)
     mapping = GL_DEFAULT.to_dict()
     mapping["default"]["4000-interest-income"]["code"] = "4010"
     gl_mapping.publish(admin, gl_mapping.save_draft(admin, mapping, url), "", url)

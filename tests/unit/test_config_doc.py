@@ -38,7 +38,8 @@ def test_join_and_unknown_keys():
         "sections.products[2].settings.day_count"
     assert cd.join("sections.branding", "definition.name") == "sections.branding.definition.name"
     assert cd.join("sections.gl_mapping", "") == "sections.gl_mapping"
-    assert cd.unknown_keys({"a": 1, "b": 2}, ("a",), "[0]") == [("[0].b", "unknown key (expected a)")]
+    assert cd.unknown_keys({"a": 1, "b": 2}, ("a",), "[0]") == \
+        [("[0].b", "unknown key (expected a)")]
 
 
 def test_diff_items_by_status_and_field():
