@@ -13,7 +13,7 @@ from sqlmodel import select
 from domain.db.origination_tables import RuleSetVersion
 from domain.db.tables import AuditLog, ProductVersion
 from domain.db.uow import UnitOfWork
-from tests.browser.pages import sign_in
+from tests.browser.pages import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"
@@ -106,3 +106,20 @@ def test_admin_exports_checks_applies_and_is_refused_an_invalid_document(
     assert rows(app_url.database_url) == before
     page.goto(app_url + "/admin/products")
     expect(page.get_by_role("row").filter(has_text="PERSONAL")).to_contain_text("13.49%")
+
+    # On a phone the page fits its width (the diff table scrolls inside its card).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(app_url + "/admin/config")
+    page.locator("#config-upload input[type=file]").set_input_files(str(exported))
+    page.get_by_role("button", name="Check (dry run)").click()  # the original: 13.49 -> 11.99
+    expect(page.locator("#config-notice")).to_contain_text("Dry run: nothing has changed yet")
+    expect(page.locator("#config-diff")).to_contain_text("13.49")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "admin-config-phone.png"), full_page=True)
+
+    # Not for other roles: the backend refuses the page and its actions.
+    sign_out(page)
+    sign_in(page, app_url, "borrower@demo.lendbook.dev")
+    page.goto(app_url + "/admin/config")
+    expect(page.locator("#access-denied")).to_be_visible()
+    expect(page.get_by_role("button", name="Download export")).to_have_count(0)
