@@ -37,6 +37,7 @@ def header() -> rx.Component:
                     nav_link("Ledger", "/admin/ledger"),
                     nav_link("GL export", "/admin/gl"),
                     nav_link("Branding", "/admin/branding"),
+                    nav_link("Config", "/admin/config"),
                     nav_link("Audit", "/admin/audit"))),
                 rx.cond(
                     AuthState.is_signed_in,
