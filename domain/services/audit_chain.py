@@ -30,9 +30,12 @@ CONTENT = ("action", "actor_id", "actor_label", "after", "at", "before", "entity
 _FLAG = "lendbook_audit_unsealed"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=True)  # one instance: bulk paths hash thousands
+
+
 def canonical(value: dict) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def utc_iso(at: datetime) -> str:
