@@ -186,9 +186,3 @@ def _safe(v: str) -> str:
     """No spreadsheet formulas from audit text (CSV injection)."""
     numeric = v.lstrip("-").replace(".", "", 1).isdigit()
     return "'" + v if v[:1] in ("=", "+", "-", "@") and not numeric else v
-
-
-def recent(actor: Actor, limit: int = 200, entity: str | None = None, url: str | None = None):
-    actor.require("admin")
-    with UnitOfWork(url) as s:
-        return audit.trail(s, entity, limit=limit)
