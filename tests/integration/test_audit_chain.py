@@ -233,3 +233,20 @@ def test_the_migration_chains_the_rows_written_before_it(fresh_url):
     report = verify(fresh_url)
     assert report.ok and report.verified == 4
     assert [r.id for r in _rows(fresh_url)] == sorted(r.id for r in _rows(fresh_url))
+
+
+def test_the_viewer_status_shows_the_last_verification(fresh_url):
+    from domain.services.audit_queries import chain_status
+    from domain.services.audit_verify import verify_and_record
+    assert chain_status(ADMIN, fresh_url) is None
+    _write(fresh_url, 2, 1)
+    assert verify_and_record(ADMIN, fresh_url).ok
+    st = chain_status(ADMIN, fresh_url)
+    assert st["ok"] and st["by"] == ADMIN.label and "2 audit rows verified" in st["summary"]
+    first = _rows(fresh_url)[0]
+    _tamper(fresh_url, "UPDATE audit_log SET actor_label = 'someone else' WHERE id = :i",
+            {"i": first.id})
+    assert not verify_and_record(ADMIN, fresh_url).ok
+    st = chain_status(ADMIN, fresh_url)
+    assert not st["ok"]
+    assert f"FIRST BROKEN LINK at chain_seq 1 (audit row id {first.id})" in st["summary"]
