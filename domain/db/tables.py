@@ -244,6 +244,11 @@ class AuditLog(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     reason: str = Field(default="", max_length=300)
+    # the hash chain (domain/services/audit_chain.py): set once, when the row is sealed
+    content_sha: str | None = Field(default=None, max_length=64)
+    chain_seq: int | None = Field(default=None, unique=True, index=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",

@@ -102,6 +102,7 @@ def _audit(s, ctx: Context, rows, reason: str = "") -> None:
         bulk_insert(s, AuditLog.__table__, [audit.entry(ctx.actor, a, e, i, None, after,
                                                         reason, now)
                                             for a, e, i, after in rows])
+        audit.unsealed(s)  # the chain links these rows at commit (COPY bypasses the ORM)
 
 
 def _journal_rows(entries, postings, now, e: ledger.Entry) -> None:
