@@ -11,6 +11,8 @@ from portal.components.layout import alert, card, denied, shell
 from portal.state import AuthState
 
 
+ROUTE = "/dealer/applications/[application_id]"
+
 class DealerApplicationState(AuthState):
     denied: str = ""
     app: dict[str, str] = {}
@@ -28,7 +30,7 @@ class DealerApplicationState(AuthState):
 
     @rx.event
     def load(self):
-        raw = self.router.page.params.get("application_id", "")
+        raw = self._route_arg(ROUTE, "application_id")
         self.app, self.reasons = {}, []
         try:
             actor = self._require("dealer")
@@ -62,7 +64,7 @@ class DealerApplicationState(AuthState):
             self.upload_error = str(e)
 
 
-@rx.page(route="/dealer/applications/[application_id]", title="Application · Lendbook",
+@rx.page(route=ROUTE, title="Application · Lendbook",
          on_load=DealerApplicationState.load)
 def dealer_application() -> rx.Component:
     a = DealerApplicationState.app

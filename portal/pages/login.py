@@ -21,7 +21,7 @@ class LoginState(AuthState):
             return
         self.error = ""
         actor = self._actor()
-        nxt = self.router.page.params.get("next", "")
+        nxt = self._query("next")
         target = (nxt if nxt.startswith("/") and not nxt.startswith("//")
                   else home_for(actor.role if actor else ""))
         if target.startswith(STATIC_PAGES):  # not a Reflex route: load it from the server

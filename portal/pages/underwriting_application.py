@@ -27,6 +27,8 @@ VERBS = {"approve": "Not approved", "decline": "Not declined",
          "condition": "Not recorded", "disbursement": "Disbursement not updated"}
 
 
+ROUTE = "/underwriting/[application_id]"
+
 class UnderwritingAppState(AuthState):
     denied: str = ""
     loaded: bool = False
@@ -64,7 +66,7 @@ class UnderwritingAppState(AuthState):
 
     def _id(self) -> int:
         try:
-            return int(self.router.page.params.get("application_id", "0"))
+            return int(self._route_arg(ROUTE, "application_id"))
         except ValueError:
             return 0
 
@@ -288,7 +290,7 @@ def actions_card() -> rx.Component:
         id="actions")
 
 
-@rx.page(route="/underwriting/[application_id]", title="Underwriting an application · Lendbook",
+@rx.page(route=ROUTE, title="Underwriting an application · Lendbook",
          on_load=UnderwritingAppState.load)
 def underwriting_application() -> rx.Component:
     s = UnderwritingAppState
