@@ -13,7 +13,7 @@ from domain.disclosure import Disclosure
 from domain.db.origination_tables import Envelope
 from domain.db.tables import AppUser, Application, Lender, ProductVersion, utcnow
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, NotFound, ValidationError
+from domain.errors import Conflict, NotFound
 from domain.quote import quote
 from domain.services import audit, document_store, workflows
 from domain.services.actor import SYSTEM, STAFF, Actor
@@ -152,9 +152,9 @@ def redisclose(actor: Actor, application_id: int, reason: str, esign: ESignPort,
     "Disclosed terms still accurate"): the old envelope is superseded (kept, audited), the
     application goes back to signature and a new agreement dated `on` is sent; the borrower
     signs again and funding resumes. Returns the new envelope id."""
+    from domain.services.underwriting import _reason
     actor.require(*STAFF)
-    if not reason.strip() or len(reason) > 300:
-        raise ValidationError({"reason": "give a reason (at most 300 characters)"})
+    _reason(reason)
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         if app is None:

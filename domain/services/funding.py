@@ -15,6 +15,7 @@ from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit, workflows
 from domain.services.actor import STAFF, Actor
 
+DISCLOSURE_CHECK = "Disclosed terms still accurate"
 DISBURSEMENT_STEPS = {"pending": ("sent", "failed"), "sent": ("settled", "failed")}
 
 
@@ -52,7 +53,7 @@ def checks(s, app: Application, on: date | None = None) -> list[Check]:
     disclosed = disclosure_of(s, app) if f["signed"] else None
     if disclosed is not None:  # the signed terms are booked as disclosed (domain/disclosure.py)
         verdict = on_funding(disclosed, on or date.today())
-        out.append(Check("Disclosed terms still accurate", verdict.accurate, verdict.reason))
+        out.append(Check(DISCLOSURE_CHECK, verdict.accurate, verdict.reason))
     return out
 
 
