@@ -37,7 +37,9 @@ def _term(text, errors) -> int:
 def submit_application(actor: Actor, product_id: int, amount: str, term: str,
                        monthly_income: str, purpose: str = "", channel: str = "portal",
                        url: str | None = None) -> ApplicationResult:
+    from domain.services.intake import check_channel
     actor.require("borrower")
+    check_channel(actor, channel)  # a borrower's own application is a portal one
     errors: dict[str, str] = {}
     parsed = {}
     for field, text in (("amount", amount), ("monthly_income", monthly_income)):

@@ -82,3 +82,22 @@ def test_the_in_process_system_actor_may_record_any_channel(world):
     with pytest.raises(PermissionDenied):
         intake_service.submit(request(world, "adm"), "dealer", staff_with_a_login,
                               LocalBureau(), url=world["url"])
+
+
+def test_the_borrowers_own_form_records_only_the_portal_channel(world):
+    from domain.db.tables import Product
+    from domain.db.uow import UnitOfWork
+    from domain.services import origination
+    from sqlmodel import select
+    with UnitOfWork(world["url"]) as s:
+        product_id = s.exec(select(Product.id).where(Product.code == world["code"])).one()
+    borrower = world["actors"]["borrower"]
+    before = stored(world["url"])
+    with pytest.raises(PermissionDenied, match="the dealer channel is for the Dealer role"):
+        origination.submit_application(borrower, product_id, "5000", "12", "6000",
+                                       channel="dealer", url=world["url"])
+    assert stored(world["url"]) == before
+    result = origination.submit_application(borrower, product_id, "5000", "12", "6000",
+                                            url=world["url"])
+    assert count(world["url"], Application, Application.id == result.id,
+                 Application.channel == "portal") == 1
