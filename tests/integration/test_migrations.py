@@ -13,7 +13,7 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
           "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
           "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping",
-          "manual_loan_entry", "branding_version"}
+          "manual_loan_entry", "branding_version", "account_claim"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
