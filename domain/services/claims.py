@@ -44,6 +44,15 @@ def claimable(s, user: AppUser | None) -> bool:
         and user.password_hash == UNUSABLE_PASSWORD
 
 
+def awaits_claim(actor: Actor, application_id: int, url: str | None = None) -> bool:
+    """Whether this actor may issue a code for the application's applicant now."""
+    with UnitOfWork(url) as s:
+        app = s.get(Application, application_id)
+        return app is not None and (actor.role in STAFF or (
+            actor.user_id is not None and actor.user_id == app.submitted_by)) \
+            and claimable(s, s.get(AppUser, app.borrower_id))
+
+
 def issue(actor: Actor, application_id: int, url: str | None = None,
           now: datetime | None = None) -> str:
     """A new code for the applicant of `application_id` (returned once, formatted XXXXX-…);

@@ -44,6 +44,8 @@ def login() -> rx.Component:
                 alert(LoginState.error),
                 rx.button("Sign in", type="submit", size="3", width="100%"),
                 rx.text("New borrower? ", rx.link("Create an account", href="/signup")),
+                rx.text("Have a code from your dealer? ",
+                        rx.link("Claim your account", href="/claim")),
                 direction="column", spacing="3",
             ),
             on_submit=LoginState.submit,
