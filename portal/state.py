@@ -12,6 +12,17 @@ from domain.services.actor import ROLE_LABELS, STAFF, Actor
 SESSION_COOKIE = "lb_session"
 
 
+def path_arg(route: str, path: str, name: str) -> str:
+    """The value of `[name]` in `route` (e.g. "/loans/[loan_number]/pay") for the URL path
+    `path`; '' when the path does not have the route's shape."""
+    want = [x for x in route.split("/") if x]
+    got = [x for x in path.split("/") if x]
+    if len(want) != len(got) or any(not w.startswith("[") and w != g
+                                     for w, g in zip(want, got)):
+        return ""
+    return next((g for w, g in zip(want, got) if w == f"[{name}]"), "")
+
+
 class AuthState(rx.State):
     session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict",
                                    max_age=accounts.SESSION_DAYS * 24 * 3600)
@@ -37,6 +48,15 @@ class AuthState(rx.State):
     brand_email: str = ""
     brand_phone: str = ""
     brand_disclosures: dict[str, str] = {}  # autopay, esign: shown where the borrower consents
+
+    def _query(self, name: str) -> str:
+        """A query-string parameter of the page (from `router.url`, which replaces the
+        deprecated `router.page`)."""
+        return self.router.url.query_parameters.get(name, "")
+
+    def _route_arg(self, route: str, name: str) -> str:
+        """A dynamic segment of the page's path, e.g. ("/loans/[loan_number]", "loan_number")."""
+        return path_arg(route, self.router.url.path, name)
 
     def _load_brand(self) -> None:
         b = branding.current()

@@ -81,7 +81,8 @@ class Application(SQLModel, table=True):
     created_at: datetime = _ts()
     stage: str = Field(default="decision", max_length=30, index=True)
     applicant: dict | None = Field(default=None, sa_column=Column(JSON))  # identity, contact, job
-    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")  # dealer, agent
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id",
+                                      index=True)  # dealer, agent: their own lists
     partner_id: int | None = Field(default=None, foreign_key="api_partner.id")
     external_ref: str | None = Field(default=None, max_length=100)
     tier: str | None = Field(default=None, max_length=20)

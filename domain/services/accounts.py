@@ -20,6 +20,11 @@ SESSION_DAYS = 7
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def hash_password(password: str) -> str:
+    """argon2id hash for a password chosen by its owner (sign-up, account claim)."""
+    return _hasher.hash(password)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -6,14 +6,15 @@ Blobs live in `<data dir>/documents/<id>.bin`; the database row holds type, size
 import hashlib
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from domain import settings
-from domain.db.origination_tables import Document
+from domain.db.origination_tables import Document, IdempotencyRecord
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
 from domain.documents import UPLOAD_KINDS, DocumentCipher, document_aad, validate_upload
-from domain.errors import NotFound, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit
 from domain.services.actor import STAFF, Actor
 
@@ -36,8 +37,48 @@ def _can_see(actor: Actor, app: Application | None) -> bool:
 def store(actor: Actor, application_id: int | None, kind: str, filename: str,
           declared_type: str | None, content: bytes, url: str | None = None) -> int:
     """Validate (real type from the bytes), encrypt and store; returns the document id."""
+    return store_once(actor, application_id, kind, filename, declared_type, content, None,
+                      url)[0]
+
+
+def store_once(actor: Actor, application_id: int | None, kind: str, filename: str,
+               declared_type: str | None, content: bytes,
+               idempotency: tuple[str, str] | None, url: str | None = None) -> tuple[int, bool]:
+    """`store`, at most once per `idempotency` = (scope, key): the same key with the same
+    upload answers the first document id (replayed=True) and stores nothing; with another
+    upload it is a Conflict. Returns (document id, replayed)."""
     if kind not in KINDS:
         raise ValidationError({"kind": f"must be one of {', '.join(KINDS)}"})
+    digest = hashlib.sha256(f"{application_id}|{kind}|{filename}|".encode()
+                            + hashlib.sha256(content).digest()).hexdigest()
+    if idempotency:
+        prior = _replay(idempotency, digest, url)
+        if prior is not None:
+            return prior, True
+    try:
+        return _store(actor, application_id, kind, filename, declared_type, content,
+                      idempotency, digest, url), False
+    except IntegrityError:
+        prior = _replay(idempotency, digest, url) if idempotency else None
+        if prior is None:
+            raise
+        return prior, True  # a concurrent twin stored it first
+
+
+def _replay(idempotency: tuple[str, str], digest: str, url) -> int | None:
+    scope, key = idempotency
+    with UnitOfWork(url) as s:
+        rec = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+                                                     IdempotencyRecord.key == key)).first()
+        if rec is None:
+            return None
+        if rec.request_sha256 != digest:
+            raise Conflict("this Idempotency-Key was used for a different document")
+        return int(rec.response["document_id"])
+
+
+def _store(actor, application_id, kind, filename, declared_type, content, idempotency,
+           digest, url) -> int:
     info = validate_upload(filename, declared_type, content)
     cipher = DocumentCipher.from_settings()
     with UnitOfWork(url) as s:
@@ -50,6 +91,11 @@ def store(actor: Actor, application_id: int | None, kind: str, filename: str,
                        uploaded_by=actor.user_id)
         s.add(doc)
         s.flush()
+        if idempotency:  # claimed before the blob is written: a twin fails here, not later
+            s.add(IdempotencyRecord(scope=idempotency[0], key=idempotency[1],
+                                    request_sha256=digest, status_code=201,
+                                    response={"document_id": doc.id}))
+            s.flush()
         path = _path(doc.id)
         path.write_bytes(cipher.encrypt(content, document_aad(doc.id)))
         audit.record(s, actor, "document.stored", "document", doc.id, None,

@@ -16,15 +16,19 @@ from domain.db.origination_tables import BureauPull, IdempotencyRecord
 from domain.db.tables import AppUser, Application, Product, ProductVersion
 from domain.db.uow import UnitOfWork
 from domain.decisioning import decide
-from domain.errors import Conflict, ValidationError
+from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.intake import ApplicationRequest
 from domain.money import from_minor
 from domain.schedule import build
 from domain.services import audit, workflows
-from domain.services.actor import Actor
+from domain.services.actor import ROLE_LABELS, Actor
 from domain.terms import ProductTerms
 
 CHANNELS = ("portal", "dealer", "agent", "api")
+# The one role that may record each channel: the channel says who took the application, so
+# a dealer cannot file a "portal" application or a partner key an "agent" one.
+CHANNEL_ROLES = {"portal": "borrower", "dealer": "dealer", "agent": "field_agent",
+                 "api": "api_partner"}
 UNUSABLE_PASSWORD = "!"  # an account created for an applicant: no sign-in until claimed
 
 
@@ -54,6 +58,7 @@ def submit(req: ApplicationRequest, channel: str, actor: Actor, bureau: BureauPo
     """Returns (result, replayed). `idempotency` = (scope, key, request sha256)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel}")
+    check_channel(actor, channel)
     today = today or date.today()
     if idempotency:
         prior = _replay(idempotency, url)
@@ -73,6 +78,18 @@ def submit(req: ApplicationRequest, channel: str, actor: Actor, bureau: BureauPo
             if prior is not None:
                 return prior, True
         raise
+
+
+def check_channel(actor: Actor, channel: str) -> None:
+    """Refuse a channel the actor may not use (PermissionDenied, before anything is read or
+    stored). In-process system actors (no user, role admin: the demo seed, migrations of
+    books, tests) may record any channel; no request can act as one."""
+    if actor.user_id is None and actor.role == "admin":
+        return
+    if CHANNEL_ROLES[channel] != actor.role:
+        raise PermissionDenied(f"the {channel} channel is for the "
+                               f"{ROLE_LABELS.get(CHANNEL_ROLES[channel], 'API partner')} "
+                               f"role, not {ROLE_LABELS.get(actor.role, actor.role)}")
 
 
 def _replay(idempotency, url) -> IntakeResult | None:

@@ -11,6 +11,8 @@ from portal.components.layout import alert, card, denied, shell, stat
 from portal.components.steps import stage_tracker
 from portal.state import AuthState
 
+ROUTE = "/applications/[application_id]"
+
 class ApplicationState(AuthState):
     denied: str = ""
     error: str = ""
@@ -25,7 +27,7 @@ class ApplicationState(AuthState):
 
     def _id(self) -> int:
         try:
-            return int(self.router.page.params.get("application_id", "0"))
+            return int(self._route_arg(ROUTE, "application_id"))
         except ValueError:
             return 0
 
@@ -55,7 +57,7 @@ class ApplicationState(AuthState):
         self.reasons = v.reasons
         self.progress = v.progress
         self.documents, self.requested = labelled(v.documents), labelled(v.requested)
-        if self.router.page.params.get("event") == "signing_complete" and not v.signed:
+        if self._query("event") == "signing_complete" and not v.signed:
             self.notice = "Thank you for signing. We are confirming your signature…"
         elif v.signed and v.stage != "booked":
             self.notice = "Your agreement is signed. Funding is being approved."
@@ -76,7 +78,7 @@ class ApplicationState(AuthState):
                 return
             client = ESignClient.from_env()
             esign.send_agreement(actor, self._id(), client)
-            host = self.router.page.host or ""
+            host = self.router.headers.origin or ""
             back = f"{host}/applications/{self._id()}"
             url = esign.signing_url(actor, self._id(), back, client)
         except DomainError as e:
@@ -135,7 +137,7 @@ def documents() -> rx.Component:
                           st.upload)
 
 
-@rx.page(route="/applications/[application_id]", title="Application · Lendbook",
+@rx.page(route=ROUTE, title="Application · Lendbook",
          on_load=ApplicationState.load)
 def application_page() -> rx.Component:
     a = ApplicationState.app

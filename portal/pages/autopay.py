@@ -21,6 +21,8 @@ FIELDS = ("instrument", "holder_name", "routing_number", "account_number", "acco
 AMOUNT_MODES = [("installment", "The installment due each time"), ("fixed", "A fixed amount")]
 
 
+ROUTE = "/loans/[loan_number]/autopay"
+
 class AutopayState(AuthState):
     denied: str = ""
     loan_number: str = ""
@@ -45,7 +47,7 @@ class AutopayState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.confirmation, self.form, self.error = "", {}, "", ""
         try:
             actor = self._require(*VIEWERS)
@@ -290,7 +292,7 @@ def terms_form() -> rx.Component:
             changing, "Change autopay", "Enrol in autopay")), id="terms-form")
 
 
-@rx.page(route="/loans/[loan_number]/autopay", title="Autopay · Lendbook",
+@rx.page(route=ROUTE, title="Autopay · Lendbook",
          on_load=AutopayState.load)
 def autopay_page() -> rx.Component:
     s = AutopayState

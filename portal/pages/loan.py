@@ -12,6 +12,8 @@ from portal.components.loan import (balance_chart, balances, loan_facts, loan_st
 from portal.state import AuthState
 
 
+ROUTE = "/loans/[loan_number]"
+
 class LoanState(AuthState):
     denied: str = ""
     summary: dict[str, str] = {}
@@ -24,7 +26,7 @@ class LoanState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.summary, self.schedule, self.history, self.series = {}, [], [], []
         self.notices, self.notice_error = [], ""
         try:
@@ -61,7 +63,7 @@ class LoanState(AuthState):
         self._notices(actor)
 
 
-@rx.page(route="/loans/[loan_number]", title="Loan · Lendbook", on_load=LoanState.load)
+@rx.page(route=ROUTE, title="Loan · Lendbook", on_load=LoanState.load)
 def loan_page() -> rx.Component:
     s = LoanState
     return shell("Your loan", rx.cond(

@@ -27,6 +27,8 @@ RESULTS = {  # attempt status -> title of the result card
     "succeeded": "Payment posted", "failed": "Payment failed", "returned": "Payment failed"}
 
 
+ROUTE = "/loans/[loan_number]/pay"
+
 class PayState(AuthState):
     denied: str = ""
     loan_number: str = ""
@@ -51,7 +53,7 @@ class PayState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.step, self.result, self.error = "", "form", {}, ""
         try:
             actor = self._require("borrower")
@@ -251,7 +253,7 @@ def review_step() -> rx.Component:
         direction="column", spacing="3"), id="pay-review")
 
 
-@rx.page(route="/loans/[loan_number]/pay", title="Pay now · Lendbook", on_load=PayState.load)
+@rx.page(route=ROUTE, title="Pay now · Lendbook", on_load=PayState.load)
 def pay_page() -> rx.Component:
     s = PayState
     return shell("Pay now", rx.cond(

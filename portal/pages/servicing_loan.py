@@ -19,6 +19,8 @@ STAFF_ROLES = ("servicer", "underwriter", "admin")
 MOD_FIELDS = ("annual_rate", "periods", "installments", "first_due_date")
 
 
+ROUTE = "/servicing/[loan_number]"
+
 class ServicingLoanState(AuthState):
     denied: str = ""
     summary: dict[str, str] = {}
@@ -59,7 +61,7 @@ class ServicingLoanState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.summary = {}
         self.error = self.notice = self.reverse_error = self.reverse_notice = ""
         self.modify_error = self.modify_notice = ""
@@ -167,7 +169,7 @@ def _date(text: str, field: str) -> date | None:
         raise ValidationError({field: f"'{text}' is not a date (YYYY-MM-DD)"}) from None
 
 
-@rx.page(route="/servicing/[loan_number]", title="Servicing a loan · Lendbook",
+@rx.page(route=ROUTE, title="Servicing a loan · Lendbook",
          on_load=ServicingLoanState.load)
 def servicing_loan() -> rx.Component:
     s = ServicingLoanState

@@ -13,7 +13,7 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
           "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
           "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping",
-          "manual_loan_entry", "branding_version"}
+          "manual_loan_entry", "branding_version", "account_claim"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,7 +36,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0010"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0012"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
