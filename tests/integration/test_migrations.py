@@ -36,7 +36,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0011"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
