@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     cli_payments.register(sub)
     from domain import cli_onboarding
     cli_onboarding.register(sub)
+    from domain import cli_products
+    cli_products.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

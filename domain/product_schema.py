@@ -103,14 +103,17 @@ SCHEMA: tuple[Setting, ...] = (
       "before the late fee.", GROUPS[3], 10, minimum=0, maximum=90),
     S("nsf_fee", "money", "NSF fee", "Charged when a payment is returned unpaid.", GROUPS[3],
       "0.00", optional=True),
-    S("allocation_hierarchy", "choice", "Allocation hierarchy", "schedule: installment by "
-      "installment; clear_dues: everything due first.", GROUPS[4], "schedule", HIERARCHIES),
-    S("allocation_method", "choice", "Allocation method", "due_date: oldest installment "
-      "first; bucket: by component across installments.", GROUPS[4], "due_date", METHODS),
+    S("allocation_hierarchy", "choice", "Allocation hierarchy", "After what is due: schedule "
+      "pays the next installments; clear_dues holds the rest (see Excess payment).",
+      GROUPS[4], "schedule", HIERARCHIES),
+    S("allocation_method", "choice", "Allocation method", "due_date: installment by "
+      "installment, oldest first; bucket: all past-due fees, then interest, then principal.",
+      GROUPS[4], "due_date", METHODS),
     S("allocation_order", "order", "Allocation order", "Order in which a payment pays the "
       "components.", GROUPS[4], ("fee", "interest", "principal"), COMPONENTS),
-    S("allocation_excess", "choice", "Excess payment", "advance: held for the next "
-      "installments; principal: pays principal down.", GROUPS[4], "advance", EXCESS),
+    S("allocation_excess", "choice", "Excess payment", "With clear_dues: advance holds "
+      "the rest in suspense; principal pays principal from the last installment back.",
+      GROUPS[4], "advance", EXCESS),
     S("delinquency_buckets", "days", "Delinquency buckets (days past due)", "Lower bound of "
       "each bucket, e.g. 1, 31, 61, 91.", GROUPS[4], (1, 31, 61, 91)),
     S("workflow", "reference", "Workflow", "Published workflow applications follow.",

@@ -58,8 +58,8 @@ def _allowed(s: Setting) -> str:
     if s.type == "percent":
         return "0-100, 4 decimals"
     if s.type == "reference":
-        return "published " + ("workflow" if s.name == "workflow" else "rule set") + \
-            (" or empty" if s.optional else "")
+        return "a published workflow" if s.name == "workflow" else \
+            "a rule set code (referred until published) or empty"
     return ""
 
 

@@ -33,7 +33,7 @@ def agreement_pdf(s, app: Application, on: date) -> bytes:
     version = s.exec(select(ProductVersion).where(
         ProductVersion.product_id == app.product_id,
         ProductVersion.version == app.product_version)).one()
-    terms = ProductTerms.from_dict(version.terms)
+    terms = ProductTerms.from_dict(version.terms).for_tier(app.tier)
     request = terms.quote_request(app.amount_minor, app.term, on)
     borrower = s.get(AppUser, app.borrower_id)
     lender = s.exec(select(Lender)).first()
