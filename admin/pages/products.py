@@ -3,11 +3,12 @@ schema; a live preview shows a sample schedule and APR as settings change; a dra
 its diff with the published version shown, then published (new applications get it at once;
 booked loans keep their version). Retired products take no new applications."""
 from datetime import date
+from decimal import Decimal
 
 import reflex as rx
 
 from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.money import fmt
+from domain.money import fmt, to_minor
 from domain.product_preview import preview
 from domain.product_schema_views import form_spec, form_text, groups
 from domain.product_schema import SCHEMA
@@ -19,6 +20,14 @@ from portal.state import AuthState
 SPEC = form_spec()
 MULTI = [f["name"] for f in SPEC if f["widget"] == "checkboxes"]
 BY_NAME = {s.name: s for s in SCHEMA}
+
+
+MONEY_KEYS = ("principal", "interest", "fees", "total", "balance")
+
+
+def _money(text: str) -> str:
+    """A quote amount ('6334.20') as the pages show money ('6,334.20')."""
+    return fmt(to_minor(Decimal(text)))
 
 
 def _defaults() -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -72,10 +81,13 @@ class ProductsState(AuthState):
             self.errors, self.preview_ok = e.errors, False
             return
         self.errors, self.preview_ok = {}, True
-        self.pv = {k: str(p[k]) for k in ("apr", "installment", "amount_financed",
-                                           "finance_charge", "total_of_payments", "count")}
-        self.pv_first = {k: str(v) for k, v in p["first"].items()}
-        self.pv_last = {k: str(v) for k, v in p["last"].items()}
+        self.pv = {**{k: _money(p[k]) for k in ("installment", "amount_financed",
+                                                 "finance_charge", "total_of_payments")},
+                   "apr": p["apr"], "count": str(p["count"])}
+        self.pv_first = {k: _money(v) if k in MONEY_KEYS else str(v)
+                         for k, v in p["first"].items()}
+        self.pv_last = {k: _money(v) if k in MONEY_KEYS else str(v)
+                        for k, v in p["last"].items()}
         self.balances = p["balances"]
 
     def _start(self, code: str, name: str, settings: dict | None) -> None:
@@ -268,6 +280,6 @@ def products_page() -> rx.Component:
                     rx.box(preview_card(s), position=rx.breakpoints(initial="static",
                                                                     md="sticky"), top="1em"),
                     columns=rx.breakpoints(initial="1", md="3fr 2fr"), spacing="4",
-                    width="100%", align_items="start"),
+                    width="100%", align="start"),
             direction="column", spacing="4"),
     ))

@@ -3,7 +3,9 @@ product schema, watches the preview (schedule + APR), saves a draft, sees the di
 a borrower applies at once and books the loan; the admin raises the rate and republishes
 (the diff shows the rate), and the booked loan and its offer keep their numbers."""
 import re
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,6 +13,13 @@ from playwright.sync_api import Page, expect
 from tests.browser.pages import apply_for_loan, fill, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
+GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"  # README's admin guide
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / name), full_page=True)
+    GUIDE.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifacts / name, GUIDE / name)
 
 
 def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_url: str,
@@ -35,14 +44,14 @@ def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_ur
     # the preview is the domain quote: 6,060 financed (fee) at 8.25% over 12 months
     expect(page.locator("#preview-installment")).to_have_text("527.85")
     expect(page.locator("#preview-apr")).to_have_text("10.13%")
-    expect(page.locator("#preview-total")).to_have_text("6334.20")
+    expect(page.locator("#preview-total")).to_have_text("6,334.20")
     expect(page.locator("#preview")).to_contain_text("Last installment (12")
     expect(page.locator("#preview .recharts-surface")).to_be_visible()
     fill(page, {"Sample number of payments": "6"})  # below the draft's minimum term
     expect(page.locator("#setting-sample_term-error")).to_contain_text("between 12 and 60")
     fill(page, {"Sample number of payments": "12"})
     expect(page.locator("#preview-apr")).to_have_text("10.13%")
-    page.screenshot(path=str(artifacts / "admin-products.png"), full_page=True)
+    shot(page, artifacts, "admin-products.png")
 
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text(f"Saved {code} version 1 as a draft.")).to_be_visible()
@@ -91,7 +100,7 @@ def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_ur
         r"Annual interest rate \(%\)\s*8\.25\s*10\.5"))
     page.get_by_label("Reason for the change").fill("Funding costs up")
     page.locator("#diff").scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / "admin-product-diff.png"), full_page=True)
+    shot(page, artifacts, "admin-product-diff.png")
     page.get_by_role("button", name="Publish draft").click()
     expect(page.get_by_text(f"Published {code} version 2")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile(f"{code} .* 2 published .*10.5%")))\
