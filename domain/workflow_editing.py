@@ -23,6 +23,11 @@ def rows(definition: dict) -> list[dict]:
     return out
 
 
+def set_name(definition: dict, name: str) -> dict:
+    """The workflow's display name."""
+    return {**copy.deepcopy(definition), "name": name}
+
+
 def add_stage(definition: dict) -> dict:
     """A new review stage just before the last one (booked stays last); a unique key."""
     d = copy.deepcopy(definition)

@@ -28,6 +28,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
     rows: list[dict[str, str]] = editing.rows(STANDARD)  # the structured editor's stages
     actor_sets: list[list[str]] = [r["actors"] for r in editing.rows(STANDARD)]
     structured_error: str = ""
+    wf_name: str = STANDARD["name"]
 
     def _sync(self) -> None:
         """The structured editor follows the JSON (while it is valid JSON)."""
@@ -39,6 +40,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
             self.structured_error = "The JSON below is not valid: fix it to edit the stages."
             return
         self.structured_error = ""
+        self.wf_name = str(d.get("name", ""))
         found = editing.rows(d)
         self.rows = [{k: v for k, v in r.items() if k != "actors"} for r in found]
         self.actor_sets = [r["actors"] for r in found]
@@ -56,6 +58,10 @@ class WorkflowsState(DefinitionEditor, AuthState):
     def set_text(self, value: str):
         self.text = value
         self._sync()
+
+    @rx.event
+    def set_workflow_name(self, value: str):
+        self._edit(lambda d: editing.set_name(d, value))
 
     @rx.event
     def add_stage(self):

@@ -123,7 +123,8 @@ def _draft(s, actor: Actor, code: str, name: str, terms: ProductTerms,
 def _publish(s, actor: Actor, code: str, version: int, reason: str = "") -> None:
     row = versioned.get(s, ProductVersion, ENTITY, code, version)
     product = s.get(Product, row.product_id)
-    old = _published_row(s, code)
+    old = s.exec(select(ProductVersion).where(  # the version in use (or, retired, last used)
+        ProductVersion.code == code, ProductVersion.version == product.current_version)).first()
     if row.status == "draft":
         _check_references(s, ProductTerms.from_dict(row.terms))
     before = None if old is None else {**audit.snapshot(product), "terms": old.terms}
@@ -208,11 +209,15 @@ def retire(actor: Actor, code: str, reason: str = "", url: str | None = None) ->
 
 
 def version_settings(code: str, version: int | None = None, url: str | None = None) -> dict:
-    """One version (default: the published one) as plain data: code, name, version, status
-    and `settings` keyed by schema setting name (what `create_from_settings` takes)."""
+    """One version (default: the published one, or a retired product's last) as plain data:
+    code, name, version, status and `settings` keyed by schema setting name (what
+    `create_from_settings` takes)."""
     with UnitOfWork(url) as s:
-        row = _published_row(s, code) if version is None else \
-            versioned.get(s, ProductVersion, ENTITY, code, version)
+        if version is None:
+            product = s.exec(select(Product).where(Product.code == code)).first()
+            version = product.current_version if product else 0
+        row = s.exec(select(ProductVersion).where(ProductVersion.code == code,
+                                                  ProductVersion.version == version)).first()
         if row is None:
             raise NotFound(f"product {code} has no published version")
         return {"code": row.code, "name": row.name, "version": row.version,

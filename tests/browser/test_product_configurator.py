@@ -3,23 +3,14 @@ product schema, watches the preview (schedule + APR), saves a draft, sees the di
 a borrower applies at once and books the loan; the admin raises the rate and republishes
 (the diff shows the rate), and the booked loan and its offer keep their numbers."""
 import re
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import apply_for_loan, fill, sign_in, sign_out
+from tests.browser.pages import apply_for_loan, fill, guide_shot as shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"  # README's admin guide
-
-
-def shot(page: Page, artifacts: Path, name: str) -> None:
-    page.screenshot(path=str(artifacts / name), full_page=True)
-    GUIDE.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifacts / name, GUIDE / name)
 
 
 def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_url: str,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import apply_for_loan, fill, sign_in, sign_out
+from tests.browser.pages import apply_for_loan, fill, guide_shot as shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,7 @@ def test_structured_workflow_edit_is_followed_by_the_next_application(page: Page
     expect(editor.get_by_role("heading", name="Stage 4: Agreement and e-signature"))\
         .to_be_visible()
     page.get_by_label("Workflow code").fill(code)
+    page.get_by_label("Workflow name").fill("Income checked")
     page.get_by_role("button", name="Remove stage 4").click()  # signature
     expect(editor.get_by_role("heading", name="Stage 4: Funding approval")).to_be_visible()
     page.get_by_role("button", name="Remove stage 4").click()  # funding
@@ -32,9 +33,12 @@ def test_structured_workflow_edit_is_followed_by_the_next_application(page: Page
     fill(page, {"Stage 3 key": "income_check", "Stage 3 name": "Income check",
                 "Stage 3 applies when": "amount > 1000"})
     roles = page.get_by_role("group", name="Roles that act at stage 3")
-    roles.get_by_label("Underwriter").uncheck()
-    roles.get_by_label("Admin").check()
+    roles.get_by_label("Underwriter").click()  # the server answers: then it is unticked
+    expect(roles.get_by_label("Underwriter")).not_to_be_checked()
+    roles.get_by_label("Admin").click()
+    expect(roles.get_by_label("Admin")).to_be_checked()
     definition = json.loads(page.get_by_label("Workflow (JSON)").input_value())
+    assert definition["name"] == "Income checked"
     assert [s["key"] for s in definition["stages"]] == [
         "decision", "underwriting", "income_check", "offer", "booked"]
     assert definition["stages"][2] == {"key": "income_check", "name": "Income check",
@@ -43,7 +47,7 @@ def test_structured_workflow_edit_is_followed_by_the_next_application(page: Page
     expect(page.get_by_text(f"Saved {code} version 1 as a draft.")).to_be_visible()
     page.get_by_role("button", name="Publish draft").click()
     expect(page.get_by_text(f"Published {code} version 1")).to_be_visible()
-    page.screenshot(path=str(artifacts / "admin-workflow-editor.png"), full_page=True)
+    shot(page, artifacts, "admin-workflow-editor.png")
 
     # a product on it, through the configurator
     product = f"Checked Loan {tag}"

@@ -73,6 +73,8 @@ def test_draft_diff_publish_keeps_booked_loans(db_url, uniq):
     with pytest.raises(ValidationError):
         origination.submit_application(borrower, view.id, "8000", "24", "5200", url=db_url)
     assert code not in {p.code for p in products.list_products(db_url)}
+    retired = products.version_settings(code, url=db_url)  # what the admin edits to revive it
+    assert (retired["version"], retired["status"]) == (2, "retired")
 
 
 def test_bad_settings_are_refused_by_field_and_change_nothing(db_url, uniq):

@@ -43,3 +43,7 @@ def test_an_edit_that_breaks_the_rules_is_named_on_save():
     with pytest.raises(ValidationError) as err:
         Workflow.from_dict("x", 1, d)
     assert err.value.errors["stages[5].key"] == "the last stage must be booked"
+
+
+def test_the_workflow_name():
+    assert e.set_name(STANDARD, "Checked")["name"] == "Checked" and STANDARD["name"] == "Standard"
