@@ -43,6 +43,11 @@ def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_ur
     fill(page, {"Sample number of payments": "12"})
     expect(page.locator("#preview-apr")).to_have_text("10.13%")
     shot(page, artifacts, "admin-products.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, no sideways
+    expect(page.locator("#preview-apr")).to_have_text("10.13%")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(artifacts / "admin-products-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text(f"Saved {code} version 1 as a draft.")).to_be_visible()
