@@ -14,7 +14,8 @@ from domain.product_schema_views import form_spec, form_text, groups
 from domain.product_schema import SCHEMA
 from domain.services import products, rulesets, workflows
 from portal.components.layout import alert, card, denied, shell, table
-from portal.components.product_form import diff_card, preview_card, settings_groups
+from portal.components.product_form import (history_card, identity, preview_card,
+                                             publish_box, settings_groups)
 from portal.state import AuthState
 
 SPEC = form_spec()
@@ -57,17 +58,18 @@ class ProductsState(AuthState):
     diff: list[dict[str, str]] = []
     diff_title: str = ""
     reason: str = ""
+    history: list[dict[str, str]] = []
     error: str = ""
     notice: str = ""
 
     def _list(self) -> None:
-        self.rows = [{"code": p.code, "name": p.name, "version": str(p.version),
-                      "amounts": f"{fmt(p.terms.min_amount_minor)}-{fmt(p.terms.max_amount_minor)}",
-                      "terms": f"{p.terms.min_term}-{p.terms.max_term}",
-                      "rate": f"{p.terms.annual_rate}%", "frequency": p.terms.frequency,
-                      "status": "published" if p.code in active else "retired"}
-                     for active in [{a.code for a in products.list_products()}]
-                     for p in products.list_products(active_only=False)]
+        self.rows = [{"code": p["code"], "name": p["name"],
+                      "version": str(p["version"] or "-"), "status": p["status"],
+                      "draft": f"v{p['draft']}" if p["draft"] else "",
+                      "amounts": f"{fmt(t.min_amount_minor)}-{fmt(t.max_amount_minor)}",
+                      "terms": f"{t.min_term}-{t.max_term}", "rate": f"{t.annual_rate}%",
+                      "frequency": t.frequency}
+                     for p in products.overview() for t in [p["terms"]]]
 
     def _settings(self) -> dict:
         return {**self.values, **{n: ",".join(self.chosen.get(n, [])) for n in MULTI}}
@@ -100,6 +102,8 @@ class ProductsState(AuthState):
                 values[k] = form_text(BY_NAME[k], v)
         self.values, self.chosen = values, chosen
         self.error, self.reason = "", ""
+        self.history = [{k: str(v) for k, v in r.items()} for r in products.versions(code)] \
+            if code else []
         self._refresh_preview()
 
     @rx.event
@@ -126,9 +130,21 @@ class ProductsState(AuthState):
 
     @rx.event
     def edit(self, code: str):
+        """Open the product's draft waiting to be published (with its diff), else the
+        version in use."""
         self.notice = ""
-        v = products.version_settings(code)
+        waiting = next((r["draft"] for r in self.rows if r["code"] == code), "")
+        v = products.version_settings(code, int(waiting[1:]) if waiting else None)
         self._start(code, v["name"], v["settings"])
+        if waiting:
+            self._show_draft(v["version"])
+
+    def _show_draft(self, version: int) -> None:
+        self.draft_version = version
+        self.diff = products.diff(self.code, version)
+        published = any(r["code"] == self.code and r["version"] != "-" for r in self.rows)
+        self.diff_title = (f"{self.code} version {version} (draft) against the " + (
+            "version in use." if published else "nothing: a new product."))
 
     @rx.event
     def set_setting(self, name: str, value: str):
@@ -173,7 +189,6 @@ class ProductsState(AuthState):
             code = self.editing or self.code
             self.draft_version = products.save_draft(actor, code, self.name, self._settings())
             self.code = code.strip().upper()
-            self.diff = products.diff(self.code, self.draft_version)
         except ValidationError as e:
             self.errors = {**self.errors, **e.errors}
             self.error = "Draft not saved: " + "; ".join(
@@ -182,9 +197,10 @@ class ProductsState(AuthState):
         except DomainError as e:
             self.error = f"Draft not saved: {e}"
             return
-        self.diff_title = (f"{self.code} version {self.draft_version} (draft) against the "
-                           + ("published version." if self.editing else "nothing: a new "
-                              "product."))
+        self._list()
+        self._show_draft(self.draft_version)
+        self.editing = self.code
+        self.history = [{k: str(v) for k, v in r.items()} for r in products.versions(self.code)]
         self.notice = f"Saved {self.code} version {self.draft_version} as a draft."
 
     @rx.event
@@ -199,6 +215,7 @@ class ProductsState(AuthState):
         self.notice = (f"Published {self.code} version {self.draft_version}: new applications "
                        "get it now; booked loans keep their version.")
         self.editing, self.draft_version, self.diff = self.code, 0, []
+        self.history = [{k: str(v) for k, v in r.items()} for r in products.versions(self.code)]
         self._list()
 
     @rx.event
@@ -214,8 +231,8 @@ class ProductsState(AuthState):
 
 def product_row(r) -> rx.Component:
     return rx.table.row(
-        *[rx.table.cell(r[k]) for k in ("code", "name", "version", "status", "amounts",
-                                         "terms", "rate", "frequency")],
+        *[rx.table.cell(r[k]) for k in ("code", "name", "version", "status", "draft",
+                                         "amounts", "terms", "rate", "frequency")],
         rx.table.cell(rx.flex(
             rx.button("Edit", size="1", variant="soft", aria_label="Edit " + r["code"],
                       on_click=ProductsState.edit(r["code"])),
@@ -225,24 +242,6 @@ def product_row(r) -> rx.Component:
             spacing="2")))
 
 
-def identity() -> rx.Component:
-    s = ProductsState
-    return rx.grid(
-        rx.flex(rx.el.label("Product code", html_for="product-code", style={"fontWeight": 500}),
-                rx.input(id="product-code", value=s.code, on_change=s.set_code, size="3",
-                         disabled=s.editing != "", placeholder="PERSONAL"),
-                rx.cond(s.errors.contains("code"),
-                        rx.text(s.errors["code"], size="2", color="#b91c1c", role="alert")),
-                direction="column", spacing="1"),
-        rx.flex(rx.el.label("Product name", html_for="product-name", style={"fontWeight": 500}),
-                rx.input(id="product-name", value=s.name, on_change=s.set_name, size="3",
-                         placeholder="Personal Loan"),
-                rx.cond(s.errors.contains("name"),
-                        rx.text(s.errors["name"], size="2", color="#b91c1c", role="alert")),
-                direction="column", spacing="1"),
-        columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%")
-
-
 def editor() -> rx.Component:
     s = ProductsState
     return card(
@@ -250,22 +249,11 @@ def editor() -> rx.Component:
                            size="4", as_="h2"),
                 rx.button("New product", on_click=s.new_product, variant="soft", size="2"),
                 justify="between", align="center", wrap="wrap"),
-        rx.flex(identity(), settings_groups(s, groups(SPEC)),
+        rx.flex(identity(s), settings_groups(s, groups(SPEC)),
                 alert(s.error), alert(s.notice, color="green"),
                 rx.button("Save draft", on_click=s.save_draft, size="3"),
                 direction="column", spacing="3"),
         id="product-editor")
-
-
-def publish_box() -> rx.Component:
-    s = ProductsState
-    return rx.cond(s.draft_version > 0, rx.flex(
-        diff_card(s),
-        rx.el.label("Reason for the change", html_for="publish-reason",
-                    style={"fontWeight": 500}),
-        rx.input(id="publish-reason", value=s.reason, on_change=s.set_reason, size="3"),
-        rx.button("Publish draft", on_click=s.publish, size="3", color_scheme="green"),
-        direction="column", spacing="2", width="100%"))
 
 
 @rx.page(route="/admin/products", title="Products · Lendbook admin", on_load=ProductsState.load)
@@ -274,9 +262,11 @@ def products_page() -> rx.Component:
     return shell("Loan products", rx.cond(
         s.denied != "", denied(s.denied),
         rx.flex(
-            card(table(["Code", "Name", "Version", "Status", "Amount", "Payments", "Rate",
-                        "Frequency", "Actions"], s.rows, product_row, "Loan products")),
-            rx.grid(rx.flex(editor(), publish_box(), direction="column", spacing="4"),
+            card(table(["Code", "Name", "In use", "Status", "Draft waiting", "Amount",
+                        "Payments", "Rate", "Frequency", "Actions"], s.rows, product_row,
+                       "Loan products")),
+            rx.grid(rx.flex(editor(), publish_box(s), history_card(s), direction="column",
+                            spacing="4"),
                     rx.box(preview_card(s), position=rx.breakpoints(initial="static",
                                                                     md="sticky"), top="1em"),
                     columns=rx.breakpoints(initial="1", md="3fr 2fr"), spacing="4",

@@ -237,6 +237,25 @@ def diff(code: str, version: int, url: str | None = None) -> list[dict]:
     return diff_rows(old_plain, new_plain)
 
 
+def overview(url: str | None = None) -> list[dict]:
+    """Every product for the admin: its version in use (0: never published), its status
+    (published, retired, or draft for one never published), the newest draft waiting to be
+    published (0: none) and the terms of the version in use (else of that draft)."""
+    with UnitOfWork(url) as s:
+        out = []
+        for p in s.exec(select(Product).order_by(Product.id)):
+            rows = {r.version: r for r in s.exec(
+                select(ProductVersion).where(ProductVersion.product_id == p.id))}
+            drafts = [v for v, r in rows.items() if r.status == "draft" and v > p.current_version]
+            shown = rows.get(p.current_version) or rows[max(drafts)]
+            out.append({"code": p.code, "name": p.name, "version": p.current_version,
+                        "status": "draft" if p.current_version == 0 else
+                        "published" if p.active else "retired",
+                        "draft": max(drafts, default=0),
+                        "terms": ProductTerms.from_dict(shown.terms)})
+        return out
+
+
 def versions(code: str, url: str | None = None) -> list[dict]:
     with UnitOfWork(url) as s:
         return [{"version": r.version, "status": r.status, "name": r.name,

@@ -131,3 +131,40 @@ def diff_card(state) -> rx.Component:
               lambda r: rx.table.row(rx.table.cell(r["label"]), rx.table.cell(r["old"]),
                                      rx.table.cell(r["new"])), "Changes to publish"),
         id="diff")
+
+
+def identity(s) -> rx.Component:
+    """Product code (fixed once saved) and name, with their errors."""
+    return rx.grid(
+        rx.flex(rx.el.label("Product code", html_for="product-code", style={"fontWeight": 500}),
+                rx.input(id="product-code", value=s.code, on_change=s.set_code, size="3",
+                         disabled=s.editing != "", placeholder="PERSONAL"),
+                rx.cond(s.errors.contains("code"),
+                        rx.text(s.errors["code"], size="2", color="#b91c1c", role="alert")),
+                direction="column", spacing="1"),
+        rx.flex(rx.el.label("Product name", html_for="product-name", style={"fontWeight": 500}),
+                rx.input(id="product-name", value=s.name, on_change=s.set_name, size="3",
+                         placeholder="Personal Loan"),
+                rx.cond(s.errors.contains("name"),
+                        rx.text(s.errors["name"], size="2", color="#b91c1c", role="alert")),
+                direction="column", spacing="1"),
+        columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%")
+
+
+def publish_box(s) -> rx.Component:
+    """Once a draft is saved: its diff, a reason, and the publish button."""
+    return rx.cond(s.draft_version > 0, rx.flex(
+        diff_card(s),
+        rx.el.label("Reason for the change", html_for="publish-reason",
+                    style={"fontWeight": 500}),
+        rx.input(id="publish-reason", value=s.reason, on_change=s.set_reason, size="3"),
+        rx.button("Publish draft", on_click=s.publish, size="3", color_scheme="green"),
+        direction="column", spacing="2", width="100%"))
+
+
+def history_card(s) -> rx.Component:
+    return rx.cond(s.history.length() > 0, card(
+        rx.heading("Versions of ", s.code, size="4", as_="h2"),
+        table(["Version", "Status", "Name", "Saved"], s.history, lambda r: rx.table.row(
+            *[rx.table.cell(r[k]) for k in ("version", "status", "name", "created_at")]),
+              "Product versions"), id="product-versions"))

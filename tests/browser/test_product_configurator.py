@@ -91,6 +91,8 @@ def test_admin_configures_publishes_and_republishes_a_product(page: Page, app_ur
     expect(page.locator("#preview-installment")).to_have_text("534.18")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text(f"Saved {code} version 2 as a draft.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(f"{code} .* 1 published v2 .*8.25%")))\
+        .to_be_visible()  # version 1 stays in use until the draft is published
     expect(diff.locator("tbody tr")).to_have_count(1)
     expect(diff.locator("tbody tr")).to_have_text(re.compile(
         r"Annual interest rate \(%\)\s*8\.25\s*10\.5"))

@@ -2,6 +2,7 @@
 booked loan keeps its version; a rule set's pricing tier prices the loan; settings round-trip
 through the plain dict the configuration export uses."""
 import copy
+from decimal import Decimal
 
 import pytest
 from sqlmodel import select
@@ -36,6 +37,8 @@ def test_draft_diff_publish_keeps_booked_loans(db_url, uniq):
     v1 = products.save_draft(admin, code, "Config Loan", SETTINGS, db_url)
     assert v1 == 1
     assert code not in {p.code for p in products.list_products(db_url)}  # a draft: not offered
+    listed = next(r for r in products.overview(db_url) if r["code"] == code)
+    assert (listed["version"], listed["status"], listed["draft"]) == (0, "draft", 1)
     rows = products.diff(code, v1, db_url)
     assert {"field": "annual_rate", "label": "Annual interest rate (%)", "old": "(new)",
             "new": "9.9"} in rows
@@ -51,6 +54,9 @@ def test_draft_diff_publish_keeps_booked_loans(db_url, uniq):
 
     v2 = products.save_draft(admin, code, "Config Loan", {**SETTINGS, "annual_rate": "14.5"},
                              db_url)
+    listed = next(r for r in products.overview(db_url) if r["code"] == code)
+    assert (listed["version"], listed["status"], listed["draft"]) == (1, "published", 2)
+    assert listed["terms"].annual_rate == Decimal("9.9")  # the version in use
     assert products.diff(code, v2, db_url) == [
         {"field": "annual_rate", "label": "Annual interest rate (%)", "old": "9.9",
          "new": "14.5"}]
