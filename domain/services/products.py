@@ -123,8 +123,7 @@ def _draft(s, actor: Actor, code: str, name: str, terms: ProductTerms,
 def _publish(s, actor: Actor, code: str, version: int, reason: str = "") -> None:
     row = versioned.get(s, ProductVersion, ENTITY, code, version)
     product = s.get(Product, row.product_id)
-    old = s.exec(select(ProductVersion).where(  # the version in use (or, retired, last used)
-        ProductVersion.code == code, ProductVersion.version == product.current_version)).first()
+    old = _in_use(s, product)
     if row.status == "draft":
         _check_references(s, ProductTerms.from_dict(row.terms))
     before = None if old is None else {**audit.snapshot(product), "terms": old.terms}
@@ -134,6 +133,13 @@ def _publish(s, actor: Actor, code: str, version: int, reason: str = "") -> None
     s.flush()
     audit.record(s, actor, f"{ENTITY}.{'created' if old is None else 'updated'}", ENTITY,
                  product.id, before, {**audit.snapshot(product), "terms": row.terms}, reason)
+
+
+def _in_use(s, product: Product) -> ProductVersion | None:
+    """The version new applications get (a retired product: the one they last got)."""
+    return s.exec(select(ProductVersion).where(
+        ProductVersion.product_id == product.id,
+        ProductVersion.version == product.current_version)).first()
 
 
 def _published_row(s, code: str) -> ProductVersion | None:
@@ -226,11 +232,12 @@ def version_settings(code: str, version: int | None = None, url: str | None = No
 
 
 def diff(code: str, version: int, url: str | None = None) -> list[dict]:
-    """What publishing `version` would change against the published version: one row per
-    setting that differs (field, label, old, new); a new product shows every setting."""
+    """What publishing `version` would change against the version in use (a retired
+    product: its last): one row per setting that differs (field, label, old, new); a product
+    never published shows every setting."""
     with UnitOfWork(url) as s:
         row = versioned.get(s, ProductVersion, ENTITY, code, version)
-        old = _published_row(s, code)
+        old = _in_use(s, s.get(Product, row.product_id))
         new_plain = {"name": row.name, **product_schema.plain(ProductTerms.from_dict(row.terms))}
         old_plain = None if old is None else {
             "name": old.name, **product_schema.plain(ProductTerms.from_dict(old.terms))}

@@ -81,6 +81,11 @@ def test_draft_diff_publish_keeps_booked_loans(db_url, uniq):
     assert code not in {p.code for p in products.list_products(db_url)}
     retired = products.version_settings(code, url=db_url)  # what the admin edits to revive it
     assert (retired["version"], retired["status"]) == (2, "retired")
+    v3 = products.save_draft(admin, code, "Config Loan", {**retired["settings"],
+                                                          "late_fee": "20"}, db_url)
+    assert [r["field"] for r in products.diff(code, v3, db_url)] == ["late_fee"]
+    products.publish(admin, code, v3, "back", db_url)
+    assert code in {p.code for p in products.list_products(db_url)}  # offered again
 
 
 def test_bad_settings_are_refused_by_field_and_change_nothing(db_url, uniq):
