@@ -275,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     cli_onboarding.register(sub)
     from domain import cli_config
     cli_config.register(sub)
+    from domain import cli_products
+    cli_products.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

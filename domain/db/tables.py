@@ -53,15 +53,22 @@ class Product(SQLModel, table=True):
 
 
 class ProductVersion(SQLModel, table=True):
+    """One version of a product's settings: draft, then published (one per product, the one
+    new applications get), then retired. `code` repeats the product's code so products use
+    the shared draft/publish helper (domain/services/versioned.py) like other definitions."""
     __tablename__ = "product_version"
     __table_args__ = (UniqueConstraint("product_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id", index=True)
+    code: str = Field(max_length=40, index=True)
     version: int
+    status: str = Field(default="draft", max_length=12)  # draft, published, retired
     name: str = Field(max_length=120)
     terms: dict = Field(sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = _ts()
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")
+    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Application(SQLModel, table=True):

@@ -38,7 +38,7 @@ def agreement_and_disclosure(s, app: Application, on: date) -> tuple[bytes, Disc
     version = s.exec(select(ProductVersion).where(
         ProductVersion.product_id == app.product_id,
         ProductVersion.version == app.product_version)).one()
-    terms = ProductTerms.from_dict(version.terms)
+    terms = ProductTerms.from_dict(version.terms).for_tier(app.tier)
     request = terms.quote_request(app.amount_minor, app.term, on)
     borrower = s.get(AppUser, app.borrower_id)
     lender = s.exec(select(Lender)).first()

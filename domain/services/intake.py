@@ -122,6 +122,9 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
     facts = decision_facts(req, terms, schedule.installment_minor, report.facts(), channel,
                            today)
     outcome, reasons, tier, detail = _decide(s, terms, req, schedule.installment_minor, facts)
+    if terms.for_tier(tier) is not terms:  # the rule set priced a tier the product prices
+        terms = terms.for_tier(tier)
+        schedule = build(terms.schedule_terms(req.amount_minor, req.term, today))
     app = Application(borrower_id=borrower_id, product_id=product.id,
                       product_version=version.version, channel=channel,
                       amount_minor=req.amount_minor, term=req.term,

@@ -148,8 +148,10 @@ def _book(s, actor: Actor, app: Application, version: ProductVersion,
           on: date | None = None, disclosed: Disclosure | None = None) -> str:
     """Loan, schedule, disbursement entry and audit in the caller's unit of work. With a
     disclosure, the schedule is the disclosed one (its dates and payments); its first period's
-    interest accrues from the funding date."""
-    terms = ProductTerms.from_dict(version.terms)
+    interest accrues from the funding date. A loan priced at a tier keeps that tier's rate in
+    its frozen terms."""
+    base = ProductTerms.from_dict(version.terms)
+    terms = base.for_tier(app.tier)
     today = on or date.today()
     schedule = build(terms.schedule_terms(app.amount_minor, app.term,
                                           disclosed.disclosed_on if disclosed else today))
@@ -163,7 +165,8 @@ def _book(s, actor: Actor, app: Application, version: ProductVersion,
     before = audit.snapshot(app)
     loan = Loan(application_id=app.id, borrower_id=app.borrower_id, product_id=app.product_id,
                 product_version=app.product_version, product_name=version.name,
-                terms=version.terms, principal_minor=schedule.principal_minor, term=app.term,
+                terms=version.terms if terms is base else terms.to_dict(),
+                principal_minor=schedule.principal_minor, term=app.term,
                 disbursement_date=today)
     s.add(loan)
     s.flush()

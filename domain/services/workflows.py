@@ -64,7 +64,7 @@ def terms_of(s, app: Application) -> ProductTerms:
     version = s.exec(select(ProductVersion).where(
         ProductVersion.product_id == app.product_id,
         ProductVersion.version == app.product_version)).one()
-    return ProductTerms.from_dict(version.terms)
+    return ProductTerms.from_dict(version.terms).for_tier(app.tier)
 
 
 def facts(s, app: Application) -> dict:
