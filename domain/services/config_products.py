@@ -12,7 +12,6 @@ from sqlmodel import select
 from domain.config_doc import ADDED, CHANGED, unknown_keys
 from domain.db.tables import Product, ProductVersion
 from domain.errors import ValidationError
-from domain.services import audit
 from domain.services.config_registry import Section, keyed_diff
 from domain.terms import ProductTerms
 from domain.workflow import BUILT_IN
@@ -31,26 +30,13 @@ def _current_versions(s) -> list[tuple[Product, ProductVersion]]:
 
 
 def _add_version(s, actor, code: str, name: str, terms: ProductTerms, reason: str) -> str:
-    product = s.exec(select(Product).where(Product.code == code)).first()
-    before = None
-    if product is None:
-        product = Product(code=code, name=name)
-        s.add(product)
-        s.flush()
-    else:
-        old = s.exec(select(ProductVersion).where(
-            ProductVersion.product_id == product.id,
-            ProductVersion.version == product.current_version)).one()
-        before = {**audit.snapshot(product), "terms": old.terms}
-        product.current_version += 1
-        product.name = name
-        s.add(product)
-    s.add(ProductVersion(product_id=product.id, version=product.current_version, name=name,
-                         terms=terms.to_dict(), created_by=actor.user_id))
-    audit.record(s, actor, "product.updated" if before else "product.created", "product",
-                 product.id, before, {**audit.snapshot(product), "terms": terms.to_dict()},
-                 reason)
-    return f"product {code} v{product.current_version}"
+    """A new product version through the configurator's own path: a draft, published at
+    once (the product is created on first sight; booked loans keep their versions)."""
+    from domain.services import products
+    exists = s.exec(select(Product.id).where(Product.code == code)).first() is not None
+    version = products._draft(s, actor, code, name, terms, None if exists else True)
+    products._publish(s, actor, code, version, reason)
+    return f"product {code} v{version}"
 
 
 # --- the section ---------------------------------------------------------------------------
@@ -79,6 +65,16 @@ def _typed(name: str, value, errors: list, path: str):
                 pass
         errors.append((path, "must be a decimal number as text, e.g. '11.99'"))
         return value
+    if kind == tuple[tuple[str, Decimal], ...]:  # pricing tiers: {tier: "rate"}
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            errors.append((path, "must be an object of tier: rate as text, e.g. {A: '8.99'}"))
+            return value
+        try:
+            return tuple((k, Decimal(v.strip())) for k, v in value.items())
+        except InvalidOperation:
+            errors.append((path, "each tier's rate must be a decimal number as text"))
+            return value
     inner = int if kind == tuple[int, ...] else str
     if not isinstance(value, list) or not all(
             isinstance(v, inner) and not isinstance(v, bool) for v in value):
