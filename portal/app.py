@@ -4,7 +4,8 @@ import logging
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
-from admin.pages import audit, branding, gl, ledger, products, rules, workflows  # noqa: F401
+from admin.pages import (approvals, audit, branding, gl, ledger, products,  # noqa: F401
+                         roles, rules, users, workflows)
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from integrations.stripe.fake_server import fake_stripe_lifespan
 from portal.api import api_app

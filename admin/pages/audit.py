@@ -16,7 +16,7 @@ class AuditState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("audit.view")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/audit")

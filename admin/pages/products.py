@@ -31,13 +31,13 @@ class ProductsState(AuthState):
     @rx.event
     def load(self):
         try:
-            self._require("admin")
+            self._require("product.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/products")
         self.denied, self.error, self.notice = "", "", ""
         self._list()
-        codes = sorted({v["code"] for v in workflows.versions(self._require("admin"))
+        codes = sorted({v["code"] for v in workflows.versions(self._require("product.edit"))
                         if v["status"] in ("published", "built-in")},
                        key=lambda c: (c != "standard", c))
         self.workflow_options = [[c, c] for c in codes]
@@ -45,7 +45,7 @@ class ProductsState(AuthState):
     @rx.event
     def create(self, form: dict):
         try:
-            actor = self._require("admin")
+            actor = self._require("product.edit")
             fields = {k: form.get(k, "") for k in products.ProductForm.__dataclass_fields__
                       if k != "settings"}
             products.create_product(actor, products.ProductForm(

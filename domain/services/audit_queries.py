@@ -5,6 +5,6 @@ from domain.services.actor import Actor
 
 
 def recent(actor: Actor, limit: int = 200, entity: str | None = None, url: str | None = None):
-    actor.require("admin")
+    actor.require_permission("audit.view")
     with UnitOfWork(url) as s:
         return audit.trail(s, entity, limit=limit)

@@ -15,7 +15,7 @@ from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound
 from domain.quote import quote
 from domain.services import audit, document_store, workflows
-from domain.services.actor import SYSTEM, STAFF, Actor
+from domain.services.actor import SYSTEM, Actor
 from domain.terms import ProductTerms
 
 
@@ -51,11 +51,11 @@ def agreement_pdf(s, app: Application, on: date) -> bytes:
 def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
                    url: str | None = None, on: date | None = None) -> str:
     """Render, store and send the agreement; returns the envelope id (a replay: the same)."""
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.apply", "application.view")
     on = on or date.today()
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if app is None or (actor.role == "borrower" and app.borrower_id != actor.user_id):
+        if app is None or (not actor.can("application.view") and app.borrower_id != actor.user_id):
             raise NotFound("this application does not exist or is not yours")
         existing = s.exec(select(Envelope).where(Envelope.application_id == app.id)).first()
         if existing is not None:
@@ -86,7 +86,7 @@ def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
 def signing_url(actor: Actor, application_id: int, return_url: str, esign: ESignPort,
                 url: str | None = None) -> str:
     """The embedded signing page for the borrower (only the borrower signs)."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         env = s.exec(select(Envelope).where(Envelope.application_id == application_id)).first()

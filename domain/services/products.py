@@ -125,7 +125,7 @@ def _check_references(s, terms: ProductTerms) -> None:
 
 
 def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> int:
-    actor.require("admin")
+    actor.require_permission("product.edit")
     terms = parse_form(form)
     code = form.code.strip().upper()
     with UnitOfWork(url) as s:
@@ -146,7 +146,7 @@ def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> i
 def update_product(actor: Actor, product_id: int, form: ProductForm, reason: str = "",
                    url: str | None = None) -> int:
     """Publish a new version; booked loans keep the version they were booked with."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     terms = parse_form(form)
     with UnitOfWork(url) as s:
         product = s.get(Product, product_id)
