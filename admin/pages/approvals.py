@@ -106,6 +106,7 @@ def approvals_page() -> rx.Component:
                 rx.foreach(ApprovalsState.policies, policy_row),
                 style={"border": "none", "padding": 0})),
             card(table(["#", "Kind", "Change", "Why", "Requested by", "When", "Decision"],
-                       ApprovalsState.rows, request_row, "Pending change requests")),
+                       ApprovalsState.rows, request_row, "Pending change requests"),
+                 id="approvals-table"),
             direction="column", spacing="3"),
     ))

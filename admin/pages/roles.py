@@ -188,7 +188,7 @@ def roles_page() -> rx.Component:
             alert(RolesState.notice, color="green", id="roles-notice"),
             rx.foreach(RolesState.errors, lambda e: alert(e)),
             card(table(["Role", "Lands on", "Kind", "Permissions", "Revision", "Held by", ""],
-                       RolesState.rows, role_row, "Roles")),
+                       RolesState.rows, role_row, "Roles"), id="roles-table"),
             card(role_form()),
             direction="column", spacing="3"),
     ))

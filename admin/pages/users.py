@@ -131,7 +131,7 @@ def users_page() -> rx.Component:
             alert(UsersState.notice, color="green", id="users-notice"),
             rx.foreach(UsersState.errors, lambda e: alert(e)),
             card(table(["Id", "E-mail", "Name", "Role", "Organisation", "Status", ""],
-                       UsersState.rows, user_row, "Users")),
+                       UsersState.rows, user_row, "Users"), id="users-table"),
             card(create_form()), card(assign_form()), card(org_form()),
             direction="column", spacing="3"),
     ))
