@@ -89,9 +89,13 @@ class BrandingState(AuthState):
         self.errors, self.notice = [], ""
         try:
             actor = self._require("branding.edit")
-            branding.publish(actor, self.draft_version, "published in the admin")
+            pending = branding.publish(actor, self.draft_version, "published in the admin")
         except DomainError as e:
             self.errors = [f"Not published: {e}"]
+            return
+        if pending:  # maker-checker (admin/pages/approvals.py)
+            self.notice, self.draft_version = f"Sent for approval: change request {pending}.", 0
+            self._refresh(actor)
             return
         self.notice = (f"Published version {self.draft_version}: every portal shows it on its "
                        "next page load.")

@@ -151,7 +151,8 @@ def detail(actor: Actor, application_id: int, url: str | None = None) -> Applica
             can_underwrite=app.stage == "underwriting" and stage is not None
             and actor.role in stage.actors and actor.can("application.decide"),
             can_complete_stage=open_app and app.stage not in BUILT_IN_KEYS
-            and stage is not None and actor.role in stage.actors and actor.can("application.decide"),
+            and stage is not None and actor.role in stage.actors
+            and actor.can("application.decide"),
             can_fund=app.stage == "funding" and stage is not None
             and actor.role in stage.actors and actor.can("application.decide"),
             can_act=open_app,

@@ -2,8 +2,9 @@
 
 Authenticated by the portal's own session cookie (`lb_session`), for a role holding
 `agent.capture` only: no cookie or an expired one is 401, anyone else 403. The cookie is
-SameSite=Strict, and the POST also needs a JSON body, an `Idempotency-Key` header and (when the browser sends one) a
-same-origin `Origin`, so another site cannot make an agent's browser submit anything.
+SameSite=Strict, and the POST also needs a JSON body, an `Idempotency-Key` header and (when
+the browser sends one) a same-origin `Origin`, so another site cannot make an agent's browser
+submit anything.
 
 `POST /api/v1/agent/applications` takes the published `ApplicationRequest`; the key is the
 device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.

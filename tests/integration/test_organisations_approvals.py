@@ -26,8 +26,8 @@ def person(url, uniq, tag, role, org=None):
     return token, accounts.resolve(token, url)
 
 
-def test_dealers_see_their_organisations_applications_and_no_one_elses(pos, monkeypatch,  # noqa: F811
-                                                                        tmp_path):
+def test_dealers_see_their_organisations_applications_and_no_one_elses(  # noqa: F811
+        pos, monkeypatch, tmp_path):
     url, uniq = pos["url"], pos["uniq"]
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LENDBOOK_DATA_DIR", str(tmp_path))
