@@ -9,7 +9,7 @@ from domain.db.payment_tables import PaymentInstrument
 from domain.db.tables import Loan
 from domain.db.uow import UnitOfWork
 from domain.documents import DocumentCipher
-from domain.errors import NotFound, PermissionDenied, ValidationError
+from domain.errors import NotFound, ValidationError
 from domain.services import audit
 from domain.services.actor import Actor
 

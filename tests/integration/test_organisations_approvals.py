@@ -96,7 +96,16 @@ def test_role_changes_can_need_approval_too_and_a_rejection_changes_nothing(db_u
                                                                            policy):
     _, maker = person(db_url, uniq, "rmaker", "admin")
     _, checker = person(db_url, uniq, "rchecker", "admin")
+    roles.save(SYSTEM, {"code": f"chk_{uniq}", "name": "Checker", "portal": "staff",
+                        "permissions": ["config.approve", "loan.view"], "create": True},
+               url=db_url)
+    _, small_checker = person(db_url, uniq, "small", f"chk_{uniq}")
     policy("role")
+    rid = roles.save(maker, {"code": f"exp_{uniq}", "name": "Exporter", "portal": "staff",
+                             "permissions": ["export.data"], "create": True}, url=db_url)
+    with pytest.raises(ValidationError):  # the checker must hold what the change grants
+        approvals.approve(small_checker, rid, "ok", db_url)
+    approvals.reject(checker, rid, "not now", db_url)
     code = f"desk_{uniq}"
     change = {"code": code, "name": "Desk", "portal": "staff", "permissions": ["loan.view"],
               "create": True}
