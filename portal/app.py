@@ -4,8 +4,8 @@ import logging
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
-from admin.pages import (audit, branding, config, gl, ledger, products, rules,  # noqa: F401
-                         workflows)
+from admin.pages import (approvals, audit, branding, config, gl, ledger,  # noqa: F401
+                         products, roles, rules, users, workflows)
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from integrations.stripe.fake_server import fake_stripe_lifespan
 from portal.api import api_app

@@ -45,7 +45,7 @@ class AuditState(AuthState):
 
     def _actor_or_deny(self):
         try:
-            return self._require("admin")
+            return self._require("audit.view")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None

@@ -33,7 +33,7 @@ class ConfigState(AuthState):
     @rx.event
     def load(self):
         try:
-            self._require("admin")
+            self._require("export.data")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/config")
@@ -47,7 +47,7 @@ class ConfigState(AuthState):
     @rx.event
     def download(self):
         try:
-            text = config_io.export(self._require("admin"), self.fmt)
+            text = config_io.export(self._require("export.data"), self.fmt)
         except DomainError as e:
             self.errors = [{"path": "(export)", "reason": str(e)}]
             return None
@@ -78,7 +78,7 @@ class ConfigState(AuthState):
                              for items in result.changes.values() for c in items)
 
     def _run(self, dry_run: bool):
-        actor = self._require("admin")
+        actor = self._require("export.data")
         try:
             result = config_io.import_document(actor, self._doc, dry_run=dry_run)
         except ValidationError as e:

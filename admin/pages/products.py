@@ -109,7 +109,7 @@ class ProductsState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("product.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/products")
@@ -185,7 +185,7 @@ class ProductsState(AuthState):
     def save_draft(self):
         self.error, self.notice = "", ""
         try:
-            actor = self._require("admin")
+            actor = self._require("product.edit")
             code = self.editing or self.code
             self.draft_version = products.save_draft(actor, code, self.name, self._settings())
             self.code = code.strip().upper()
@@ -207,7 +207,7 @@ class ProductsState(AuthState):
     def publish(self):
         self.error = ""
         try:
-            actor = self._require("admin")
+            actor = self._require("product.edit")
             products.publish(actor, self.code, self.draft_version, self.reason)
         except DomainError as e:
             self.error = f"Not published: {e}"
@@ -221,7 +221,7 @@ class ProductsState(AuthState):
     @rx.event
     def retire(self, code: str):
         try:
-            products.retire(self._require("admin"), code, "retired in the admin")
+            products.retire(self._require("product.edit"), code, "retired in the admin")
         except DomainError as e:
             self.error = f"Not retired: {e}"
             return

@@ -92,7 +92,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/workflows")
@@ -104,7 +104,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
     def save(self):
         self.preview = []
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
@@ -123,7 +123,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
     @rx.event
     def publish(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except DomainError as e:
             self.error = f"Not published: {e}"
             return

@@ -28,7 +28,8 @@ class AppUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True, max_length=254)
     name: str = Field(max_length=200)
-    role: str = Field(max_length=32)
+    role: str = Field(max_length=32, foreign_key="role.code")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     password_hash: str
     active: bool = True
     created_at: datetime = _ts()
@@ -270,3 +271,4 @@ from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwritin
 from domain.db import payment_tables  # noqa: E402,F401  (payment rails, bank files, GL)
 from domain.db import onboarding_tables  # noqa: E402,F401  (loan onboarding)
 from domain.db import branding_tables  # noqa: E402,F401  (portal branding versions)
+from domain.db import access_tables  # noqa: E402,F401  (roles, organisations, change requests)

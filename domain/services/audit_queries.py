@@ -93,7 +93,7 @@ class Page:
 
 def search(actor: Actor, f: Filter, before: int | None = None, limit: int = PAGE,
            url: str | None = None) -> Page:
-    actor.require("admin")
+    actor.require_permission("audit.view")
     q = _where(select(AuditLog), f).order_by(AuditLog.id.desc()).limit(limit + 1)
     if before is not None:
         q = q.where(AuditLog.id < before)
@@ -105,7 +105,7 @@ def search(actor: Actor, f: Filter, before: int | None = None, limit: int = PAGE
 
 
 def get(actor: Actor, row_id: int, url: str | None = None) -> AuditLog | None:
-    actor.require("admin")
+    actor.require_permission("audit.view")
     with UnitOfWork(url) as s:
         return s.get(AuditLog, row_id)
 
@@ -124,7 +124,7 @@ def diff(before: dict | None, after: dict | None) -> list[dict]:
 
 
 def chain_status(actor: Actor, url: str | None = None) -> dict | None:
-    actor.require("admin")
+    actor.require_permission("audit.view")
     with UnitOfWork(url) as s:
         return last_status(s)
 
@@ -139,7 +139,8 @@ def _plain_row(r) -> dict:
 def export(actor: Actor, f: Filter, fmt: str, url: str | None = None):
     """(file name, media type, iterator of text chunks). The export is audited (who, which
     filter) before the first byte; rows are read in keyset batches while streaming."""
-    actor.require("admin")
+    actor.require_permission("audit.view")
+    actor.require_permission("export.data")
     if fmt not in EXPORT_FORMATS:
         raise ValidationError({"format": "csv or jsonl"})
     _where(select(AuditLog), f)  # a bad filter is refused before anything is recorded

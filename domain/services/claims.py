@@ -22,7 +22,7 @@ from domain.db.tables import AppUser, Application, utcnow
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.services import accounts, audit
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 from domain.services.intake import UNUSABLE_PASSWORD
 
 VALID_FOR = timedelta(hours=72)
@@ -48,7 +48,7 @@ def awaits_claim(actor: Actor, application_id: int, url: str | None = None) -> b
     """Whether this actor may issue a code for the application's applicant now."""
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        return app is not None and (actor.role in STAFF or (
+        return app is not None and (actor.can("application.view") or (
             actor.user_id is not None and actor.user_id == app.submitted_by)) \
             and claimable(s, s.get(AppUser, app.borrower_id))
 
@@ -60,7 +60,7 @@ def issue(actor: Actor, application_id: int, url: str | None = None,
     now = now or utcnow()
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if app is None or not (actor.role in STAFF or (
+        if app is None or not (actor.can("application.view") or (
                 actor.user_id is not None and actor.user_id == app.submitted_by)):
             raise NotFound("this application does not exist or is not yours")
         user = s.get(AppUser, app.borrower_id)

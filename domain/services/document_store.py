@@ -16,7 +16,8 @@ from domain.db.uow import UnitOfWork
 from domain.documents import UPLOAD_KINDS, DocumentCipher, document_aad, validate_upload
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit
-from domain.services.actor import STAFF, Actor
+from domain.services import organisations
+from domain.services.actor import Actor
 
 KINDS = (*UPLOAD_KINDS, "agreement", "signed_agreement")
 
@@ -27,11 +28,15 @@ def _path(document_id: int) -> Path:
     return folder / f"{document_id}.bin"
 
 
-def _can_see(actor: Actor, app: Application | None) -> bool:
+def _can_see(s, actor: Actor, app: Application | None) -> bool:
+    """Staff with document.view; the borrower; a submitter of the application's organisation."""
     if app is None:
-        return actor.role in STAFF
-    return (actor.role in STAFF or actor.user_id == app.borrower_id
-            or (actor.user_id is not None and actor.user_id == app.submitted_by))
+        return actor.can("document.view")
+    if actor.can("document.view") or actor.user_id == app.borrower_id:
+        return True
+    return (actor.user_id is not None and app.submitted_by is not None
+            and actor.can("dealer.submit", "agent.capture")
+            and app.submitted_by in organisations.submitters(s, actor))
 
 
 def store(actor: Actor, application_id: int | None, kind: str, filename: str,
@@ -83,7 +88,7 @@ def _store(actor, application_id, kind, filename, declared_type, content, idempo
     cipher = DocumentCipher.from_settings()
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id) if application_id else None
-        if application_id and (app is None or not _can_see(actor, app)):
+        if application_id and (app is None or not _can_see(s, actor, app)):
             raise NotFound("this application does not exist or is not yours")
         doc = Document(application_id=application_id, kind=kind,
                        filename=Path(filename or "document").name[:200] or "document",
@@ -110,7 +115,7 @@ def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Docume
     with UnitOfWork(url) as s:
         doc = s.get(Document, document_id)
         app = s.get(Application, doc.application_id) if doc and doc.application_id else None
-        if doc is None or not _can_see(actor, app):
+        if doc is None or not _can_see(s, actor, app):
             raise NotFound("this document does not exist or is not yours to see")
         content = DocumentCipher.from_settings().decrypt(_path(doc.id).read_bytes(),
                                                          document_aad(doc.id))
@@ -125,7 +130,7 @@ def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Docume
 def for_application(actor: Actor, application_id: int, url: str | None = None) -> list[Document]:
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if not _can_see(actor, app):
+        if not _can_see(s, actor, app):
             raise NotFound("this application does not exist or is not yours")
         docs = list(s.exec(select(Document).where(Document.application_id == application_id)
                            .order_by(Document.id)))
@@ -153,6 +158,6 @@ def requested(actor: Actor, application_id: int, url: str | None = None) -> list
     from domain.services.workflows import terms_of
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if app is None or not _can_see(actor, app):
+        if app is None or not _can_see(s, actor, app):
             raise NotFound("this application does not exist or is not yours")
         return requested_in(s, app, terms_of(s, app).required_documents)

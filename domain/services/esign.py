@@ -16,7 +16,7 @@ from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, NotFound
 from domain.quote import quote
 from domain.services import audit, document_store, workflows
-from domain.services.actor import SYSTEM, STAFF, Actor
+from domain.services.actor import SYSTEM, Actor
 from domain.terms import ProductTerms
 
 
@@ -67,11 +67,11 @@ def disclosure_of(s, app: Application) -> Disclosure | None:
 def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
                    url: str | None = None, on: date | None = None) -> str:
     """Render, store and send the agreement; returns the envelope id (a replay: the same)."""
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.apply", "application.view")
     on = on or date.today()
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if app is None or (actor.role == "borrower" and app.borrower_id != actor.user_id):
+        if app is None or (not actor.can("application.view") and app.borrower_id != actor.user_id):
             raise NotFound("this application does not exist or is not yours")
         existing = s.exec(select(Envelope).where(Envelope.application_id == app.id,
                                                  Envelope.status != SUPERSEDED)).first()
@@ -104,7 +104,7 @@ def send_agreement(actor: Actor, application_id: int, esign: ESignPort,
 def signing_url(actor: Actor, application_id: int, return_url: str, esign: ESignPort,
                 url: str | None = None) -> str:
     """The embedded signing page for the borrower (only the borrower signs)."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         env = s.exec(select(Envelope).where(Envelope.application_id == application_id,
@@ -153,7 +153,7 @@ def redisclose(actor: Actor, application_id: int, reason: str, esign: ESignPort,
     application goes back to signature and a new agreement dated `on` is sent; the borrower
     signs again and funding resumes. Returns the new envelope id."""
     from domain.services.underwriting import _reason
-    actor.require(*STAFF)
+    actor.require_permission("application.fund")
     _reason(reason)
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)

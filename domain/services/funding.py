@@ -13,7 +13,7 @@ from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import Disbursement, FundingApproval
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit, workflows
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 
 DISCLOSURE_CHECK = "Disclosed terms still accurate"
 DISBURSEMENT_STEPS = {"pending": ("sent", "failed"), "sent": ("settled", "failed")}
@@ -58,7 +58,7 @@ def checks(s, app: Application, on: date | None = None) -> list[Check]:
 
 
 def state(actor: Actor, application_id: int, url: str | None = None) -> FundingState:
-    actor.require(*STAFF)
+    actor.require_permission("application.view")
     with UnitOfWork(url) as s:
         app = _app(s, application_id)
         names = [n for n, in s.exec(select(AppUser.name).join(
@@ -110,7 +110,7 @@ def approve(actor: Actor, application_id: int, note: str = "", url: str | None =
 def update_disbursement(actor: Actor, loan_number: str, status: str, reference: str = "",
                         url: str | None = None) -> None:
     """Track the transfer: pending -> sent -> settled (or failed)."""
-    actor.require("servicer", "admin")
+    actor.require_permission("application.fund")
     with UnitOfWork(url) as s:
         d = s.exec(select(Disbursement).join(Loan, Loan.id == Disbursement.loan_id)
                    .where(Loan.loan_number == loan_number)).first()
@@ -128,7 +128,7 @@ def update_disbursement(actor: Actor, loan_number: str, status: str, reference: 
 
 
 def disbursement_of(actor: Actor, loan_number: str, url: str | None = None) -> dict | None:
-    actor.require(*STAFF)
+    actor.require_permission("application.view", "loan.view")
     with UnitOfWork(url) as s:
         d = s.exec(select(Disbursement).join(Loan, Loan.id == Disbursement.loan_id)
                    .where(Loan.loan_number == loan_number)).first()

@@ -131,7 +131,7 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
                       monthly_income_minor=req.monthly_income_minor, purpose=req.purpose,
                       installment_minor=schedule.installment_minor, status=outcome,
                       stage="decision", applicant=_stored_applicant(req),
-                      submitted_by=None if actor.role == "borrower" else actor.user_id,
+                      submitted_by=None if actor.portal == "borrower" else actor.user_id,
                       partner_id=partner_id, external_ref=req.external_ref, tier=tier,
                       point_of_sale=req.point_of_sale,
                       decision={**detail, "outcome": outcome, "reasons": reasons,
@@ -241,7 +241,7 @@ def _decide(s, terms: ProductTerms, req: ApplicationRequest, installment_minor: 
 def _borrower(s, req: ApplicationRequest, actor: Actor) -> int:
     """The applicant's borrower account: the signed-in borrower, or found or opened by
     e-mail (an opened account cannot sign in until the borrower claims it)."""
-    if actor.role == "borrower":
+    if actor.portal == "borrower":  # a borrower applying for themself
         return actor.user_id
     email = req.applicant["email"].strip().lower()
     user = s.exec(select(AppUser).where(AppUser.email == email)).first()

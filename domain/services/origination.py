@@ -38,7 +38,7 @@ def submit_application(actor: Actor, product_id: int, amount: str, term: str,
                        monthly_income: str, purpose: str = "", channel: str = "portal",
                        url: str | None = None) -> ApplicationResult:
     from domain.services.intake import check_channel
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     check_channel(actor, channel)  # a borrower's own application is a portal one
     errors: dict[str, str] = {}
     parsed = {}
@@ -90,7 +90,7 @@ def accept_offer(actor: Actor, application_id: int, url: str | None = None,
     """The borrower accepts the offer. Where the workflow books on acceptance (no signature or
     funding stage) the loan is booked now and its Loan ID returned; otherwise the application
     moves on (to e-signature) and None is returned. A replay changes nothing."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         if app is None or app.borrower_id != actor.user_id:

@@ -150,7 +150,7 @@ def _published_row(s, code: str) -> ProductVersion | None:
 def save_draft(actor: Actor, code: str, name: str, settings: dict,
                url: str | None = None) -> int:
     """A new draft version of product `code` (created if new); returns its version."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     code, name, terms = validate(code, name, settings)
     with UnitOfWork(url) as s:
         return _draft(s, actor, code, name, terms, None)
@@ -159,7 +159,7 @@ def save_draft(actor: Actor, code: str, name: str, settings: dict,
 def publish(actor: Actor, code: str, version: int, reason: str = "",
             url: str | None = None) -> None:
     """Publish a draft: new applications get it at once; booked loans keep theirs."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     with UnitOfWork(url) as s:
         _publish(s, actor, code.strip().upper(), version, reason)
 
@@ -168,7 +168,7 @@ def create_from_settings(actor: Actor, code: str, name: str, settings: dict,
                          publish_now: bool = True, reason: str = "",
                          url: str | None = None) -> tuple[int, int]:
     """A new product from a plain settings dict (the export format); (product id, version)."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     code, name, terms = validate(code, name, settings)
     with UnitOfWork(url) as s:
         version = _draft(s, actor, code, name, terms, True)
@@ -185,7 +185,7 @@ def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> i
 def update_product(actor: Actor, product_id: int, form: ProductForm, reason: str = "",
                    url: str | None = None) -> int:
     """Draft and publish a new version at once; returns it."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     with UnitOfWork(url) as s:
         product = s.get(Product, product_id)
         if product is None:
@@ -199,7 +199,7 @@ def update_product(actor: Actor, product_id: int, form: ProductForm, reason: str
 def retire(actor: Actor, code: str, reason: str = "", url: str | None = None) -> None:
     """Stop new applications for the product; loans and applications already made keep
     their version. Publishing a new version offers it again."""
-    actor.require("admin")
+    actor.require_permission("product.edit")
     with UnitOfWork(url) as s:
         product = s.exec(select(Product).where(Product.code == code)).first()
         if product is None:

@@ -1,9 +1,10 @@
 """The field agents' capture API, used by the offline page `/agent/` when it syncs.
 
-Authenticated by the portal's own session cookie (`lb_session`), role `field_agent` only: no
-cookie or an expired one is 401, another role 403. The cookie is SameSite=Strict, and the POST
-also needs a JSON body, an `Idempotency-Key` header and (when the browser sends one) a
-same-origin `Origin`, so another site cannot make an agent's browser submit anything.
+Authenticated by the portal's own session cookie (`lb_session`), for a role holding
+`agent.capture` only: no cookie or an expired one is 401, anyone else 403. The cookie is
+SameSite=Strict, and the POST also needs a JSON body, an `Idempotency-Key` header and (when
+the browser sends one) a same-origin `Origin`, so another site cannot make an agent's browser
+submit anything.
 
 `POST /api/v1/agent/applications` takes the published `ApplicationRequest`; the key is the
 device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.
@@ -25,7 +26,7 @@ from domain.services.actor import Actor
 from portal.api.intake import _errors, submit_from
 from portal.state import SESSION_COOKIE
 
-ROLE = "field_agent"
+NEEDS = "agent.capture"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -34,7 +35,7 @@ async def _agent(request: Request) -> Actor | JSONResponse:
     actor = await run_in_threadpool(accounts.resolve, request.cookies.get(SESSION_COOKIE))
     if actor is None:
         return _errors(401, {"session": "please sign in (your session is missing or expired)"})
-    if actor.role != ROLE:
+    if not actor.can(NEEDS):
         return _errors(403, {"session": "only field agents may use the capture API"})
     return actor
 

@@ -34,7 +34,7 @@ class ApplicationState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             v = my_application.view(actor, self._id())
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
@@ -71,7 +71,7 @@ class ApplicationState(AuthState):
         self.working = True
         yield
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             number = origination.accept_offer(actor, self._id())
             if number:
                 yield rx.redirect(f"/loans/{number}")
@@ -96,7 +96,7 @@ class ApplicationState(AuthState):
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             for f in files:
                 content = await f.read()
                 document_store.store(actor, self._id(), self.upload_kind,

@@ -14,7 +14,7 @@ from portal.components.layout import alert, card, denied, shell
 from portal.components.payments import confirmation, mandate_box, method_picker, radio_choices
 from portal.state import AuthState
 
-VIEWERS = ("borrower", "servicer", "underwriter", "admin")
+VIEWERS = ("self.loans", "loan.view")
 FIELDS = ("instrument", "holder_name", "routing_number", "account_number", "account_type",
           "draft_offset_days", "amount_mode", "fixed_amount", "mandate", "loan", "until",
           "reason")
@@ -146,7 +146,7 @@ class AutopayState(AuthState):
         """To Stripe's hosted page (setup mode); it sends the borrower back here with the
         session, which `load` saves as one of `methods`."""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
                                      f"/loans/{self.loan_number}/autopay")
         except DomainError as e:
@@ -207,7 +207,7 @@ class AutopayState(AuthState):
         terms on the form is accepted with it."""
         changing = self.enrolment.get("status") in autopay.ACTIVE
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             errors = self._check(form)
             if errors:
                 raise ValidationError(errors)
@@ -234,7 +234,7 @@ class AutopayState(AuthState):
     @rx.event
     def pause(self, form: dict):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             until = payment_view.parse_date(form.get("until", ""), "until")
             autopay.pause(actor, self.loan_number, until, (form.get("reason") or "").strip())
         except DomainError as e:
@@ -246,7 +246,7 @@ class AutopayState(AuthState):
     @rx.event
     def resume(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             autopay.resume(actor, self.loan_number)
         except DomainError as e:
             return self._fail(e)
@@ -257,7 +257,7 @@ class AutopayState(AuthState):
         reason = (form.get("reason") or "").strip()
         detail = (form.get("detail") or "").strip()
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if not reason:
                 raise ValidationError({"reason": "is required: choose why you are cancelling"})
             autopay.cancel(actor, self.loan_number, f"{reason}: {detail}" if detail else reason)

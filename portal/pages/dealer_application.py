@@ -35,7 +35,7 @@ class DealerApplicationState(AuthState):
         raw = self._route_arg(ROUTE, "application_id")
         self.app, self.reasons = {}, []
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             found = dealer.application(actor, int(raw) if raw.isdigit() else 0)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
@@ -67,7 +67,7 @@ class DealerApplicationState(AuthState):
     async def upload(self, files: list[rx.UploadFile]):
         """The dealer uploads the customer's documents at the counter (ID, proof of income)."""
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             app_id = int(self.app.get("id", "0"))
             for f in files:
                 document_store.store(actor, app_id, self.upload_kind, f.name or "document",

@@ -30,7 +30,7 @@ class LoanState(AuthState):
         self.summary, self.schedule, self.history, self.series = {}, [], [], []
         self.notices, self.notice_error = [], ""
         try:
-            actor = self._require("borrower", "servicer", "underwriter", "admin")
+            actor = self._require("self.loans", "loan.view")
             detail = queries.loan_detail(actor, number)
             self.history = payment_view.history_rows(queries.payment_history(actor, number))
             enrolment = autopay.view(actor, number)
@@ -47,14 +47,14 @@ class LoanState(AuthState):
         self._notices(actor)
 
     def _notices(self, actor) -> None:
-        if actor.role == "borrower":  # notices are the borrower's own
+        if actor.portal == "borrower":  # notices are the borrower's own
             self.notices = payment_view.notice_rows(
                 notices.unread(actor, self.summary.get("loan_number", "")))
 
     @rx.event
     def mark_read(self, notice_id: str):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.loans")
             notices.mark_read(actor, int(notice_id))
         except (DomainError, ValueError) as e:
             self.notice_error = f"Not marked read: {e}."

@@ -23,7 +23,7 @@ class LoginState(AuthState):
         actor = self._actor()
         nxt = self._query("next")
         target = (nxt if nxt.startswith("/") and not nxt.startswith("//")
-                  else home_for(actor.role if actor else ""))
+                  else home_for(actor))
         if target.startswith(STATIC_PAGES):  # not a Reflex route: load it from the server
             return rx.call_script(f"window.location.assign({json.dumps(target)})")
         return rx.redirect(target)

@@ -56,7 +56,7 @@ class PayState(AuthState):
         number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.step, self.result, self.error = "", "form", {}, ""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             due, payoff = collection_runs.amounts(actor, number)
             saved = payment_methods.methods(actor, number)
         except DomainError as e:
@@ -87,7 +87,7 @@ class PayState(AuthState):
     @rx.event
     def reload_methods(self, chosen: str):
         """After a method was saved on Stripe's page: list it and choose it."""
-        actor = self._require("borrower")
+        actor = self._require("self.pay")
         saved = payment_methods.methods(actor, self.loan_number)
         self._labels = {str(m.id): m.label for m in saved}
         self._rails = {str(m.id): m.rail for m in saved}
@@ -119,7 +119,7 @@ class PayState(AuthState):
     def start_stripe_setup(self):
         """To Stripe's hosted page; back here with the new method chosen (see `load`)."""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
                                      f"/loans/{self.loan_number}/pay")
         except DomainError as e:
@@ -137,7 +137,7 @@ class PayState(AuthState):
         if "amount" in form:  # what the form holds now (a typed value's change event may lag)
             self.amount = str(form["amount"] or "").strip()
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if not self.method:
                 errors["instrument"] = "Payment method: choose a saved method or add a bank " \
                                        "account"
@@ -181,7 +181,7 @@ class PayState(AuthState):
         if self.step != "review":
             return  # a second click, or a replayed event: already paid or not reviewed
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if self.method == payment_view.NEW_ACCOUNT:
                 b = self._bank
                 inst = instruments.add_bank_account(actor, self.loan_number, b["holder_name"],

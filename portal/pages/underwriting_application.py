@@ -7,7 +7,6 @@ import reflex as rx
 
 from domain.errors import DomainError, ValidationError
 from domain.services import application_view, esign, funding, underwriting
-from domain.services.actor import STAFF
 from portal import underwriting_view as view
 from portal.components.layout import denied, shell
 from portal.components.underwriting import (approve_form, bureau_card, complete_form,
@@ -152,7 +151,7 @@ class UnderwritingAppState(AuthState):
         self._clear()
         self.tab = "approve"
         try:
-            self._refresh(self._require(*STAFF))
+            self._refresh(self._require("application.view"))
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             self.summary = {}
@@ -167,7 +166,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def approve(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.approve(actor, self._id(), form.get("reason", ""),
                                          form.get("amount", ""), form.get("term", ""))
         except DomainError as e:
@@ -178,7 +177,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def decline(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             underwriting.decline(actor, self._id(), form.get("reason", ""),
                                  form.get("adverse_action_code", ""))
         except DomainError as e:
@@ -189,7 +188,7 @@ class UnderwritingAppState(AuthState):
     def request_documents(self, form: dict):
         kinds = [k for k, _ in view.DOCUMENT_CHOICES if form.get(f"kind_{k}")]
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             ids = underwriting.request_documents(actor, self._id(), kinds,
                                                  form.get("note", ""))
         except DomainError as e:
@@ -201,7 +200,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def verify_identity(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.verify_identity(actor, self._id(), form.get("reason", ""))
         except DomainError as e:
             return self._fail("verify", "actions", e)
@@ -211,7 +210,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def complete_stage(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.complete_stage(actor, self._id(), form.get("reason", ""))
         except DomainError as e:
             return self._fail("complete", "actions", e)
@@ -221,7 +220,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def settle_condition(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             cid = int(form.get("condition_id") or 0)
             if str(cid) not in {c["id"] for c in self.conditions}:
                 raise ValidationError({"condition": "is not one of this application's"})
@@ -236,7 +235,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def approve_funding(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             number = funding.approve(actor, self._id(), form.get("note", ""))
         except DomainError as e:
             return self._fail("fund", "funding", e)
@@ -247,7 +246,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def redisclose(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.fund")
             esign.redisclose(actor, self._id(), form.get("reason", ""), ESignClient.from_env())
         except DomainError as e:
             return self._fail("redisclose", "funding", e)
@@ -262,7 +261,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def update_disbursement(self, form: dict):
         try:
-            actor = self._require("servicer", "admin")
+            actor = self._require("application.fund")
             status = form.get("status", "")
             funding.update_disbursement(actor, self.loan_number, status,
                                         form.get("reference", ""))

@@ -13,7 +13,8 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
           "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
           "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping",
-          "manual_loan_entry", "branding_version", "account_claim"}
+          "manual_loan_entry", "branding_version", "account_claim", "role",
+          "role_permission", "organisation", "approval_policy", "change_request"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
