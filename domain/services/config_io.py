@@ -31,7 +31,7 @@ class ImportResult:
 
 # What an import may change: the actor must hold each (README "Configuration export/import").
 IMPORT_PERMISSIONS = ("product.edit", "rules.edit", "workflow.edit", "branding.edit",
-                      "gl.manage")
+                      "gl.manage", "roles.manage")
 
 
 def snapshot(s) -> dict:

@@ -14,7 +14,7 @@ from domain.db.payment_tables import GlMappingVersion
 from domain.db.workflow_tables import WorkflowVersion
 from domain.errors import ValidationError
 from domain.gl import GlMapping
-from domain.services import audit, config_products, versioned
+from domain.services import audit, config_products, roles_config, versioned
 from domain.services.config_registry import Section, keyed_diff, register
 from domain.workflow import Workflow
 
@@ -273,6 +273,31 @@ register(Section("gl_mapping", gl_snapshot, gl_validate, keyed_diff(gl_snapshot,
 register(Section("branding", br_snapshot, br_validate, keyed_diff(br_snapshot, _br_items),
                  br_apply))
 register(config_products.SECTION)  # after the workflows and rule sets products name
-# Roles and organisations (issue 7 item 3) join with one line, e.g.:
-# register(Section("roles", roles_config.snapshot, roles_config.validate, roles_config.diff,
-#                  roles_config.apply))
+
+
+def _roles_items(value) -> dict:
+    """Roles, organisations and the maker-checker settings as keyed items (permissions as a
+    sorted list, so the same set in another order is unchanged)."""
+    if not isinstance(value, dict):
+        return {}
+    out = {f"role {r['code']}": {"name": r["name"], "description": r.get("description", ""),
+                                  "portal": r["portal"],
+                                  "permissions": sorted(set(r["permissions"]))}
+           for r in value.get("roles") or []}
+    out.update({f"organisation {o['name']}": {"kind": o["kind"]}
+                for o in value.get("organisations") or []})
+    if value.get("approvals"):
+        out["approvals"] = dict(sorted(value["approvals"].items()))
+    return out
+
+
+def _roles_apply(s, actor, value, changes, reason) -> list[str]:
+    todo = roles_config.diff_from(roles_config.snapshot_in(s), value)
+    if todo:
+        roles_config.apply_in(s, actor, value, todo)
+    return [f"roles: {len(todo)} value(s)"] if todo else []
+
+
+register(Section("roles", roles_config.snapshot_in,
+                 lambda s, value, sections: roles_config.validate(value),
+                 keyed_diff(roles_config.snapshot_in, _roles_items), _roles_apply))

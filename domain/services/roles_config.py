@@ -25,6 +25,12 @@ SECTION = "roles"
 
 def snapshot(url: str | None = None) -> dict:
     with UnitOfWork(url) as s:
+        return snapshot_in(s)
+
+
+def snapshot_in(s) -> dict:
+    """The section as read in the caller's unit of work (the config import's one transaction)."""
+    if True:
         return {
             "roles": [{"code": r.code, "name": r.name, "description": r.description,
                        "portal": r.portal, "permissions": sorted(role_permissions(s, r.code))}
@@ -92,7 +98,10 @@ def diff(doc: dict, url: str | None = None) -> list[tuple[str, object, object]]:
     errors = validate(doc)
     if errors:
         raise ValidationError({p or "document": r for p, r in errors})
-    now = snapshot(url)
+    return diff_from(snapshot(url), doc)
+
+
+def diff_from(now: dict, doc: dict) -> list[tuple[str, object, object]]:
     out: list[tuple[str, object, object]] = []
     have = {r["code"]: r for r in now["roles"]}
     for r in doc.get("roles") or []:
@@ -115,9 +124,16 @@ def diff(doc: dict, url: str | None = None) -> list[tuple[str, object, object]]:
 
 def apply(doc: dict, actor: Actor, url: str | None = None) -> int:
     """Apply the section; returns how many values changed. Invalid: nothing changes."""
-    actor.require_permission("roles.manage")
     changes = diff(doc, url)
     with UnitOfWork(url) as s:
+        apply_in(s, actor, doc, changes)
+    return len(changes)
+
+
+def apply_in(s, actor: Actor, doc: dict, changes) -> None:
+    """Apply in the caller's unit of work; `changes` as diff() gives them."""
+    actor.require_permission("roles.manage")
+    if True:
         for r in doc.get("roles") or []:
             if any(p.startswith(f"roles.{r['code']}.") for p, _, _ in changes):
                 roles.apply_change(s, actor, {**r, "create": s.get(Role, r["code"]) is None},
@@ -139,4 +155,3 @@ def apply(doc: dict, actor: Actor, url: str | None = None) -> int:
                 s.add(row)
                 audit.record(s, actor, "approval_policy.changed", "approval_policy", k,
                              None, {"required": v}, "configuration import")
-    return len(changes)

@@ -168,7 +168,7 @@ def test_a_broken_import_changes_nothing_and_names_each_path(fresh_db, uniq):
     doc["sections"]["workflows"][0]["definition"]["stages"][0]["key"] = "start"
     doc["sections"]["rule_sets"][0]["definition"]["groups"][0]["rules"][0]["when"] = "scor > 1"
     doc["sections"]["branding"]["logo"]["sha256"] = "0" * 64
-    doc["sections"]["roles"] = []
+    doc["sections"]["loans"] = []
     doc["extra"] = 1
     before = counts(a)
     with pytest.raises(ValidationError) as e:
@@ -180,7 +180,7 @@ def test_a_broken_import_changes_nothing_and_names_each_path(fresh_db, uniq):
     errors = e.value.errors
     assert errors["sections.products[0].settings.colour"].startswith("unknown key")
     assert errors["sections.products[0].settings.late_fee_minor"] == "must be a whole number"
-    assert errors["sections.roles"].startswith("unknown section")
+    assert errors["sections.loans"].startswith("unknown section")
     assert "sections.workflows[0].definition.stages[0].key" in errors
     assert "sections.rule_sets[0].definition.groups[0].rules[0].when" in errors
     assert errors["sections.branding.logo.sha256"].startswith("does not match")
@@ -265,3 +265,28 @@ def test_a_failure_while_applying_rolls_back_every_section(fresh_db, uniq, monke
     assert counts(a) == before
     with UnitOfWork(a) as s:
         assert rulesets.published(s, "credit").version == 1
+
+
+def test_roles_and_organisations_round_trip_and_import_in_the_one_transaction(db_url, uniq):
+    """The roles section (roles with their permissions, organisations, maker-checker
+    settings) exports, shows a custom role as added in a dry run, and imports with the rest."""
+    from domain.db.access_tables import Role
+    from domain.services.accounts import role_permissions
+    admin = make_user(db_url, uniq, "admin")
+    doc = yaml.safe_load(config_io.export(admin, "yaml", db_url))
+    section = doc["sections"]["roles"]
+    assert {r["code"] for r in section["roles"]} >= {"borrower", "dealer", "admin"}
+    code = f"auditor_{uniq}"[:32].lower()
+    section["roles"].append({"code": code, "name": "Auditor", "description": "reads the log",
+                             "portal": "staff", "permissions": ["audit.view", "loan.view"]})
+    text_doc = yaml.safe_dump(doc)
+    dry = config_io.import_document(admin, text_doc, dry_run=True, url=db_url)
+    added = [c for c in dry.changes["roles"] if c.status == "added"]
+    assert [c.key for c in added] == [f"role {code}"]
+    with UnitOfWork(db_url) as s:
+        assert s.exec(select(Role).where(Role.code == code)).first() is None
+    config_io.import_document(admin, text_doc, url=db_url)
+    with UnitOfWork(db_url) as s:
+        assert role_permissions(s, code) == {"audit.view", "loan.view"}
+    again = config_io.import_document(admin, text_doc, dry_run=True, url=db_url)
+    assert all(c.status != "added" for c in again.changes["roles"])
