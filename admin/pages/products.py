@@ -208,11 +208,14 @@ class ProductsState(AuthState):
         self.error = ""
         try:
             actor = self._require("product.edit")
-            products.publish(actor, self.code, self.draft_version, self.reason)
+            request = products.publish(actor, self.code, self.draft_version, self.reason)
         except DomainError as e:
             self.error = f"Not published: {e}"
             return
-        self.notice = (f"Published {self.code} version {self.draft_version}: new applications "
+        self.notice = (f"Sent {self.code} version {self.draft_version} for approval (change "
+                       f"request #{request}): a second admin approves it under Approvals."
+                       if request else
+                       f"Published {self.code} version {self.draft_version}: new applications "
                        "get it now; booked loans keep their version.")
         self.editing, self.draft_version, self.diff = self.code, 0, []
         self.history = [{k: str(v) for k, v in r.items()} for r in products.versions(self.code)]

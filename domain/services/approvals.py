@@ -115,10 +115,17 @@ def _versioned(s, actor: Actor, row: ChangeRequest) -> None:
                           row.version, row.reason)
 
 
+def _product(s, actor: Actor, row: ChangeRequest) -> None:
+    from domain.services import products, versioned
+    versioned.publish_now(s, versioned.model_of(row.kind), row.kind, actor, row.code,
+                          row.version, row.reason)
+    products.activate(s, actor, row.code, row.version, reason=row.reason)
+
+
 def _role(s, actor: Actor, row: ChangeRequest) -> None:
     from domain.services import roles
     roles.apply_change(s, actor, row.payload, row.reason)
 
 
 _apply = {"ruleset": _versioned, "workflow": _versioned, "branding": _versioned,
-          "gl_mapping": _versioned, "product": _versioned, "role": _role}
+          "gl_mapping": _versioned, "product": _product, "role": _role}

@@ -120,18 +120,35 @@ def _draft(s, actor: Actor, code: str, name: str, terms: ProductTerms,
     return version
 
 
-def _publish(s, actor: Actor, code: str, version: int, reason: str = "") -> None:
+def _publish(s, actor: Actor, code: str, version: int, reason: str = "") -> int | None:
+    """Publish now, or (maker-checker on for products) record a change request and return its
+    id: the draft then stays a draft until a second admin approves it (approvals.py)."""
     row = versioned.get(s, ProductVersion, ENTITY, code, version)
-    product = s.get(Product, row.product_id)
-    old = _in_use(s, product)
     if row.status == "draft":
         _check_references(s, ProductTerms.from_dict(row.terms))
+    product = s.get(Product, row.product_id)
+    old = _in_use(s, product)
     before = None if old is None else {**audit.snapshot(product), "terms": old.terms}
-    versioned.publish(s, ProductVersion, ENTITY, actor, code, version, reason)
+    request = versioned.publish(s, ProductVersion, ENTITY, actor, code, version, reason)
+    if request is not None:
+        return request
+    activate(s, actor, code, version, before, reason)
+    return None
+
+
+def activate(s, actor: Actor, code: str, version: int, before: dict | None = "read",
+             reason: str = "") -> None:
+    """Make a published version the one new applications get (after publish_now)."""
+    row = versioned.get(s, ProductVersion, ENTITY, code, version)
+    product = s.get(Product, row.product_id)
+    if before == "read":
+        old = _in_use(s, product)
+        before = None if old is None else {**audit.snapshot(product), "terms": old.terms}
+    created = product.current_version == 0
     product.current_version, product.name, product.active = version, row.name, True
     s.add(product)
     s.flush()
-    audit.record(s, actor, f"{ENTITY}.{'created' if old is None else 'updated'}", ENTITY,
+    audit.record(s, actor, f"{ENTITY}.{'created' if created else 'updated'}", ENTITY,
                  product.id, before, {**audit.snapshot(product), "terms": row.terms}, reason)
 
 
@@ -157,11 +174,11 @@ def save_draft(actor: Actor, code: str, name: str, settings: dict,
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",
-            url: str | None = None) -> None:
+            url: str | None = None) -> int | None:
     """Publish a draft: new applications get it at once; booked loans keep theirs."""
     actor.require_permission("product.edit")
     with UnitOfWork(url) as s:
-        _publish(s, actor, code.strip().upper(), version, reason)
+        return _publish(s, actor, code.strip().upper(), version, reason)
 
 
 def create_from_settings(actor: Actor, code: str, name: str, settings: dict,

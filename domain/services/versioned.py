@@ -39,8 +39,9 @@ def _models() -> dict[str, type]:
     from domain.db.branding_tables import BrandingVersion
     from domain.db.origination_tables import RuleSetVersion
     from domain.db.payment_tables import GlMappingVersion
+    from domain.db.tables import ProductVersion
     from domain.db.workflow_tables import WorkflowVersion
-    return {"ruleset": RuleSetVersion, "workflow": WorkflowVersion,
+    return {"product": ProductVersion, "ruleset": RuleSetVersion, "workflow": WorkflowVersion,
             "branding": BrandingVersion, "gl_mapping": GlMappingVersion}
 
 

@@ -92,6 +92,27 @@ def test_publishing_needs_a_second_admin_and_self_approval_is_refused(db_url, un
     assert request_id not in [r["id"] for r in approvals.pending(checker, db_url)]
 
 
+def test_a_product_publish_waits_for_a_second_admin_then_new_applications_get_it(
+        db_url, uniq, policy):
+    from domain.services import products
+    _, maker = person(db_url, uniq, "pmaker", "admin")
+    _, checker = person(db_url, uniq, "pchecker", "admin")
+    code = f"PM{uniq}".upper()[:30]
+    settings = {"min_amount": "1000", "max_amount": "20000", "min_term": "6",
+                "max_term": "36", "annual_rate": "9.5"}
+    v1 = products.save_draft(maker, code, "Maker checked", settings, db_url)
+    policy("product")
+    request_id = products.publish(maker, code, v1, "first rate", db_url)
+    assert request_id is not None
+    assert [p.code for p in products.list_products(db_url) if p.code == code] == []
+    with pytest.raises(PermissionDenied):
+        approvals.approve(maker, request_id, "mine", db_url)
+    approvals.approve(checker, request_id, "checked", db_url)
+    live = [p for p in products.list_products(db_url) if p.code == code]
+    assert len(live) == 1 and products.version_settings(code, url=db_url)["version"] == v1
+    assert str(products.version_settings(code, url=db_url)["settings"]["annual_rate"]) == "9.5"
+
+
 def test_role_changes_can_need_approval_too_and_a_rejection_changes_nothing(db_url, uniq,
                                                                            policy):
     _, maker = person(db_url, uniq, "rmaker", "admin")
