@@ -1,4 +1,5 @@
 """Small page helpers: what a person does, in real clicks and typing."""
+import os
 import re
 import shutil
 from pathlib import Path
@@ -68,8 +69,11 @@ def fund_application(page: Page, base: str, application_id: str, note: str = "Ch
 GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"  # the README's admin guide
 
 
-def guide_shot(page: Page, artifacts: Path, name: str) -> None:
-    """A full-page screenshot kept with the test artifacts and as the README guide's picture."""
-    page.screenshot(path=str(artifacts / name), full_page=True)
-    GUIDE.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifacts / name, GUIDE / name)
+def guide_shot(page: Page, artifacts: Path, name: str, full_page: bool = True) -> None:
+    """A screenshot kept with the test artifacts; with LENDBOOK_GUIDE_SHOTS=1 also copied
+    over the README admin guide's picture (assets/guide/), so an ordinary run leaves the
+    checkout as it was."""
+    page.screenshot(path=str(artifacts / name), full_page=full_page)
+    if os.environ.get("LENDBOOK_GUIDE_SHOTS") == "1":
+        GUIDE.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifacts / name, GUIDE / name)

@@ -3,16 +3,14 @@ before/after diff, and exports the filter; the downloaded CSV holds exactly the 
 (as the database has them). Also on a phone-sized screen."""
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
-from tests.browser.pages import sign_in
+from tests.browser.pages import guide_shot, sign_in
 
 pytestmark = pytest.mark.browser
-GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"
 
 
 def _ids(app_url, action_prefix: str) -> list[int]:
@@ -51,9 +49,8 @@ def test_admin_filters_opens_a_diff_and_exports(page: Page, app_url: str, artifa
     expect(rows.first.get_by_role("button", name="Hide changes")).to_have_attribute(
         "aria-expanded", "true")
     page.screenshot(path=str(artifacts / "admin-audit.png"), full_page=True)
-    GUIDE.mkdir(parents=True, exist_ok=True)  # the admin guide's picture: the top, diff open
-    page.set_viewport_size({"width": 1280, "height": 1000})
-    page.screenshot(path=str(GUIDE / "admin-audit.png"))
+    page.set_viewport_size({"width": 1280, "height": 1000})  # the guide's picture: diff open
+    guide_shot(page, artifacts, "admin-audit.png", full_page=False)
 
     with page.expect_download() as info:
         page.locator("#audit-export-csv").click()

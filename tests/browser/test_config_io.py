@@ -2,7 +2,6 @@
 product's rate changed, a rule added), applies it and sees it live; an invalid copy is refused
 with the JSON path of each error and changes no row."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,10 +12,9 @@ from sqlmodel import select
 from domain.db.origination_tables import RuleSetVersion
 from domain.db.tables import AuditLog, ProductVersion
 from domain.db.uow import UnitOfWork
-from tests.browser.pages import sign_in, sign_out
+from tests.browser.pages import guide_shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"
 NEW_RULE = {"id": "young", "name": "Young file", "when": "bureau.score < 640",
             "outcome": "refer", "reason": "Manual review", "tier": None,
             "adverse_action_code": None}
@@ -65,8 +63,7 @@ def test_admin_exports_checks_applies_and_is_refused_an_invalid_document(
     expect(added).to_contain_text("young")
     expect(page.locator("#config-summary")).to_contain_text("products: 1 changed, 1 unchanged")
     expect(page.locator("#config-summary")).to_contain_text("rule_sets: 1 changed")
-    GUIDE.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(GUIDE / "admin-config.png"), full_page=True)
+    guide_shot(page, artifacts, "admin-config.png")
 
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#config-notice")).to_contain_text(

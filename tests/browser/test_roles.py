@@ -2,15 +2,13 @@
 to a new user; that user signs in, sees only the allowed pages, is refused the rest (the page
 says so), and direct requests to download routes are refused by the backend."""
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import fill, sign_in, sign_out
+from tests.browser.pages import fill, guide_shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"
 
 
 def test_admin_creates_a_limited_role_and_its_user_is_refused_the_rest(page: Page, app_url: str,
@@ -34,9 +32,8 @@ def test_admin_creates_a_limited_role_and_its_user_is_refused_the_rest(page: Pag
     row = roles.get_by_role("row").filter(has_text="payments_clerk")
     expect(row).to_contain_text("custom")
     expect(row.get_by_role("cell").nth(2)).to_have_text("2")  # permissions
-    GUIDE.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(GUIDE / "admin-roles.png"), full_page=True)
+    guide_shot(page, artifacts, "admin-roles.png")
 
     page.get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
