@@ -153,7 +153,7 @@ def redisclose(actor: Actor, application_id: int, reason: str, esign: ESignPort,
     application goes back to signature and a new agreement dated `on` is sent; the borrower
     signs again and funding resumes. Returns the new envelope id."""
     from domain.services.underwriting import _reason
-    actor.require_permission("application.fund")
+    actor.require_permission("application.decide", "application.fund")
     _reason(reason)
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)

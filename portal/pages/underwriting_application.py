@@ -246,7 +246,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def redisclose(self, form: dict):
         try:
-            actor = self._require("application.fund")
+            actor = self._require("application.decide", "application.fund")
             esign.redisclose(actor, self._id(), form.get("reason", ""), ESignClient.from_env())
         except DomainError as e:
             return self._fail("redisclose", "funding", e)
