@@ -48,11 +48,13 @@ class DefinitionEditor(rx.State, mixin=True):
 
     def _publish(self, publish, done: str) -> bool:
         try:
-            publish(self.code, self.draft_version)
+            pending = publish(self.code, self.draft_version)
         except DomainError as e:
             self.error = f"Not published: {e}"
             return False
-        self.notice = f"Published {self.code} version {self.draft_version}: {done}"
+        self.notice = (f"Sent for approval: change request {pending} (a second admin publishes "
+                       "it from Approvals)." if pending else
+                       f"Published {self.code} version {self.draft_version}: {done}")
         return True
 
 

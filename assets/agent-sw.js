@@ -6,9 +6,9 @@
 // opens with no network. API calls are never cached or answered here: they go to the network
 // and the page keeps its own queue (IndexedDB).
 
-const CACHE = "lendbook-agent-v1";  // change to drop every cached copy at the next visit
+const CACHE = "lendbook-agent-v2";  // change to drop every cached copy at the next visit
 const SHELL = ["/agent/", "/agent/app.js", "/agent/form.js", "/agent/store.js",
-  "/agent/sync.js", "/agent/agent.css"];
+  "/agent/sync.js", "/agent/seal.js", "/agent/docs.js", "/agent/brand.js", "/agent/agent.css"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE)

@@ -24,6 +24,8 @@ def _demo(args) -> int:
 
 
 def _audit(args) -> int:
+    if args.action == "verify":
+        return _audit_verify(args)
     from domain.db.uow import UnitOfWork
     from domain.services.audit import trail
     with UnitOfWork(args.database_url) as s:
@@ -32,6 +34,17 @@ def _audit(args) -> int:
                               "entity": row.entity, "id": row.entity_id, "reason": row.reason,
                               "before": row.before, "after": row.after}, default=str))
     return 0
+
+
+def _audit_verify(args) -> int:
+    """Exit 0: every row chained and intact; 1: a broken link or rows outside the chain."""
+    from domain.services.actor import SYSTEM
+    from domain.services.audit_verify import verify, verify_and_record
+    report = verify(args.database_url) if args.no_record else \
+        verify_and_record(SYSTEM, args.database_url)
+    for line in report.lines():
+        print(line, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
 
 
 def _trial_balance(args) -> int:
@@ -220,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply Alembic migrations").set_defaults(func=_migrate)
     sub.add_parser("demo", help="load demo data once").set_defaults(func=_demo)
-    p = sub.add_parser("audit", help="print the audit trail as JSON lines")
+    p = sub.add_parser("audit", help="print the audit trail as JSON lines (show), or check "
+                       "its hash chain and report the first broken link (verify)")
+    p.add_argument("action", nargs="?", choices=("show", "verify"), default="show")
+    p.add_argument("--no-record", action="store_true",
+                   help="verify: do not append the outcome to the audit trail")
     p.add_argument("--entity")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_audit)
@@ -256,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     cli_payments.register(sub)
     from domain import cli_onboarding
     cli_onboarding.register(sub)
+    from domain import cli_config
+    cli_config.register(sub)
+    from domain import cli_products
+    cli_products.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -3,7 +3,7 @@
 A booked loan stores `ProductTerms.to_dict()` as its frozen copy: editing the product later
 creates a new version and never reaches back into a booked loan.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -52,6 +52,7 @@ class ProductTerms:
     rule_set: str | None = None  # decision rule set code; None: the built-in product rules
     workflow: str | None = None  # workflow code; None: the built-in standard workflow
     required_documents: tuple[str, ...] = ()  # document kinds needed before funding
+    pricing_tiers: tuple[tuple[str, Decimal], ...] = ()  # (tier, annual rate) a rule set sets
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -98,6 +99,8 @@ class ProductTerms:
         from domain.documents import UPLOAD_KINDS
         if any(k not in UPLOAD_KINDS for k in self.required_documents):
             errors["required_documents"] = f"must be among {', '.join(UPLOAD_KINDS)}"
+        if any(not t or not Decimal(0) <= r <= Decimal(100) for t, r in self.pricing_tiers):
+            errors["pricing_tiers"] = "each tier needs a name and a rate between 0 and 100"
         if not (Decimal(0) < self.max_payment_to_income <= Decimal(100)):
             errors["max_payment_to_income"] = "must be above 0 and at most 100 percent"
         if errors:
@@ -114,6 +117,7 @@ class ProductTerms:
         d["delinquency_buckets"] = list(self.delinquency_buckets)
         d["allocation_order"] = list(self.allocation_order)
         d["required_documents"] = list(self.required_documents)
+        d["pricing_tiers"] = {t: str(r) for t, r in self.pricing_tiers}
         return d
 
     @classmethod
@@ -123,7 +127,15 @@ class ProductTerms:
         for name in ("delinquency_buckets", "allocation_order", "required_documents"):
             if name in d:
                 values[name] = tuple(d[name])
+        if "pricing_tiers" in d:
+            values["pricing_tiers"] = tuple((t, Decimal(r)) for t, r in d["pricing_tiers"].items())
         return cls(**values)
+
+    def for_tier(self, tier: str | None) -> "ProductTerms":
+        """The terms an application priced at `tier` gets: that tier's rate, if the product
+        prices it; otherwise these terms unchanged."""
+        rate = dict(self.pricing_tiers).get(tier) if tier else None
+        return self if rate is None else replace(self, annual_rate=rate)
 
     def quote_request(self, amount_minor: int, term: int, disbursed: date) -> dict:
         """The `lendbook quote` input for one loan of this product (agreements, previews)."""

@@ -4,12 +4,13 @@ import logging
 import reflex as rx
 
 # Pages register themselves with @rx.page when imported.
-from admin.pages import audit, branding, gl, ledger, products, rules, workflows  # noqa: F401
+from admin.pages import (approvals, audit, branding, config, gl, ledger,  # noqa: F401
+                         products, roles, rules, users, workflows)
 from integrations.docusign.fake_server import fake_docusign_lifespan
 from integrations.stripe.fake_server import fake_stripe_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job, collection_job
-from portal.pages import (application, apply, autopay, bank_files, dealer,  # noqa: F401
+from portal.pages import (application, apply, autopay, bank_files, claim, dealer,  # noqa: F401
                           dealer_application, home, loan, login, manual_entry, my_loans,
                           onboarding, pay,
                           servicing,

@@ -5,11 +5,23 @@ through the domain, so a revoked or expired session, or a role change, takes eff
 """
 import reflex as rx
 
+from domain import permissions as catalogue
 from domain.errors import PermissionDenied
 from domain.services import accounts, branding
-from domain.services.actor import ROLE_LABELS, STAFF, Actor
+from domain.services.actor import Actor
 
 SESSION_COOKIE = "lb_session"
+
+
+def path_arg(route: str, path: str, name: str) -> str:
+    """The value of `[name]` in `route` (e.g. "/loans/[loan_number]/pay") for the URL path
+    `path`; '' when the path does not have the route's shape."""
+    want = [x for x in route.split("/") if x]
+    got = [x for x in path.split("/") if x]
+    if len(want) != len(got) or any(not w.startswith("[") and w != g
+                                     for w, g in zip(want, got)):
+        return ""
+    return next((g for w, g in zip(want, got) if w == f"[{name}]"), "")
 
 
 class AuthState(rx.State):
@@ -18,6 +30,7 @@ class AuthState(rx.State):
     _user_id: int | None = None
     _role: str = ""
     # Display-only mirrors for hiding navigation; the backend never trusts them.
+    perms: list[str] = []  # the signed-in user's permission codes (menus: perms.contains(..))
     user_name: str = ""
     role_label: str = ""
     is_signed_in: bool = False
@@ -36,12 +49,23 @@ class AuthState(rx.State):
     brand_legal: str = ""
     brand_email: str = ""
     brand_phone: str = ""
+    brand_disclosures: dict[str, str] = {}  # autopay, esign: shown where the borrower consents
+
+    def _query(self, name: str) -> str:
+        """A query-string parameter of the page (from `router.url`, which replaces the
+        deprecated `router.page`)."""
+        return self.router.url.query_parameters.get(name, "")
+
+    def _route_arg(self, route: str, name: str) -> str:
+        """A dynamic segment of the page's path, e.g. ("/loans/[loan_number]", "loan_number")."""
+        return path_arg(route, self.router.url.path, name)
 
     def _load_brand(self) -> None:
         b = branding.current()
         self.brand_name, self.brand_primary, self.brand_accent = b["name"], b["primary"], b["accent"]
         self.brand_logo, self.brand_legal = b["logo_url"], b["legal"]
         self.brand_email, self.brand_phone = b["support_email"], b["support_phone"]
+        self.brand_disclosures = dict(b.get("disclosures") or {})
 
     def _actor(self) -> Actor | None:
         self._load_brand()
@@ -49,22 +73,27 @@ class AuthState(rx.State):
         self._user_id = actor.user_id if actor else None
         self._role = actor.role if actor else ""
         self.is_signed_in = actor is not None
-        self.role_label = ROLE_LABELS.get(self._role, "")
-        self.is_borrower = self._role == "borrower"
-        self.is_staff = self._role in STAFF
-        self.is_admin = self._role == "admin"
-        self.is_servicer = self._role in ("servicer", "admin")
-        self.is_field_agent = self._role == "field_agent"
-        self.is_dealer = self._role == "dealer"
+        perms = actor.permissions if actor else frozenset()
+        portal = actor.portal if actor else ""
+        if sorted(perms) != self.perms:
+            self.perms = sorted(perms)
+        self.role_label = actor.role_name if actor else ""
+        self.is_borrower = portal == "borrower"
+        self.is_staff = bool(perms & {"application.view", "loan.view"})
+        self.is_admin = "product.edit" in perms
+        self.is_servicer = "payment.post" in perms
+        self.is_field_agent = portal == "agent"
+        self.is_dealer = portal == "dealer"
         self.user_name = accounts.display_name(actor.user_id) if actor else ""
         return actor
 
-    def _require(self, *roles: str) -> Actor:
-        """The backend check behind every page and action."""
+    def _require(self, *permissions: str) -> Actor:
+        """The backend check behind every page and action: the signed-in actor, if they hold
+        one of `permissions` (catalogue codes, domain/permissions.py)."""
         actor = self._actor()
         if actor is None:
             raise PermissionDenied("please sign in")
-        actor.require(*roles)
+        actor.require_permission(*permissions)
         return actor
 
     @rx.event
@@ -82,6 +111,6 @@ class AuthState(rx.State):
                 rx.redirect("/login")]
 
 
-def home_for(role: str) -> str:
-    return {"borrower": "/loans", "admin": "/admin/products", "servicer": "/servicing",
-            "underwriter": "/underwriting", "dealer": "/dealer"}.get(role, "/")
+def home_for(actor: Actor | None) -> str:
+    """Where a user lands after sign-in: their role's portal and permissions decide."""
+    return catalogue.home_for(actor.portal, actor.permissions) if actor else "/"

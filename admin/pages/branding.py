@@ -42,7 +42,7 @@ class BrandingState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("branding.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/branding")
@@ -68,7 +68,7 @@ class BrandingState(AuthState):
     async def save(self, files: list[rx.UploadFile]):
         self.errors, self.notice = [], ""
         try:
-            actor = self._require("admin")
+            actor = self._require("branding.edit")
             logo = await files[0].read() if files else None
             self.draft_version = branding.save_draft(actor, self._data(), logo)
             self.preview_logo = branding.preview(actor, self.draft_version)["logo_url"]
@@ -88,10 +88,14 @@ class BrandingState(AuthState):
     def publish(self):
         self.errors, self.notice = [], ""
         try:
-            actor = self._require("admin")
-            branding.publish(actor, self.draft_version, "published in the admin")
+            actor = self._require("branding.edit")
+            pending = branding.publish(actor, self.draft_version, "published in the admin")
         except DomainError as e:
             self.errors = [f"Not published: {e}"]
+            return
+        if pending:  # maker-checker (admin/pages/approvals.py)
+            self.notice, self.draft_version = f"Sent for approval: change request {pending}.", 0
+            self._refresh(actor)
             return
         self.notice = (f"Published version {self.draft_version}: every portal shows it on its "
                        "next page load.")

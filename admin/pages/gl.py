@@ -68,7 +68,7 @@ class GlState(DefinitionEditor, AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("gl.manage")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/gl")
@@ -97,7 +97,7 @@ class GlState(DefinitionEditor, AuthState):
     @rx.event
     def save(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("gl.manage")
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
@@ -107,7 +107,7 @@ class GlState(DefinitionEditor, AuthState):
     @rx.event
     def publish(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("gl.manage")
         except DomainError as e:
             self.error = f"Not published: {e}"
             return
@@ -127,7 +127,7 @@ class GlState(DefinitionEditor, AuthState):
         self.export_error, self.export_notice, self.result, self.preview = "", "", {}, []
         self.has_result = False
         try:
-            actor = self._require("admin")
+            actor = self._require("export.data")
             r = gl_export.export(actor, self.from_date, self.to_date, self.fmt,
                                  dry_run=dry_run)
         except ValidationError as e:

@@ -30,7 +30,7 @@ class LedgerState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("ledger.view")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/ledger")
@@ -45,7 +45,7 @@ class LedgerState(AuthState):
     @rx.event
     def run_cob(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("cob.run")
             done = cob.run_cob(date.today(), actor)
             self.message = (f"Close of business ran for {len(done)} business date(s)"
                             + (f", through {done[-1].business_date}." if done else "."))

@@ -31,7 +31,7 @@ class RulesState(DefinitionEditor, AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("rules.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/rules")
@@ -42,7 +42,7 @@ class RulesState(DefinitionEditor, AuthState):
     def save(self):
         self.tested = []
         try:
-            actor = self._require("admin")
+            actor = self._require("rules.edit")
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
@@ -53,7 +53,7 @@ class RulesState(DefinitionEditor, AuthState):
     @rx.event
     def test(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("rules.edit")
             rows = rulesets.test_draft(actor, self.code, self.draft_version)
         except DomainError as e:
             self.error = f"Not tested: {e}"
@@ -68,7 +68,7 @@ class RulesState(DefinitionEditor, AuthState):
     @rx.event
     def publish(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("rules.edit")
         except DomainError as e:
             self.error = f"Not published: {e}"
             return

@@ -6,10 +6,12 @@ import json
 import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
+from domain import workflow_editing as editing
 from domain.errors import DomainError, PermissionDenied
 from domain.services import workflows
 from domain.workflow import STANDARD, Workflow
 from portal.components.layout import card, denied, shell, table
+from portal.components.workflow_editor import stage_editor
 from portal.state import AuthState
 
 HELP = ("Stages run in order: decision first, booked last. Built-in stages: decision, "
@@ -23,6 +25,63 @@ class WorkflowsState(DefinitionEditor, AuthState):
     code: str = "standard"
     text: str = json.dumps(STANDARD, indent=2)
     preview: list[dict[str, str]] = []
+    rows: list[dict[str, str]] = editing.rows(STANDARD)  # the structured editor's stages
+    actor_sets: list[list[str]] = [r["actors"] for r in editing.rows(STANDARD)]
+    structured_error: str = ""
+    wf_name: str = STANDARD["name"]
+
+    def _sync(self) -> None:
+        """The structured editor follows the JSON (while it is valid JSON)."""
+        try:
+            d = json.loads(self.text)
+            if not isinstance(d, dict):
+                raise ValueError
+        except ValueError:
+            self.structured_error = "The JSON below is not valid: fix it to edit the stages."
+            return
+        self.structured_error = ""
+        self.wf_name = str(d.get("name", ""))
+        found = editing.rows(d)
+        self.rows = [{k: v for k, v in r.items() if k != "actors"} for r in found]
+        self.actor_sets = [r["actors"] for r in found]
+
+    def _edit(self, change) -> None:
+        try:
+            d = json.loads(self.text)
+        except ValueError:
+            return
+        self.text = json.dumps(change(d), indent=2)
+        self.draft_version, self.preview = 0, []
+        self._sync()
+
+    @rx.event
+    def set_text(self, value: str):
+        self.text = value
+        self._sync()
+
+    @rx.event
+    def set_workflow_name(self, value: str):
+        self._edit(lambda d: editing.set_name(d, value))
+
+    @rx.event
+    def add_stage(self):
+        self._edit(editing.add_stage)
+
+    @rx.event
+    def remove_stage(self, index: int):
+        self._edit(lambda d: editing.remove_stage(d, index))
+
+    @rx.event
+    def move_stage(self, index: int, delta: int):
+        self._edit(lambda d: editing.move_stage(d, index, delta))
+
+    @rx.event
+    def set_stage_field(self, index: int, field: str, value: str):
+        self._edit(lambda d: editing.set_field(d, index, field, value))
+
+    @rx.event
+    def toggle_actor(self, index: int, role: str, on: bool):
+        self._edit(lambda d: editing.set_actor(d, index, role, on))
 
     def _refresh(self, actor) -> None:
         self.versions = [{"code": v["code"], "version": str(v["version"]),
@@ -33,18 +92,19 @@ class WorkflowsState(DefinitionEditor, AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/workflows")
         self.denied = ""
         self._refresh(actor)
+        self._sync()
 
     @rx.event
     def save(self):
         self.preview = []
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
@@ -63,7 +123,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
     @rx.event
     def publish(self):
         try:
-            actor = self._require("admin")
+            actor = self._require("workflow.edit")
         except DomainError as e:
             self.error = f"Not published: {e}"
             return
@@ -79,6 +139,7 @@ def workflows_page() -> rx.Component:
     return shell("Workflows", rx.cond(
         s.denied != "", denied(s.denied),
         rx.flex(
+            stage_editor(s),
             editor_card(s, HELP, "Workflow code", "workflow-code", "Workflow (JSON)",
                         "workflow-json"),
             rx.cond(s.preview.length() > 0, card(table(

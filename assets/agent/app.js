@@ -3,11 +3,15 @@
 
 import * as store from "./store.js";
 import * as f from "./form.js";
+import * as docs from "./docs.js";
+import { applyBrand, loadBrand } from "./brand.js";
+import { available as canSeal } from "./seal.js";
 import { getJSON, syncAll } from "./sync.js";
 
 const $ = (id) => document.getElementById(id);
 let agent = store.recall("agent");  // {user_id, name, email}: last confirmed online
 let editing = null;  // id of the capture being fixed
+let waiting = 0;  // captures (or their documents) not yet sent
 
 function el(tag, { attrs = {}, ...props } = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -77,7 +81,7 @@ async function loadProducts() {
 const BADGES = { queued: "Queued", syncing: "Syncing…", attention: "Needs attention" };
 const meta = (text) => el("div", { className: "meta" }, text);
 
-function card(item) {
+function card(item, attached) {
   const s = item.summary;
   const r = item.result;
   const mine = agent && item.agent_id === agent.user_id;
@@ -96,6 +100,7 @@ function card(item) {
   } else if (item.last_error) {
     li.append(meta(item.last_error));
   }
+  if (attached.length) li.append(docs.list(attached));
   if (!mine) li.append(meta(`Captured by ${item.agent_email}: sign in as them to send it.`));
   if (item.status === "attention" && mine) {
     const button = (text, className, onclick) => el("button", { type: "button", className,
@@ -106,12 +111,16 @@ function card(item) {
   return li;
 }
 
+const waitingDoc = (d) => d.status === "queued" || d.status === "uploading";
+
 async function renderQueue() {
   const items = await store.all();
-  $("queue").replaceChildren(...items.map(card));
+  const attached = await Promise.all(items.map((i) => store.documentsOf(i.id)));
+  $("queue").replaceChildren(...items.map((item, n) => card(item, attached[n])));
   $("queue-empty").hidden = items.length > 0;
   $("clear-synced").hidden = !items.some((i) => i.status === "synced");
-  const waiting = items.filter((i) => i.status === "queued" || i.status === "syncing").length;
+  waiting = items.filter((i, n) => i.status === "queued" || i.status === "syncing" ||
+    attached[n].some(waitingDoc)).length;
   $("sync").textContent = `Sync now (${waiting})`;
   $("sync").hidden = waiting === 0;
 }
@@ -154,6 +163,12 @@ async function sync(event) {
   $("sync").disabled = false;
   const parts = [];
   if (outcome.sent) parts.push(`Sent ${outcome.sent} application${outcome.sent > 1 ? "s" : ""}.`);
+  if (outcome.uploaded) {
+    parts.push(`Uploaded ${outcome.uploaded} document${outcome.uploaded > 1 ? "s" : ""}.`);
+  }
+  if (outcome.refused) {
+    parts.push(`${outcome.refused} document${outcome.refused > 1 ? "s were" : " was"} refused.`);
+  }
   if (outcome.attention) {
     parts.push(`${outcome.attention} need${outcome.attention > 1 ? "" : "s"} attention.`);
   }
@@ -187,6 +202,7 @@ function stopFix() {
   $("editing").hidden = true;
   $("cancel-edit").hidden = true;
   f.reset();
+  docs.clear();
 }
 
 async function removeCapture(item) {
@@ -200,8 +216,13 @@ async function removeCapture(item) {
 async function save(event) {
   event.preventDefault();
   $("saved-msg").textContent = "";
+  if (!canSeal()) {
+    return f.showErrors({ "(device)": "cannot encrypt saved applications in this browser " +
+      "(open the page over https)" }, "Not saved:");
+  }
   const body = f.collect();
-  const errors = f.validate(body);
+  const chosen = await docs.picked();
+  const errors = { ...f.validate(body), ...chosen.errors };
   if (Object.keys(errors).length) return f.showErrors(errors, "Please check these fields:");
   const a = body.applicant;
   const item = {
@@ -211,10 +232,11 @@ async function save(event) {
     summary: { name: `${a.first_name} ${a.last_name}`, amount: body.amount,
       product_code: body.product_code, term: body.term },
   };
-  if (editing) await store.replace(editing, item);
-  else await store.put(item);
+  await store.save(item, chosen.files, editing);
   stopFix();
-  $("saved-msg").textContent = `Saved on this device: ${item.summary.name}, ${money(body.amount)}.` +
+  const n = chosen.files.length;
+  $("saved-msg").textContent = `Saved on this device: ${item.summary.name}, ${money(body.amount)}` +
+    (n ? `, with ${n} document${n > 1 ? "s" : ""}.` : ".") +
     (online() ? "" : " It will be sent when you are back online.");
   await renderQueue();
   if (online()) sync();
@@ -242,33 +264,6 @@ async function registerWorker() {
   }
 }
 
-// The lender's published branding (GET /api/v1/brand): name and header colour. The last one
-// seen is kept on the device, so the page looks the same offline.
-function applyBrand(brand) {
-  if (!brand || !brand.name) return;
-  const bar = document.querySelector("header.bar");
-  const link = bar.querySelector(".brand");
-  link.textContent = brand.name;
-  link.id = "agent-brand-name";
-  if (/^#[0-9a-f]{6}$/i.test(brand.primary || "")) {
-    bar.style.background = brand.primary;
-    document.querySelector('meta[name="theme-color"]').setAttribute("content", brand.primary);
-  }
-  document.title = `Field capture · ${brand.name}`;
-}
-
-async function loadBrand() {
-  try {
-    const r = await fetch("/api/v1/brand", { cache: "no-store" });
-    if (!r.ok) return;
-    const data = await r.json();
-    store.remember("brand", data);
-    applyBrand(data);
-  } catch {
-    // offline or unreachable: the remembered branding stays
-  }
-}
-
 function start() {
   applyBrand(store.recall("brand"));
   if (online()) loadBrand();
@@ -278,7 +273,11 @@ function start() {
   $("cancel-edit").addEventListener("click", stopFix);
   $("sync").addEventListener("click", sync);
   $("clear-synced").addEventListener("click", async () => {
-    for (const i of await store.all()) if (i.status === "synced") await store.remove(i.id);
+    for (const i of await store.all()) {
+      if (i.status === "synced" && !(await store.documentsOf(i.id)).some(waitingDoc)) {
+        await store.remove(i.id);
+      }
+    }
     renderQueue();
   });
   window.addEventListener("online", whenOnline);
@@ -286,9 +285,7 @@ function start() {
     showNet();
     showAgent(agent ? "ok" : "offline-unknown");
   });
-  setInterval(async () => {  // retry what a failed sync left queued
-    const items = await store.all();
-    const waiting = items.some((i) => i.status === "queued" || i.status === "syncing");
+  setInterval(() => {  // retry what a failed sync left queued
     if (waiting && online() && agent) sync();
   }, 60000);
   showNet();

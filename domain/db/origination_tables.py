@@ -84,3 +84,18 @@ class Envelope(SQLModel, table=True):
     signed_document_id: int | None = Field(default=None, foreign_key="document.id")
     sent_at: datetime = _ts()
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AccountClaim(SQLModel, table=True):
+    """A one-time code that lets an applicant whose account was opened for them (by a dealer,
+    agent or partner) set a password and sign in. Only a SHA-256 of the code is kept."""
+    __tablename__ = "account_claim"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    code_hash: str = Field(unique=True, max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    failed_attempts: int = 0

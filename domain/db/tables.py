@@ -28,7 +28,8 @@ class AppUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True, max_length=254)
     name: str = Field(max_length=200)
-    role: str = Field(max_length=32)
+    role: str = Field(max_length=32, foreign_key="role.code")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     password_hash: str
     active: bool = True
     created_at: datetime = _ts()
@@ -53,15 +54,22 @@ class Product(SQLModel, table=True):
 
 
 class ProductVersion(SQLModel, table=True):
+    """One version of a product's settings: draft, then published (one per product, the one
+    new applications get), then retired. `code` repeats the product's code so products use
+    the shared draft/publish helper (domain/services/versioned.py) like other definitions."""
     __tablename__ = "product_version"
     __table_args__ = (UniqueConstraint("product_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id", index=True)
+    code: str = Field(max_length=40, index=True)
     version: int
+    status: str = Field(default="draft", max_length=12)  # draft, published, retired
     name: str = Field(max_length=120)
     terms: dict = Field(sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = _ts()
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")
+    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Application(SQLModel, table=True):
@@ -81,7 +89,8 @@ class Application(SQLModel, table=True):
     created_at: datetime = _ts()
     stage: str = Field(default="decision", max_length=30, index=True)
     applicant: dict | None = Field(default=None, sa_column=Column(JSON))  # identity, contact, job
-    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")  # dealer, agent
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id",
+                                      index=True)  # dealer, agent: their own lists
     partner_id: int | None = Field(default=None, foreign_key="api_partner.id")
     external_ref: str | None = Field(default=None, max_length=100)
     tier: str | None = Field(default=None, max_length=20)
@@ -244,6 +253,11 @@ class AuditLog(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     reason: str = Field(default="", max_length=300)
+    # the hash chain (domain/services/audit_chain.py): set once, when the row is sealed
+    content_sha: str | None = Field(default=None, max_length=64)
+    chain_seq: int | None = Field(default=None, unique=True, index=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 APPEND_ONLY = ("journal_entry", "posting", "audit_log", "payment", "payment_allocation",
@@ -257,3 +271,4 @@ from domain.db import workflow_tables  # noqa: E402,F401  (workflow, underwritin
 from domain.db import payment_tables  # noqa: E402,F401  (payment rails, bank files, GL)
 from domain.db import onboarding_tables  # noqa: E402,F401  (loan onboarding)
 from domain.db import branding_tables  # noqa: E402,F401  (portal branding versions)
+from domain.db import access_tables  # noqa: E402,F401  (roles, organisations, change requests)

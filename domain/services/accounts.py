@@ -9,22 +9,29 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from domain import permissions as catalogue
+from domain.db.access_tables import Organisation, Role, RolePermission
 from domain.db.tables import AppUser, UserSession, utcnow
 from domain.db.uow import UnitOfWork
 from domain.errors import PermissionDenied, ValidationError
 from domain.services import audit
-from domain.services.actor import ROLES, Actor
+from domain.services.actor import Actor
 
 _hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 profile)
 SESSION_DAYS = 7
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def hash_password(password: str) -> str:
+    """argon2id hash for a password chosen by its owner (sign-up, account claim)."""
+    return _hasher.hash(password)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _validate(email: str, password: str, name: str, role: str) -> dict[str, str]:
+def _validate(email: str, password: str, name: str) -> dict[str, str]:
     errors = {}
     if not EMAIL.match(email):
         errors["email"] = "is not a valid e-mail address"
@@ -32,25 +39,49 @@ def _validate(email: str, password: str, name: str, role: str) -> dict[str, str]
         errors["password"] = "must be at least 10 characters"
     if not name.strip():
         errors["name"] = "is required"
-    if role not in ROLES:
-        errors["role"] = f"must be one of {', '.join(ROLES)}"
+    return errors
+
+
+def role_permissions(s, role: str) -> frozenset[str]:
+    return frozenset(s.exec(select(RolePermission.permission)
+                            .where(RolePermission.role_code == role)).all())
+
+
+def check_assignable(s, actor: Actor, role: str, organisation_id: int | None) -> dict[str, str]:
+    """The role exists, the actor holds every permission it grants (a real user; the system
+    and the demo loader are trusted), and the organisation exists."""
+    errors = {}
+    row = s.get(Role, role) if role else None
+    if row is None:
+        codes = s.exec(select(Role.code).order_by(Role.code)).all()
+        errors["role"] = f"must be one of {', '.join(codes)}"
+    elif actor.user_id is not None:
+        lacking = catalogue.ungrantable(actor.permissions, role_permissions(s, role))
+        if lacking:
+            errors["role"] = ("grants permissions you do not hold yourself: "
+                              + ", ".join(lacking))
+    if organisation_id is not None and s.get(Organisation, organisation_id) is None:
+        errors["organisation_id"] = "no such organisation"
     return errors
 
 
 def create_user(actor: Actor, email: str, password: str, name: str, role: str,
-                url: str | None = None) -> int:
-    """Create a user of any role (admins and the demo loader); sign_up is the borrower path."""
+                url: str | None = None, organisation_id: int | None = None) -> int:
+    """Create a user of any role (admins and the demo loader); sign_up is the borrower path.
+    An admin can only give a role whose permissions they hold themselves."""
     if role != "borrower" or actor.user_id is not None:
-        actor.require("admin")
+        actor.require_permission("users.manage")
     email = (email or "").strip().lower()
-    errors = _validate(email, password or "", name or "", role)
-    if errors:
-        raise ValidationError(errors)
+    errors = _validate(email, password or "", name or "")
     try:
         with UnitOfWork(url) as s:
+            errors.update(check_assignable(s, actor, role, organisation_id))
+            if errors:
+                raise ValidationError(errors)
             if s.exec(select(AppUser).where(AppUser.email == email)).first():
                 raise ValidationError({"email": "an account with this e-mail already exists"})
             user = AppUser(email=email, name=name.strip(), role=role,
+                           organisation_id=organisation_id,
                            password_hash=_hasher.hash(password))
             s.add(user)
             s.flush()
@@ -100,7 +131,16 @@ def resolve(token: str | None, url: str | None = None) -> Actor | None:
         user = s.get(AppUser, row.user_id)
         if user is None or not user.active:
             return None
-        return Actor(user.id, user.role, user.email)
+        return actor_for(s, user)
+
+
+def actor_for(s, user: AppUser) -> Actor:
+    """The user as an Actor with their role's permissions (read once here, per request or
+    event: every check after this is a set lookup)."""
+    role = s.get(Role, user.role)
+    return Actor(user.id, user.role, user.email, role_permissions(s, user.role),
+                 user.organisation_id, role.portal if role else "staff",
+                 role.name if role else user.role)
 
 
 def display_name(user_id: int, url: str | None = None) -> str:

@@ -69,7 +69,7 @@ def generate_debit_file(actor: Actor, on: date, url: str | None = None,
                         now: datetime | None = None) -> DebitFileResult | None:
     """One file with every bank-file draft due by `on`; each entry carries its attempt's
     key, and is posted (provisionally) as it is written. None when nothing is due."""
-    actor.require("servicer", "admin")
+    actor.require_permission("bank_files.manage")
     now = now or datetime.combine(on, datetime.now(timezone.utc).time(), timezone.utc)
     with UnitOfWork(url) as s:
         rows = list(s.exec(select(CollectionAttempt, PaymentInstrument, Loan)
@@ -121,7 +121,7 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
     """Match every return and notification of change by trace number and act on it. Plain
     returns go through the bulk path (`bulk=False` sends each through the single-payment
     path, for the benchmark's comparison)."""
-    actor.require("servicer", "admin")
+    actor.require_permission("bank_files.manage")
     today = today or date.today()
     sha = hashlib.sha256(content.encode()).hexdigest()
     with UnitOfWork(url) as s:
@@ -240,7 +240,7 @@ class FileRow:
 
 def list_files(actor: Actor, limit: int = 50, url: str | None = None) -> list[FileRow]:
     """Bank files sent and received, newest first."""
-    actor.require("servicer", "admin")
+    actor.require_permission("bank_files.manage")
     with UnitOfWork(url) as s:
         return [FileRow(f.id, f.direction, f.filename, f.file_date, f.entry_count,
                         f.debit_total_minor, f.summary, f.created_at)
@@ -249,7 +249,7 @@ def list_files(actor: Actor, limit: int = 50, url: str | None = None) -> list[Fi
 
 def read_file(actor: Actor, file_id: int, url: str | None = None) -> tuple[str, str]:
     """(filename, content) of a bank file, for download; the download is audited."""
-    actor.require("servicer", "admin")
+    actor.require_permission("bank_files.manage")
     with UnitOfWork(url) as s:
         f = s.get(AchFile, file_id)
         if f is None:

@@ -14,7 +14,7 @@ from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import ApplicationCondition, Disbursement
 from domain.errors import NotFound
 from domain.services import audit, workflows
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 from domain.workflow import BUILT_IN_KEYS, TERMINAL
 
 
@@ -81,7 +81,7 @@ class ApplicationDetail:
 
 
 def detail(actor: Actor, application_id: int, url: str | None = None) -> ApplicationDetail:
-    actor.require(*STAFF)
+    actor.require_permission("application.view")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         if app is None:
@@ -149,13 +149,14 @@ def detail(actor: Actor, application_id: int, url: str | None = None) -> Applica
                                    loan.loan_number if loan else None)),
             loan_number=loan.loan_number if loan else None, disbursement=disbursement,
             can_underwrite=app.stage == "underwriting" and stage is not None
-            and actor.role in stage.actors,
+            and actor.role in stage.actors and actor.can("application.decide"),
             can_complete_stage=open_app and app.stage not in BUILT_IN_KEYS
-            and stage is not None and actor.role in stage.actors,
+            and stage is not None and actor.role in stage.actors
+            and actor.can("application.decide"),
             can_fund=app.stage == "funding" and stage is not None
-            and actor.role in stage.actors,
+            and actor.role in stage.actors and actor.can("application.decide"),
             can_act=open_app,
-            can_track_disbursement=disb is not None and actor.role in ("servicer", "admin")
+            can_track_disbursement=disb is not None and actor.can("application.fund")
             and bool(DISBURSEMENT_STEPS.get(disb.status)),
             disbursement_next=tuple(DISBURSEMENT_STEPS.get(disb.status, ())) if disb else (),
             approval_levels=wf.stage("funding").approval_levels if wf.has("funding") else ())
@@ -246,7 +247,7 @@ def stage_names(actor: Actor, application_ids: list[int],
                 url: str | None = None) -> dict[int, str]:
     """Each application's current stage as its own workflow names it (review stages are
     named by the workflow, not by the engine)."""
-    actor.require(*STAFF)
+    actor.require_permission("application.view")
     with UnitOfWork(url) as s:
         out = {}
         for app in s.exec(select(Application).where(Application.id.in_(application_ids))):

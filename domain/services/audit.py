@@ -1,10 +1,13 @@
 """Audit trail: who, what, when, why, and before/after for every state change."""
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from domain.db.tables import AuditLog
+from domain.db.tables import AuditLog, utcnow
+from domain.services import audit_chain
 from domain.services.actor import Actor
 
 
@@ -22,15 +25,68 @@ def snapshot(obj) -> dict:
     return _plain(obj.model_dump())
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_plain(value):
+    """`_plain`, or None when the value is not already what the JSON column hands back."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return None
+            if k != "password_hash":
+                out[k] = p = _json_plain(v)
+                if p is None and v is not None:
+                    return None
+        return out
+    if isinstance(value, (list, tuple)):
+        out = [_json_plain(v) for v in value]
+        return None if any(p is None and v is not None for p, v in zip(out, value)) else out
+    if isinstance(value, (date, datetime, Decimal)):
+        return str(value)
+    return value if isinstance(value, _SCALARS) else None
+
+
+def _stored(value):
+    """As the JSON column hands it back (keys as strings, tuples as lists), so the content
+    hash taken now is the one `lendbook audit verify` recomputes from the stored row. Plain
+    values skip the JSON round trip (bulk paths build thousands)."""
+    if value is None:
+        return None
+    plain = _json_plain(value)
+    return plain if plain is not None else json.loads(json.dumps(_plain(value), default=str))
+
+
 def entry(actor: Actor, action: str, entity: str, entity_id, before: dict | None = None,
           after: dict | None = None, reason: str = "", at: datetime | None = None) -> dict:
-    """One audit row's values: what `record` adds, and what bulk paths insert many of."""
-    row = dict(actor_id=actor.user_id, actor_label=actor.label, action=action, entity=entity,
-               entity_id=str(entity_id), before=_plain(before), after=_plain(after),
+    """One audit row's values: what `record` adds, and what bulk paths insert many of (with
+    its content hash; the row is linked into the chain when its transaction commits)."""
+    at = at or utcnow()
+    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    row = dict(at=at, actor_id=actor.user_id,
+               actor_label=actor.label[:254], action=action, entity=entity,
+               entity_id=str(entity_id), before=_stored(before), after=_stored(after),
                reason=(reason or "")[:300])
-    if at is not None:
-        row["at"] = at
+    row["content_sha"] = audit_chain.content_sha(row)
     return row
+
+
+def insert_many(session: Session, rows: list[dict], insert_rows=None) -> None:
+    """Bulk audit rows (built with `entry`) in the session's transaction, sealed at commit.
+    insert_rows(session, table, rows) overrides the executemany (e.g. COPY)."""
+    if not rows:
+        return
+    if insert_rows is None:
+        session.connection().execute(insert(AuditLog), rows)
+    else:
+        insert_rows(session, AuditLog.__table__, rows)
+    audit_chain.mark(session)
+
+
+def unsealed(session: Session) -> None:
+    """A bulk path inserted audit rows its own way: link them into the chain at commit."""
+    audit_chain.mark(session)
 
 
 def record(session: Session, actor: Actor, action: str, entity: str, entity_id,

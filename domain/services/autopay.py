@@ -12,7 +12,7 @@ from domain.db.tables import Lender, Loan, utcnow
 from domain.db.uow import UnitOfWork
 from domain.errors import ValidationError
 from domain.money import fmt, parse_amount
-from domain.services import audit
+from domain.services import audit, branding
 from domain.services.actor import Actor
 from domain.services.instruments import instrument_label, own_loan, public, public_snapshot
 
@@ -52,12 +52,15 @@ def offset_label(days: int) -> str:
 
 
 def mandate_text(lender: str, loan_number: str, kind: str, amount_mode: str,
-                 fixed_amount_minor: int | None, offset: int) -> str:
+                 fixed_amount_minor: int | None, offset: int, disclosure: str = "") -> str:
+    """The authorization the borrower accepts, followed by the lender's own autopay
+    disclosure (published branding) when it has one: both are stored as accepted."""
     amount = "the installment due" if amount_mode == "installment" else \
         f"{fmt(fixed_amount_minor or 0)} each installment"
-    return MANDATE.format(lender=lender, loan=loan_number,
+    text = MANDATE.format(lender=lender, loan=loan_number,
                           kind="card" if kind == "card" else "bank account",
                           amount=amount, offset=offset_label(offset))
+    return f"{text}\n\n{disclosure.strip()}" if disclosure.strip() else text
 
 
 def _validate(s: Session, loan: Loan, instrument_id: int, offset: int, amount_mode: str,
@@ -120,7 +123,7 @@ def _accept_mandate(s, loan, inst, enr, ip, user_agent) -> None:
     lender = s.exec(select(Lender)).first()
     inst.mandate_text = mandate_text(lender.name if lender else "the lender", loan.loan_number,
                                      inst.kind, enr.amount_mode, enr.fixed_amount_minor,
-                                     enr.draft_offset_days)
+                                     enr.draft_offset_days, branding.disclosure(s, "autopay"))
     inst.mandate_accepted_at = datetime.now(timezone.utc)
     inst.mandate_ip, inst.mandate_user_agent = (ip or "")[:64], (user_agent or "")[:300]
     s.add(inst)

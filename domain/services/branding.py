@@ -34,7 +34,7 @@ def save_draft(actor: Actor, data: dict, logo: bytes | None = None,
                clear_logo: bool = False, url: str | None = None) -> int:
     """A new draft version. Without a new logo the draft keeps the latest version's logo
     (unless `clear_logo`)."""
-    actor.require("admin")
+    actor.require_permission("branding.edit")
     brand = rules.parse(data)
     checked = rules.validate_logo(logo) if logo is not None else None
     with UnitOfWork(url) as s:
@@ -55,9 +55,10 @@ def save_draft(actor: Actor, data: dict, logo: bytes | None = None,
         return version
 
 
-def publish(actor: Actor, version: int, reason: str = "", url: str | None = None) -> None:
-    """Publish a draft; the before/after of the audit record are the two definitions."""
-    actor.require("admin")
+def publish(actor: Actor, version: int, reason: str = "", url: str | None = None) -> int | None:
+    """Publish a draft; the before/after of the audit record are the two definitions. Returns
+    a change request id instead where branding changes need approval."""
+    actor.require_permission("branding.edit")
     with UnitOfWork(url) as s:
         old = _published_row(s)
         new = versioned.get(s, BrandingVersion, ENTITY, CODE, version)
@@ -65,21 +66,24 @@ def publish(actor: Actor, version: int, reason: str = "", url: str | None = None
                   "version": old.version if old else 0,
                   "logo_sha256": old.logo_sha256 if old else None}
         after = {**new.definition, "version": version, "logo_sha256": new.logo_sha256}
-        versioned.publish(s, BrandingVersion, ENTITY, actor, CODE, version, reason)
+        pending = versioned.publish(s, BrandingVersion, ENTITY, actor, CODE, version, reason)
+        if pending is not None:  # maker-checker: a second admin publishes it (approvals.py)
+            return pending
         audit.record(s, actor, "branding.changed", ENTITY, CODE, before, after, reason)
     with _lock:
         _cache.pop(url or "", None)
+    return None
 
 
 def preview(actor: Actor, version: int, url: str | None = None) -> dict:
     """A draft (or any version) as the portals would show it."""
-    actor.require("admin")
+    actor.require_permission("branding.edit")
     with UnitOfWork(url) as s:
         return _view(versioned.get(s, BrandingVersion, ENTITY, CODE, version))
 
 
 def versions(actor: Actor, url: str | None = None) -> list[dict]:
-    actor.require("admin")
+    actor.require_permission("branding.edit")
     with UnitOfWork(url) as s:
         q = (select(BrandingVersion.version, BrandingVersion.status, BrandingVersion.definition,
                     BrandingVersion.logo_sha256, BrandingVersion.created_at,
@@ -92,6 +96,13 @@ def versions(actor: Actor, url: str | None = None) -> list[dict]:
 def _published_row(s) -> BrandingVersion | None:
     return s.exec(select(BrandingVersion).where(BrandingVersion.code == CODE,
                                                 BrandingVersion.status == "published")).first()
+
+
+def disclosure(s, key: str) -> str:
+    """The published disclosure text `key` (rules.DISCLOSURE_KEYS), read in the caller's unit
+    of work so the text a borrower accepts is the one stored with the acceptance."""
+    row = _published_row(s)
+    return (rules.parse(row.definition).disclosures.get(key, "") if row else "").strip()
 
 
 def current(url: str | None = None) -> dict:

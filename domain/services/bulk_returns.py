@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from domain import ledger
 from domain.allocation import Allocation, net
 from domain.db.payment_tables import CollectionAttempt, Notice
-from domain.db.tables import AuditLog, Installment, JournalEntry, Loan, LoanCharge, \
+from domain.db.tables import Installment, JournalEntry, Loan, LoanCharge, \
     LoanModification, Payment, PaymentAllocation, PaymentReversal, Posting, utcnow
 from domain.money import fmt
 from domain.nacha.codes import return_policy
@@ -173,7 +173,7 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
         out[a.id] = collections.Outcome(a.id, "returned", a.payment_id,
                                         rev_ids[a.payment_id], retry_ids.get(a.id),
                                         a.id in fees, disabled.get(a.id, False))
-    _many(s, insert(AuditLog), audits)
+    audit.insert_many(s, audits)
     return out
 
 

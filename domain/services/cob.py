@@ -268,7 +268,7 @@ def _count_sum(s, table: Table) -> tuple[int, int]:
 
 def close_date(on: date, actor: Actor, url: str | None = None) -> CobResult | None:
     """Close business date `on` in one transaction; None if it was already closed."""
-    actor.require("admin")
+    actor.require_permission("cob.run")
     with UnitOfWork(url) as s:
         if s.get(CobRun, on) is not None:
             return None
@@ -407,7 +407,7 @@ def pending_dates(through: date, url: str | None = None) -> list[date]:
 def run_cob(through: date, actor: Actor, url: str | None = None) -> list[CobResult]:
     """Close every pending business date through `through`, each in its own transaction;
     a date closed before is skipped, so a rerun changes nothing."""
-    actor.require("admin")
+    actor.require_permission("cob.run")
     results = []
     for d in pending_dates(through, url):
         r = close_date(d, actor, url)

@@ -1,9 +1,8 @@
-"""Dealers at the point of sale: submit an application for a customer, and see only the
-applications this dealer submitted.
+"""Dealers at the point of sale: submit an application for a customer, and see the
+applications of their organisation (every dealer of one merchant sees the merchant's).
 
-Visibility is by `Application.submitted_by == the dealer's user id`. Organisation scoping
-(every dealer of one merchant seeing the merchant's applications) arrives with the admin issue;
-until then a dealer is its own organisation.
+Visibility is `Application.submitted_by` among organisations.submitters(): the dealer's
+organisation's users, or the dealer alone if they belong to none.
 """
 import json
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from domain.db.uow import UnitOfWork
 from domain.errors import NotFound
 from domain.money import to_minor
 from domain.services import intake as intake_service
+from domain.services import organisations
 from domain.services.actor import Actor
 from domain.services.intake import IntakeResult
 
@@ -52,7 +52,7 @@ def submit(actor: Actor, payload: dict, form_key: str, bureau: BureauPort,
            url: str | None = None, today: date | None = None) -> tuple[IntakeResult, bool]:
     """Validate and decide one point-of-sale application; the same form key and body
     answer once (a double click or a retry stores nothing twice)."""
-    actor.require("dealer")
+    actor.require_permission("dealer.submit")
     req = intake.parse(payload, today)
     digest = intake_service.request_hash(json.dumps(payload, sort_keys=True))
     return intake_service.submit(req, "dealer", actor, bureau, url=url, today=today,
@@ -61,29 +61,29 @@ def submit(actor: Actor, payload: dict, form_key: str, bureau: BureauPort,
 
 def list_applications(actor: Actor, url: str | None = None,
                       limit: int = 200) -> list[DealerApplication]:
-    """The dealer's own applications, newest first."""
-    actor.require("dealer")
+    """The organisation's point-of-sale applications, newest first."""
+    actor.require_permission("dealer.submit")
     with UnitOfWork(url) as s:
         q = (select(Application, Product.name).join(Product, Product.id == Application.product_id)
-             .where(Application.submitted_by == actor.user_id)
+             .where(Application.submitted_by.in_(organisations.submitters(s, actor)))
              .order_by(Application.id.desc()).limit(limit))
         return [_view(a, name) for a, name in s.exec(q)]
 
 
 def application(actor: Actor, application_id: int, url: str | None = None) -> DealerApplication:
-    """One of the dealer's own applications; anyone else's is refused as not found, so an id
-    tried by URL tells nothing about whether it exists."""
-    actor.require("dealer")
+    """One of the organisation's applications; anyone else's is refused as not found, so an
+    id tried by URL tells nothing about whether it exists."""
+    actor.require_permission("dealer.submit")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id) if application_id > 0 else None
-        if app is None or app.submitted_by != actor.user_id:
+        if app is None or app.submitted_by not in organisations.submitters(s, actor):
             raise NotFound(NOT_YOURS)
         return _view(app, s.get(Product, app.product_id).name)
 
 
 def last_merchant(actor: Actor, url: str | None = None) -> str:
     """The merchant of the dealer's latest point-of-sale application (to prefill the form)."""
-    actor.require("dealer")
+    actor.require_permission("dealer.submit")
     with UnitOfWork(url) as s:
         rows = s.exec(select(Application.point_of_sale)
                       .where(Application.submitted_by == actor.user_id,

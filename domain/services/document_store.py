@@ -6,16 +6,18 @@ Blobs live in `<data dir>/documents/<id>.bin`; the database row holds type, size
 import hashlib
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from domain import settings
-from domain.db.origination_tables import Document
+from domain.db.origination_tables import Document, IdempotencyRecord
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
 from domain.documents import UPLOAD_KINDS, DocumentCipher, document_aad, validate_upload
-from domain.errors import NotFound, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit
-from domain.services.actor import STAFF, Actor
+from domain.services import organisations
+from domain.services.actor import Actor
 
 KINDS = (*UPLOAD_KINDS, "agreement", "signed_agreement")
 
@@ -26,23 +28,67 @@ def _path(document_id: int) -> Path:
     return folder / f"{document_id}.bin"
 
 
-def _can_see(actor: Actor, app: Application | None) -> bool:
+def _can_see(s, actor: Actor, app: Application | None) -> bool:
+    """Staff with document.view; the borrower; a submitter of the application's organisation."""
     if app is None:
-        return actor.role in STAFF
-    return (actor.role in STAFF or actor.user_id == app.borrower_id
-            or (actor.user_id is not None and actor.user_id == app.submitted_by))
+        return actor.can("document.view")
+    if actor.can("document.view") or actor.user_id == app.borrower_id:
+        return True
+    return (actor.user_id is not None and app.submitted_by is not None
+            and actor.can("dealer.submit", "agent.capture")
+            and app.submitted_by in organisations.submitters(s, actor))
 
 
 def store(actor: Actor, application_id: int | None, kind: str, filename: str,
           declared_type: str | None, content: bytes, url: str | None = None) -> int:
     """Validate (real type from the bytes), encrypt and store; returns the document id."""
+    return store_once(actor, application_id, kind, filename, declared_type, content, None,
+                      url)[0]
+
+
+def store_once(actor: Actor, application_id: int | None, kind: str, filename: str,
+               declared_type: str | None, content: bytes,
+               idempotency: tuple[str, str] | None, url: str | None = None) -> tuple[int, bool]:
+    """`store`, at most once per `idempotency` = (scope, key): the same key with the same
+    upload answers the first document id (replayed=True) and stores nothing; with another
+    upload it is a Conflict. Returns (document id, replayed)."""
     if kind not in KINDS:
         raise ValidationError({"kind": f"must be one of {', '.join(KINDS)}"})
+    digest = hashlib.sha256(f"{application_id}|{kind}|{filename}|".encode()
+                            + hashlib.sha256(content).digest()).hexdigest()
+    if idempotency:
+        prior = _replay(idempotency, digest, url)
+        if prior is not None:
+            return prior, True
+    try:
+        return _store(actor, application_id, kind, filename, declared_type, content,
+                      idempotency, digest, url), False
+    except IntegrityError:
+        prior = _replay(idempotency, digest, url) if idempotency else None
+        if prior is None:
+            raise
+        return prior, True  # a concurrent twin stored it first
+
+
+def _replay(idempotency: tuple[str, str], digest: str, url) -> int | None:
+    scope, key = idempotency
+    with UnitOfWork(url) as s:
+        rec = s.exec(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+                                                     IdempotencyRecord.key == key)).first()
+        if rec is None:
+            return None
+        if rec.request_sha256 != digest:
+            raise Conflict("this Idempotency-Key was used for a different document")
+        return int(rec.response["document_id"])
+
+
+def _store(actor, application_id, kind, filename, declared_type, content, idempotency,
+           digest, url) -> int:
     info = validate_upload(filename, declared_type, content)
     cipher = DocumentCipher.from_settings()
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id) if application_id else None
-        if application_id and (app is None or not _can_see(actor, app)):
+        if application_id and (app is None or not _can_see(s, actor, app)):
             raise NotFound("this application does not exist or is not yours")
         doc = Document(application_id=application_id, kind=kind,
                        filename=Path(filename or "document").name[:200] or "document",
@@ -50,6 +96,11 @@ def store(actor: Actor, application_id: int | None, kind: str, filename: str,
                        uploaded_by=actor.user_id)
         s.add(doc)
         s.flush()
+        if idempotency:  # claimed before the blob is written: a twin fails here, not later
+            s.add(IdempotencyRecord(scope=idempotency[0], key=idempotency[1],
+                                    request_sha256=digest, status_code=201,
+                                    response={"document_id": doc.id}))
+            s.flush()
         path = _path(doc.id)
         path.write_bytes(cipher.encrypt(content, document_aad(doc.id)))
         audit.record(s, actor, "document.stored", "document", doc.id, None,
@@ -64,7 +115,7 @@ def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Docume
     with UnitOfWork(url) as s:
         doc = s.get(Document, document_id)
         app = s.get(Application, doc.application_id) if doc and doc.application_id else None
-        if doc is None or not _can_see(actor, app):
+        if doc is None or not _can_see(s, actor, app):
             raise NotFound("this document does not exist or is not yours to see")
         content = DocumentCipher.from_settings().decrypt(_path(doc.id).read_bytes(),
                                                          document_aad(doc.id))
@@ -79,7 +130,7 @@ def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Docume
 def for_application(actor: Actor, application_id: int, url: str | None = None) -> list[Document]:
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if not _can_see(actor, app):
+        if not _can_see(s, actor, app):
             raise NotFound("this application does not exist or is not yours")
         docs = list(s.exec(select(Document).where(Document.application_id == application_id)
                            .order_by(Document.id)))
@@ -107,6 +158,6 @@ def requested(actor: Actor, application_id: int, url: str | None = None) -> list
     from domain.services.workflows import terms_of
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
-        if app is None or not _can_see(actor, app):
+        if app is None or not _can_see(s, actor, app):
             raise NotFound("this application does not exist or is not yours")
         return requested_in(s, app, terms_of(s, app).required_documents)

@@ -39,7 +39,7 @@ NAME_PATH = {name: path for _, fields in STEPS for name, path in fields.items()}
 
 def load(actor: Actor, url: str | None = None) -> tuple[int, dict]:
     """(step to resume at, saved values by form field)."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         d = s.exec(select(ApplicationDraft).where(ApplicationDraft.user_id == actor.user_id)
                    ).first()
@@ -50,7 +50,7 @@ def save_step(actor: Actor, step: int, values: dict, url: str | None = None,
               today: date | None = None) -> int:
     """Validate this step's fields (and the ones before), save, and return the next step.
     Errors are keyed by form field name."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     if not 0 <= step < len(STEPS):
         raise ValidationError({"step": "no such step"})
     _, saved = load(actor, url)
@@ -68,7 +68,7 @@ def save_step(actor: Actor, step: int, values: dict, url: str | None = None,
 
 
 def back(actor: Actor, step: int, url: str | None = None) -> int:
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         d = s.exec(select(ApplicationDraft).where(ApplicationDraft.user_id == actor.user_id)
                    ).first()
@@ -82,7 +82,7 @@ def submit(actor: Actor, values: dict, bureau: BureauPort, url: str | None = Non
            today: date | None = None) -> intake_service.IntakeResult:
     """The last step: consent, then one submission through the intake path; the draft goes.
     A repeated click replays the first answer (the key is the draft's save time)."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     _, saved = load(actor, url)
     if not saved:
         raise Conflict("there is no application in progress (it may have been submitted)")

@@ -7,13 +7,15 @@ from datetime import date
 
 from sqlmodel import select
 
+from domain.disclosure import on_funding
 from domain.db.tables import AppUser, Application, Loan, utcnow
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import Disbursement, FundingApproval
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.services import audit, workflows
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 
+DISCLOSURE_CHECK = "Disclosed terms still accurate"
 DISBURSEMENT_STEPS = {"pending": ("sent", "failed"), "sent": ("settled", "failed")}
 
 
@@ -32,8 +34,9 @@ class FundingState:
     loan_number: str | None
 
 
-def checks(s, app: Application) -> list[Check]:
-    """Everything that must hold before money moves."""
+def checks(s, app: Application, on: date | None = None) -> list[Check]:
+    """Everything that must hold before money moves (on `on`, default today)."""
+    from domain.services.esign import disclosure_of
     f = workflows.facts(s, app)
     wf = workflows.of_application(s, app)
     out = [Check("Approved", app.status == "approved", f"status {app.status}")]
@@ -47,11 +50,15 @@ def checks(s, app: Application) -> list[Check]:
                      f"{f['conditions_open']} open"))
     out.append(Check("Required documents on file", f["documents_missing"] == 0,
                      f"{f['documents_missing']} missing"))
+    disclosed = disclosure_of(s, app) if f["signed"] else None
+    if disclosed is not None:  # the signed terms are booked as disclosed (domain/disclosure.py)
+        verdict = on_funding(disclosed, on or date.today())
+        out.append(Check(DISCLOSURE_CHECK, verdict.accurate, verdict.reason))
     return out
 
 
 def state(actor: Actor, application_id: int, url: str | None = None) -> FundingState:
-    actor.require(*STAFF)
+    actor.require_permission("application.view")
     with UnitOfWork(url) as s:
         app = _app(s, application_id)
         names = [n for n, in s.exec(select(AppUser.name).join(
@@ -74,7 +81,7 @@ def approve(actor: Actor, application_id: int, note: str = "", url: str | None =
             raise Conflict(f"the application is at {app.stage}, not funding")
         wf = workflows.of_application(s, app)
         workflows.require_actor(wf, "funding", actor)
-        failed = [c for c in checks(s, app) if not c.passed]
+        failed = [c for c in checks(s, app, on) if not c.passed]
         if failed:
             raise Conflict("pre-funding checks not met: "
                            + "; ".join(f"{c.name} ({c.detail})" for c in failed))
@@ -103,7 +110,7 @@ def approve(actor: Actor, application_id: int, note: str = "", url: str | None =
 def update_disbursement(actor: Actor, loan_number: str, status: str, reference: str = "",
                         url: str | None = None) -> None:
     """Track the transfer: pending -> sent -> settled (or failed)."""
-    actor.require("servicer", "admin")
+    actor.require_permission("application.fund")
     with UnitOfWork(url) as s:
         d = s.exec(select(Disbursement).join(Loan, Loan.id == Disbursement.loan_id)
                    .where(Loan.loan_number == loan_number)).first()
@@ -121,7 +128,7 @@ def update_disbursement(actor: Actor, loan_number: str, status: str, reference: 
 
 
 def disbursement_of(actor: Actor, loan_number: str, url: str | None = None) -> dict | None:
-    actor.require(*STAFF)
+    actor.require_permission("application.view", "loan.view")
     with UnitOfWork(url) as s:
         d = s.exec(select(Disbursement).join(Loan, Loan.id == Disbursement.loan_id)
                    .where(Loan.loan_number == loan_number)).first()

@@ -77,7 +77,7 @@ def export(actor: Actor, from_date, to_date, fmt: str = "csv", url: str | None =
     """Export the postings of journal entries effective from `from_date` to `to_date`
     (inclusive) that no export has taken yet. A dry run returns the same lines and records
     nothing."""
-    actor.require("admin")  # later: an "export" permission
+    actor.require_permission("export.data")
     start, end, fmt = gl.parse_request(from_date, to_date, fmt)
     exported_at = utcnow().replace(microsecond=0)
     in_range = JournalEntry.effective_date.between(start, end)
@@ -163,7 +163,7 @@ def reconcile(actor: Actor, from_date=None, to_date=None,
               url: str | None = None) -> list[ReconRow]:
     """Per ledger account: the journal's net over the range (the trial balance; with no dates,
     of the whole history) beside the net of what exports took of it."""
-    actor.require("admin")
+    actor.require_permission("gl.manage")
     start, end = gl.parse_range(from_date, to_date, required=False)
     with UnitOfWork(url) as s:
         tb = journal.trial_balance(s, from_date=start, to_date=end)
@@ -181,7 +181,7 @@ def reconcile(actor: Actor, from_date=None, to_date=None,
 
 def exports(actor: Actor, limit: int = 50, url: str | None = None) -> list[ExportRow]:
     """Past exports, newest first, with who ran them and how many entries each took."""
-    actor.require("admin")
+    actor.require_permission("export.data")
     entries = (core_select(GlExportedEntry.export_id, func.count().label("n"))
                .group_by(GlExportedEntry.export_id).subquery())
     with UnitOfWork(url) as s:
@@ -201,7 +201,7 @@ def export_file(actor: Actor, export_id: int, fmt: str = "csv",
     """A past export again, as (filename, media type, text): its entries, its mapping
     version, its time, so the CSV is the same bytes as the first time (checked against the
     recorded SHA-256). Audited."""
-    actor.require("admin")
+    actor.require_permission("export.data")
     if fmt not in gl.FORMATS:
         raise ValidationError({"format": "must be csv or json"})
     with UnitOfWork(url) as s:

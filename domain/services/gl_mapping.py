@@ -15,7 +15,7 @@ ENTITY = "gl_mapping"
 
 def save_draft(actor: Actor, mapping: dict, url: str | None = None) -> int:
     """A new draft version, validated whole (errors named by JSON path); its version."""
-    actor.require("admin")
+    actor.require_permission("gl.manage")
     parsed = GlMapping.from_dict(mapping)
     with UnitOfWork(url) as s:
         version = versioned.next_version(s, GlMappingVersion, CODE)
@@ -23,14 +23,14 @@ def save_draft(actor: Actor, mapping: dict, url: str | None = None) -> int:
                                    parsed.to_dict(), column="mapping")
 
 
-def publish(actor: Actor, version: int, reason: str = "", url: str | None = None) -> None:
-    actor.require("admin")
+def publish(actor: Actor, version: int, reason: str = "", url: str | None = None) -> int | None:
+    actor.require_permission("gl.manage")
     with UnitOfWork(url) as s:
-        versioned.publish(s, GlMappingVersion, ENTITY, actor, CODE, version, reason)
+        return versioned.publish(s, GlMappingVersion, ENTITY, actor, CODE, version, reason)
 
 
 def versions(actor: Actor, url: str | None = None) -> list[dict]:
-    actor.require("admin")
+    actor.require_permission("gl.manage")
     with UnitOfWork(url) as s:
         rows = s.exec(select(GlMappingVersion).where(GlMappingVersion.code == CODE)
                       .order_by(GlMappingVersion.version.desc()))
@@ -40,7 +40,7 @@ def versions(actor: Actor, url: str | None = None) -> list[dict]:
 
 def current(actor: Actor, url: str | None = None) -> tuple[int | None, GlMapping]:
     """The published version and its mapping; (None, the default) while none is published."""
-    actor.require("admin")
+    actor.require_permission("gl.manage")
     with UnitOfWork(url) as s:
         row, mapping = published(s)
         return (row.version if row else None), mapping

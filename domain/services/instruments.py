@@ -9,19 +9,18 @@ from domain.db.payment_tables import PaymentInstrument
 from domain.db.tables import Loan
 from domain.db.uow import UnitOfWork
 from domain.documents import DocumentCipher
-from domain.errors import NotFound, PermissionDenied, ValidationError
+from domain.errors import NotFound, ValidationError
 from domain.services import audit
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 
 ACCOUNT_TYPES = ("checking", "savings")
 
 
 def own_loan(s: Session, actor: Actor, loan_number: str) -> Loan:
     loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
-    if loan is None or (actor.role not in STAFF and loan.borrower_id != actor.user_id):
+    actor.require_permission("self.pay", "loan.view")
+    if loan is None or (not actor.can("loan.view") and loan.borrower_id != actor.user_id):
         raise NotFound(f"loan {loan_number}")
-    if actor.role not in STAFF and actor.role != "borrower":
-        raise PermissionDenied("only the borrower or servicing staff manage autopay")
     return loan
 
 

@@ -16,15 +16,19 @@ from domain.db.origination_tables import BureauPull, IdempotencyRecord
 from domain.db.tables import AppUser, Application, Product, ProductVersion
 from domain.db.uow import UnitOfWork
 from domain.decisioning import decide
-from domain.errors import Conflict, ValidationError
+from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.intake import ApplicationRequest
 from domain.money import from_minor
 from domain.schedule import build
 from domain.services import audit, workflows
-from domain.services.actor import Actor
+from domain.services.actor import ROLE_LABELS, Actor
 from domain.terms import ProductTerms
 
 CHANNELS = ("portal", "dealer", "agent", "api")
+# The one role that may record each channel: the channel says who took the application, so
+# a dealer cannot file a "portal" application or a partner key an "agent" one.
+CHANNEL_ROLES = {"portal": "borrower", "dealer": "dealer", "agent": "field_agent",
+                 "api": "api_partner"}
 UNUSABLE_PASSWORD = "!"  # an account created for an applicant: no sign-in until claimed
 
 
@@ -54,6 +58,7 @@ def submit(req: ApplicationRequest, channel: str, actor: Actor, bureau: BureauPo
     """Returns (result, replayed). `idempotency` = (scope, key, request sha256)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel}")
+    check_channel(actor, channel)
     today = today or date.today()
     if idempotency:
         prior = _replay(idempotency, url)
@@ -73,6 +78,18 @@ def submit(req: ApplicationRequest, channel: str, actor: Actor, bureau: BureauPo
             if prior is not None:
                 return prior, True
         raise
+
+
+def check_channel(actor: Actor, channel: str) -> None:
+    """Refuse a channel the actor may not use (PermissionDenied, before anything is read or
+    stored). In-process system actors (no user, role admin: the demo seed, migrations of
+    books, tests) may record any channel; no request can act as one."""
+    if actor.user_id is None and actor.role == "admin":
+        return
+    if CHANNEL_ROLES[channel] != actor.role:
+        raise PermissionDenied(f"the {channel} channel is for the "
+                               f"{ROLE_LABELS.get(CHANNEL_ROLES[channel], 'API partner')} "
+                               f"role, not {ROLE_LABELS.get(actor.role, actor.role)}")
 
 
 def _replay(idempotency, url) -> IntakeResult | None:
@@ -105,13 +122,16 @@ def _submit(s, req: ApplicationRequest, channel, actor, bureau, partner_id, toda
     facts = decision_facts(req, terms, schedule.installment_minor, report.facts(), channel,
                            today)
     outcome, reasons, tier, detail = _decide(s, terms, req, schedule.installment_minor, facts)
+    if terms.for_tier(tier) is not terms:  # the rule set priced a tier the product prices
+        terms = terms.for_tier(tier)
+        schedule = build(terms.schedule_terms(req.amount_minor, req.term, today))
     app = Application(borrower_id=borrower_id, product_id=product.id,
                       product_version=version.version, channel=channel,
                       amount_minor=req.amount_minor, term=req.term,
                       monthly_income_minor=req.monthly_income_minor, purpose=req.purpose,
                       installment_minor=schedule.installment_minor, status=outcome,
                       stage="decision", applicant=_stored_applicant(req),
-                      submitted_by=None if actor.role == "borrower" else actor.user_id,
+                      submitted_by=None if actor.portal == "borrower" else actor.user_id,
                       partner_id=partner_id, external_ref=req.external_ref, tier=tier,
                       point_of_sale=req.point_of_sale,
                       decision={**detail, "outcome": outcome, "reasons": reasons,
@@ -221,7 +241,7 @@ def _decide(s, terms: ProductTerms, req: ApplicationRequest, installment_minor: 
 def _borrower(s, req: ApplicationRequest, actor: Actor) -> int:
     """The applicant's borrower account: the signed-in borrower, or found or opened by
     e-mail (an opened account cannot sign in until the borrower claims it)."""
-    if actor.role == "borrower":
+    if actor.portal == "borrower":  # a borrower applying for themself
         return actor.user_id
     email = req.applicant["email"].strip().lower()
     user = s.exec(select(AppUser).where(AppUser.email == email)).first()

@@ -19,7 +19,6 @@ from domain.services import audit, onboarding
 from domain.services.actor import Actor
 
 SOURCE = "manual"
-STAFF = ("servicer", "admin")
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def _rows(data: dict):
 def preview(actor: Actor, data: dict, today: date | None = None,
             url: str | None = None) -> Preview:
     """Every problem with the entry, or the schedule it would be boarded with."""
-    actor.require(*STAFF)
+    actor.require_permission("onboarding.board")
     today = today or date.today()
     data = _clean(data)
     report = onboarding.validate(_rows(data), SOURCE, url, today)
@@ -79,7 +78,7 @@ def submit(actor: Actor, data: dict, today: date | None = None, url: str | None 
 
 
 def pending(actor: Actor, url: str | None = None) -> list[ManualLoanEntry]:
-    actor.require(*STAFF)
+    actor.require_permission("onboarding.board")
     with UnitOfWork(url) as s:
         return list(s.exec(select(ManualLoanEntry).where(ManualLoanEntry.status == "pending")
                            .order_by(ManualLoanEntry.id)))
@@ -97,14 +96,14 @@ def _entry(s, actor: Actor, entry_id: int) -> ManualLoanEntry:
 def approve(actor: Actor, entry_id: int, today: date | None = None,
             url: str | None = None) -> dict:
     """A second person boards the entry (validated again: the product may have changed)."""
-    actor.require(*STAFF)
+    actor.require_permission("onboarding.board")
     with UnitOfWork(url) as s:
         data = dict(_entry(s, actor, entry_id).data)
     return _board(actor, data, entry_id, today, url)
 
 
 def reject(actor: Actor, entry_id: int, reason: str, url: str | None = None) -> None:
-    actor.require(*STAFF)
+    actor.require_permission("onboarding.board")
     if not (reason or "").strip():
         raise ValidationError({"reason": "is required to reject an entry"})
     with UnitOfWork(url) as s:

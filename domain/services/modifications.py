@@ -36,7 +36,7 @@ def modify_loan(actor: Actor, loan_number: str, kind: str, effective: date, reas
                 idempotency_key: str, params: dict | None = None,
                 url: str | None = None) -> int:
     """Apply one modification; returns the new schedule version (replay: the same)."""
-    actor.require("servicer", "admin")
+    actor.require_permission("loan.modify")
     params = dict(params or {})
     errors = {}
     if kind not in SCHEDULE_KINDS + CLOSING_KINDS:

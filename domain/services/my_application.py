@@ -39,7 +39,7 @@ class MyApplication:
 
 def view(actor: Actor, application_id: int, url: str | None = None,
          today: date | None = None) -> MyApplication:
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         if app is None or app.borrower_id != actor.user_id:

@@ -207,7 +207,7 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
     A failure or a killed process midway leaves nothing: the batch commits whole or not.
     `within(session, report)` runs last inside that transaction (the API stores its
     idempotent answer there, so the answer and the loans commit together)."""
-    actor.require("servicer", "admin", "api_partner")
+    actor.require_permission("onboarding.board")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     today = today or date.today()

@@ -186,6 +186,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     """chunk: (Row, product, loan terms, schedule, seasoning) tuples. Returns (row number,
     loan id, Loan ID) per row. The rows are written by `ctx.writer` (on PostgreSQL while the
     caller goes on); `finish` waits for the last of them."""
+    audit.unsealed(s)  # the chain links the bulk-written audit rows at commit
     _borrowers(ctx, chunk)
     n = len(chunk)
     app_ids, loan_ids = ctx.reader.ids("application", n), ctx.reader.ids("loan", n)

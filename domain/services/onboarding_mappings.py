@@ -23,7 +23,7 @@ def published(source: str, url: str | None = None) -> tuple[int | None, dict]:
 
 def save(actor: Actor, source: str, mapping: dict, url: str | None = None) -> int:
     """The version now published for the source (unchanged when the mapping is the same)."""
-    actor.require("servicer", "admin")
+    actor.require_permission("onboarding.board")
     errors = check_mapping(mapping)
     if errors:
         raise ValidationError(errors)

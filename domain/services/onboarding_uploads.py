@@ -24,7 +24,7 @@ class Checked:
 
 def store(actor: Actor, filename: str, content: bytes) -> tuple[str, str]:
     """Keep the upload; (sha256, file name). Only CSV and XLSX, at most 200 MB."""
-    actor.require("servicer", "admin")
+    actor.require_permission("onboarding.board")
     name = Path(filename or "upload.csv").name
     if Path(name).suffix.lower() not in SUFFIXES:
         raise ValidationError({"file": "must be a .csv or .xlsx file"})
@@ -47,7 +47,7 @@ def _path(sha256: str, filename: str) -> Path:
 def check(actor: Actor, sha256: str, filename: str, source: str,
           url: str | None = None) -> Checked:
     """The validation report of a stored upload (header, then every row); books nothing."""
-    actor.require("servicer", "admin")
+    actor.require_permission("onboarding.board")
     path = _path(sha256, filename)
     _, mapping = onboarding_mappings.published(source, url)
     positions, issues = files.header_issues(path, mapping)
@@ -62,7 +62,7 @@ def book(actor: Actor, sha256: str, filename: str, source: str, valid_only: bool
          url: str | None = None) -> onboarding.Report:
     """Book the upload: all rows (refused if any is invalid) or, chosen explicitly, the valid
     rows only; one transaction either way."""
-    actor.require("servicer", "admin")
+    actor.require_permission("onboarding.board")
     path = _path(sha256, filename)
     _, mapping = onboarding_mappings.published(source, url)
     positions, issues = files.header_issues(path, mapping)

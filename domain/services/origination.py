@@ -1,5 +1,5 @@
 """Applications, automatic decision, offer acceptance and booking (no field re-keyed)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import select
@@ -8,6 +8,7 @@ from domain import ledger
 from domain.db.tables import Application, Installment, Loan, Product, ProductVersion
 from domain.db.uow import UnitOfWork
 from domain.decisioning import decide
+from domain.disclosure import Disclosure, on_funding
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import parse_amount
 from domain.schedule import build
@@ -36,7 +37,9 @@ def _term(text, errors) -> int:
 def submit_application(actor: Actor, product_id: int, amount: str, term: str,
                        monthly_income: str, purpose: str = "", channel: str = "portal",
                        url: str | None = None) -> ApplicationResult:
-    actor.require("borrower")
+    from domain.services.intake import check_channel
+    actor.require_permission("self.apply")
+    check_channel(actor, channel)  # a borrower's own application is a portal one
     errors: dict[str, str] = {}
     parsed = {}
     for field, text in (("amount", amount), ("monthly_income", monthly_income)):
@@ -87,7 +90,7 @@ def accept_offer(actor: Actor, application_id: int, url: str | None = None,
     """The borrower accepts the offer. Where the workflow books on acceptance (no signature or
     funding stage) the loan is booked now and its Loan ID returned; otherwise the application
     moves on (to e-signature) and None is returned. A replay changes nothing."""
-    actor.require("borrower")
+    actor.require_permission("self.apply")
     with UnitOfWork(url) as s:
         app = s.get(Application, application_id)
         if app is None or app.borrower_id != actor.user_id:
@@ -126,23 +129,44 @@ def book_outside_workflow(application_id: int, reason: str, url: str | None = No
 
 
 def book_funded(s, actor: Actor, app: Application, on: date | None = None) -> str:
-    """Book an application whose funding is approved (the funding service calls this)."""
+    """Book an application whose funding is approved (the funding service calls this). A
+    signed agreement's schedule is booked as disclosed, if funding on `on` keeps its APR
+    within tolerance (domain/disclosure.py); otherwise nothing is booked."""
+    from domain.services.esign import disclosure_of
     version = s.exec(select(ProductVersion).where(
         ProductVersion.product_id == app.product_id,
         ProductVersion.version == app.product_version)).one()
-    return _book(s, actor, app, version, on)
+    disclosed = disclosure_of(s, app)
+    if disclosed is not None:
+        verdict = on_funding(disclosed, on or date.today())
+        if not verdict.accurate:
+            raise Conflict(f"the disclosed terms no longer hold: {verdict.reason}")
+    return _book(s, actor, app, version, on, disclosed)
 
 
 def _book(s, actor: Actor, app: Application, version: ProductVersion,
-          on: date | None = None) -> str:
-    """Loan, schedule, disbursement entry and audit in the caller's unit of work."""
-    terms = ProductTerms.from_dict(version.terms)
+          on: date | None = None, disclosed: Disclosure | None = None) -> str:
+    """Loan, schedule, disbursement entry and audit in the caller's unit of work. With a
+    disclosure, the schedule is the disclosed one (its dates and payments); its first period's
+    interest accrues from the funding date. A loan priced at a tier keeps that tier's rate in
+    its frozen terms."""
+    base = ProductTerms.from_dict(version.terms)
+    terms = base.for_tier(app.tier)
     today = on or date.today()
-    schedule = build(terms.schedule_terms(app.amount_minor, app.term, today))
+    schedule = build(terms.schedule_terms(app.amount_minor, app.term,
+                                          disclosed.disclosed_on if disclosed else today))
+    if disclosed is not None:
+        rows = tuple((i.due_date, i.total_minor) for i in schedule.installments)
+        if rows != disclosed.payments:
+            raise Conflict("the disclosed payment schedule cannot be rebuilt from the product "
+                           "version; a new agreement must be signed")
+        first = schedule.installments[0]._replace(start_date=today)
+        schedule = replace(schedule, installments=(first, *schedule.installments[1:]))
     before = audit.snapshot(app)
     loan = Loan(application_id=app.id, borrower_id=app.borrower_id, product_id=app.product_id,
                 product_version=app.product_version, product_name=version.name,
-                terms=version.terms, principal_minor=schedule.principal_minor, term=app.term,
+                terms=version.terms if terms is base else terms.to_dict(),
+                principal_minor=schedule.principal_minor, term=app.term,
                 disbursement_date=today)
     s.add(loan)
     s.flush()

@@ -22,7 +22,7 @@ def _digest(key: str) -> str:
 
 def create_partner(actor: Actor, name: str, url: str | None = None) -> tuple[int, str]:
     """Returns (partner id, the key: shown only now)."""
-    actor.require("admin")
+    actor.require_permission("partners.manage")
     name = (name or "").strip()
     if not 2 <= len(name) <= 120:
         raise ValidationError({"name": "must be 2 to 120 characters"})

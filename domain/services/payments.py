@@ -48,7 +48,7 @@ def record_payment(actor: Actor, loan_number: str, amount: str, received_on: dat
                    today: date | None = None) -> PaymentResult:
     """Post one payment effective `received_on` (default today). `payoff` closes the loan and
     must equal the payoff amount for that date."""
-    actor.require("servicer", "admin")
+    actor.require_permission("payment.post")
     today = today or date.today()
     if not idempotency_key or len(idempotency_key) > 100:
         raise ValidationError({"idempotency_key": "is required (at most 100 characters)"})
@@ -102,7 +102,7 @@ def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str
                     assess_fee: bool | None = None) -> int:
     """Undo a payment (returned debit, posting error): the loan returns exactly to the state
     it would have had without it; an NSF fee follows for R01/R09 returns by default."""
-    actor.require("servicer", "admin")
+    actor.require_permission("payment.reverse")
     if not (reason or "").strip():
         raise ValidationError({"reason": "is required to reverse a payment"})
     on = on or date.today()
@@ -151,7 +151,7 @@ def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
                    idempotency_key: str, reason: str, url: str | None = None) -> int:
     """Pay back money held as an advance (suspense): suspense -> cash, recorded as a refund
     row in the payment history; never more than is held."""
-    actor.require("servicer", "admin")
+    actor.require_permission("payment.post")
     amount_minor = parse_amount(amount, "amount")
     if not (reason or "").strip():
         raise ValidationError({"reason": "is required for a refund"})

@@ -13,7 +13,7 @@ from domain.db.uow import UnitOfWork
 from domain.errors import NotFound, ValidationError
 from domain.nacha.codes import RETURN_CODES
 from domain.services import loan_state
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 from domain.services.instruments import instrument_label
 
 
@@ -87,14 +87,14 @@ class LoanSummary:
 
 
 def _visible(actor: Actor, loan: Loan | None) -> Loan:
-    if loan is None or (actor.role not in STAFF and loan.borrower_id != actor.user_id):
+    if loan is None or (not actor.can("loan.view") and loan.borrower_id != actor.user_id):
         raise NotFound("this loan does not exist or is not yours to see")
     return loan
 
 
 def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
                 today: date | None = None) -> LoanDetail:
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.loans", "loan.view")
     today = today or date.today()
     with UnitOfWork(url) as s:
         loan = _visible(actor, s.exec(select(Loan).where(Loan.loan_number == loan_number)).first())
@@ -149,11 +149,11 @@ def _payments(s, loan_id: int) -> list[PaymentRow]:
 
 
 def list_loans(actor: Actor, url: str | None = None) -> list[LoanSummary]:
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.loans", "loan.view")
     with UnitOfWork(url) as s:
         q = (select(Loan, AppUser.name).join(AppUser, AppUser.id == Loan.borrower_id)
              .order_by(Loan.id.desc()))
-        if actor.role not in STAFF:
+        if not actor.can("loan.view"):
             q = q.where(Loan.borrower_id == actor.user_id)
         return [LoanSummary(loan.loan_number, name, loan.product_name, loan.principal_minor,
                             loan.status, loan.booked_at.date()) for loan, name in s.exec(q)]
@@ -172,11 +172,11 @@ class ApplicationSummary:
 
 
 def list_applications(actor: Actor, url: str | None = None) -> list[ApplicationSummary]:
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.apply", "application.view")
     with UnitOfWork(url) as s:
         q = (select(Application, Product.name).join(Product, Product.id == Application.product_id)
              .order_by(Application.id.desc()))
-        if actor.role not in STAFF:
+        if not actor.can("application.view"):
             q = q.where(Application.borrower_id == actor.user_id)
         return [ApplicationSummary(a.id, name, a.amount_minor, a.term, a.status,
                                    a.decision.get("reasons", []), a.installment_minor, a.stage)
@@ -215,7 +215,7 @@ def payment_history(actor: Actor, loan_number: str, status: str | None = None,
     """Every payment of a loan with its allocation, channel and status (pending while its
     debit has not settled, posted, returned with the bank's code, reversed), and every
     collection attempt that never posted (scheduled, failed, cancelled); newest first."""
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.loans", "loan.view")
     if status and status not in HISTORY_STATUSES:
         raise ValidationError({"status": f"must be one of {', '.join(HISTORY_STATUSES)}"})
     if since and until and since > until:

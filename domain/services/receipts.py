@@ -9,7 +9,7 @@ from domain.db.tables import AppUser, Lender, Loan, Payment, PaymentAllocation
 from domain.db.uow import UnitOfWork
 from domain.errors import NotFound
 from domain.receipt import ReceiptData, ReceiptLine, render_receipt
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 from domain.services.queries import history_rows
 
 NOT_YOURS = "this payment does not exist or is not yours to see"
@@ -17,11 +17,11 @@ NOT_YOURS = "this payment does not exist or is not yours to see"
 
 def receipt(actor: Actor, payment_id: int, today: date | None = None,
             url: str | None = None) -> ReceiptData:
-    actor.require("borrower", *STAFF)
+    actor.require_permission("self.loans", "loan.view")
     with UnitOfWork(url) as s:
         payment = s.get(Payment, payment_id) if payment_id else None
         loan = s.get(Loan, payment.loan_id) if payment else None
-        if loan is None or (actor.role not in STAFF and loan.borrower_id != actor.user_id):
+        if loan is None or (not actor.can("loan.view") and loan.borrower_id != actor.user_id):
             raise NotFound(NOT_YOURS)
         (row,) = history_rows(s, loan.id, payment_id=payment.id)
         lines = tuple(ReceiptLine(n, int(p), int(i), int(f), int(a)) for n, p, i, f, a in s.exec(

@@ -12,7 +12,7 @@ from domain.db.tables import CobRun, JournalEntry, Loan, Posting
 from domain.db.uow import UnitOfWork
 from domain.errors import NotFound
 from domain.services import journal
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class BucketRow:
 
 
 def trial_balance(actor: Actor, url: str | None = None) -> list[AccountRow]:
-    actor.require("admin", "servicer")
+    actor.require_permission("ledger.view")
     with UnitOfWork(url) as s:
         totals = journal.trial_balance(s)
     return [AccountRow(a, ledger.ACCOUNT_NAMES[a], max(totals.get(a, 0), 0),
@@ -50,7 +50,7 @@ def trial_balance(actor: Actor, url: str | None = None) -> list[AccountRow]:
 
 def loan_ledger(actor: Actor, loan_number: str, url: str | None = None) -> list[EntryRow]:
     """Every journal entry touching the loan, oldest first, with this loan's lines."""
-    actor.require(*STAFF)
+    actor.require_permission("loan.view")
     with UnitOfWork(url) as s:
         loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
         if loan is None:
@@ -99,7 +99,7 @@ def _monthly_accruals(entries: list[EntryRow]) -> list[EntryRow]:
 def book_by_bucket(actor: Actor, url: str | None = None) -> tuple[list[BucketRow], date | None]:
     """Active loans and their principal by delinquency bucket as of the last close of
     business (principal from postings, bucket from the COB columns)."""
-    actor.require(*STAFF)
+    actor.require_permission("loan.view")
     with UnitOfWork(url) as s:
         principal = (select(Posting.loan_id, func.sum(Posting.amount_minor).label("p"))
                      .where(Posting.account == ledger.LOANS_RECEIVABLE)

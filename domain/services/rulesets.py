@@ -33,7 +33,7 @@ def parse(code: str, version: int, definition: dict) -> RuleSet:
 
 def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None) -> int:
     """A new draft version (validated whole; errors name their JSON path)."""
-    actor.require("admin")
+    actor.require_permission("rules.edit")
     with UnitOfWork(url) as s:
         version = versioned.next_version(s, RuleSetVersion, code)
         ruleset = parse(code, version, definition)
@@ -42,10 +42,10 @@ def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",
-            url: str | None = None) -> None:
-    actor.require("admin")
+            url: str | None = None) -> int | None:
+    actor.require_permission("rules.edit")
     with UnitOfWork(url) as s:
-        versioned.publish(s, RuleSetVersion, "ruleset", actor, code, version, reason)
+        return versioned.publish(s, RuleSetVersion, "ruleset", actor, code, version, reason)
 
 
 def published(s, code: str) -> RuleSet | None:
@@ -58,7 +58,7 @@ def test_draft(actor: Actor, code: str, version: int, limit: int = 50,
                url: str | None = None) -> list[TestRow]:
     """The draft's decision for each of the latest saved applications that have bureau data,
     beside the decision they got; nothing is changed."""
-    actor.require("admin", "underwriter")
+    actor.require_permission("rules.view", "rules.edit")
     from domain.services.intake import facts_for_saved
     with UnitOfWork(url) as s:
         ruleset = parse(code, version, _get(s, code, version).definition)
@@ -81,7 +81,7 @@ test_draft.__test__ = False  # a service, not a pytest test
 
 
 def versions(actor: Actor, code: str | None = None, url: str | None = None) -> list[dict]:
-    actor.require("admin", "underwriter")
+    actor.require_permission("rules.view", "rules.edit")
     with UnitOfWork(url) as s:
         q = select(RuleSetVersion).order_by(RuleSetVersion.code, RuleSetVersion.version.desc())
         if code:

@@ -1,24 +1,24 @@
-"""Applications a staff member (field agent, dealer) submitted for applicants: the list they
-see of their own work. Only their own: `submitted_by` is the signed-in user, never a filter
-the client chooses."""
+"""Applications field agents and dealers submitted for applicants: the list they see of their
+organisation's work (organisations.submitters(), the same rule as the dealer portal), never
+a filter the client chooses."""
 from sqlmodel import select
 
 from domain.db.tables import Application, Product
 from domain.db.uow import UnitOfWork
 from domain.money import from_minor
+from domain.services import organisations
 from domain.services.actor import Actor
 
-SUBMITTER_ROLES = {"field_agent": "agent", "dealer": "dealer"}
 
 
 def submitted_by(actor: Actor, limit: int = 50, url: str | None = None) -> list[dict]:
     """The actor's most recent applications on their channel, newest first."""
-    actor.require(*SUBMITTER_ROLES)
-    channel = SUBMITTER_ROLES[actor.role]
+    actor.require_permission("agent.capture", "dealer.submit")
+    channel = "agent" if actor.can("agent.capture") else "dealer"
     with UnitOfWork(url) as s:
         rows = s.exec(select(Application, Product.code)
                       .join(Product, Product.id == Application.product_id)
-                      .where(Application.submitted_by == actor.user_id,
+                      .where(Application.submitted_by.in_(organisations.submitters(s, actor)),
                              Application.channel == channel)
                       .order_by(Application.id.desc()).limit(limit)).all()
         return [_view(app, code) for app, code in rows]

@@ -15,7 +15,7 @@ from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.money import parse_amount
 from domain.schedule import build
 from domain.services import audit, workflows
-from domain.services.actor import STAFF, Actor
+from domain.services.actor import Actor
 from domain.workflow import BUILT_IN_KEYS, TERMINAL
 
 ADVERSE_ACTION_CODES = {"SC": "Credit score", "DTI": "Debt-to-income ratio",
@@ -42,7 +42,7 @@ class QueueRow:
 def queue(actor: Actor, stages: tuple[str, ...] = (), url: str | None = None) -> list[QueueRow]:
     """Applications at a stage a person works (underwriting, review stages, funding, or signed
     and held), oldest first."""
-    actor.require(*STAFF)
+    actor.require_permission("application.view")
     with UnitOfWork(url) as s:
         q = (select(Application, AppUser.name, Product.name)
              .join(AppUser, AppUser.id == Application.borrower_id)
@@ -211,7 +211,7 @@ def complete_stage(actor: Actor, application_id: int, reason: str,
 
 def _at(s, application_id: int, actor: Actor, stage: str | None) -> Application:
     """The application, if this actor may act on it now (at `stage`, or any staff stage)."""
-    actor.require(*STAFF)
+    actor.require_permission("application.decide")
     app = s.get(Application, application_id)
     if app is None:
         raise NotFound("no such application")
@@ -223,9 +223,9 @@ def _at(s, application_id: int, actor: Actor, stage: str | None) -> Application:
     if app.stage in TERMINAL:
         raise Conflict(f"the application is {app.stage}; nothing more can be done on it")
     current = workflows.of_application(s, app).stage(app.stage)
-    if actor.role not in ("underwriter", "admin") and \
+    if not actor.can("application.override") and \
             (current is None or actor.role not in current.actors):
-        raise PermissionDenied(f"the {actor.role} role may not act on an application at "
+        raise PermissionDenied(f"the {actor.role_name} role may not act on an application at "
                                f"{app.stage}")
     return app
 

@@ -20,7 +20,7 @@ from domain.workflow import BUILT_IN, TERMINAL, Stage, Workflow, _holds, built_i
 def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None) -> int:
     """A new draft version, validated whole (errors by JSON path)."""
     from domain.db.uow import UnitOfWork
-    actor.require("admin")
+    actor.require_permission("workflow.edit")
     with UnitOfWork(url) as s:
         version = versioned.next_version(s, WorkflowVersion, code)
         wf = Workflow.from_dict(code, version, definition)
@@ -29,12 +29,12 @@ def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",
-            url: str | None = None) -> None:
+            url: str | None = None) -> int | None:
     """Applications already in flight keep the version they started with."""
     from domain.db.uow import UnitOfWork
-    actor.require("admin")
+    actor.require_permission("workflow.edit")
     with UnitOfWork(url) as s:
-        versioned.publish(s, WorkflowVersion, "workflow", actor, code, version, reason)
+        return versioned.publish(s, WorkflowVersion, "workflow", actor, code, version, reason)
 
 
 def current(s, code: str | None) -> Workflow:
@@ -64,7 +64,7 @@ def terms_of(s, app: Application) -> ProductTerms:
     version = s.exec(select(ProductVersion).where(
         ProductVersion.product_id == app.product_id,
         ProductVersion.version == app.product_version)).one()
-    return ProductTerms.from_dict(version.terms)
+    return ProductTerms.from_dict(version.terms).for_tier(app.tier)
 
 
 def facts(s, app: Application) -> dict:
@@ -96,6 +96,7 @@ def facts(s, app: Application) -> dict:
 
 def require_actor(wf: Workflow, stage_key: str, actor: Actor) -> Stage:
     """The stage, if this actor's role may act at it (the workflow says who may)."""
+    actor.require_permission("application.decide")
     stage = wf.stage(stage_key)
     if stage is None or actor.role not in stage.actors:
         raise PermissionDenied(f"the {ROLE_LABELS.get(actor.role, actor.role)} role may not "
@@ -187,7 +188,7 @@ def stage_progress(s, app: Application) -> list[dict]:
 def versions(actor: Actor, url: str | None = None) -> list[dict]:
     """Stored versions, newest first, beside the built-in workflows (version 0)."""
     from domain.db.uow import UnitOfWork
-    actor.require("admin", "underwriter")
+    actor.require_permission("rules.view", "workflow.edit")
     with UnitOfWork(url) as s:
         rows = [{"code": r.code, "version": r.version, "status": r.status,
                  "definition": r.definition, "created_at": r.created_at.strftime(

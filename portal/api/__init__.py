@@ -2,6 +2,7 @@
 from starlette.applications import Starlette
 
 from portal.api.agent import ROUTES as AGENT_ROUTES
+from portal.api.audit_export import ROUTES as AUDIT_EXPORT_ROUTES
 from portal.api.brand import ROUTES as BRAND_ROUTES
 from portal.api.bank_files import ROUTES as BANK_FILE_ROUTES
 from portal.api.documents import ROUTES as DOCUMENT_ROUTES
@@ -15,4 +16,4 @@ from portal.api.webhooks import ROUTES as WEBHOOK_ROUTES
 def api_app() -> Starlette:
     return Starlette(routes=[*INTAKE_ROUTES, *AGENT_ROUTES, *WEBHOOK_ROUTES, *DOCUMENT_ROUTES,
                              *BANK_FILE_ROUTES, *GL_EXPORT_ROUTES, *RECEIPT_ROUTES,
-                             *ONBOARDING_ROUTES, *BRAND_ROUTES])
+                             *ONBOARDING_ROUTES, *BRAND_ROUTES, *AUDIT_EXPORT_ROUTES])

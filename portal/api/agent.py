@@ -1,12 +1,16 @@
 """The field agents' capture API, used by the offline page `/agent/` when it syncs.
 
-Authenticated by the portal's own session cookie (`lb_session`), role `field_agent` only: no
-cookie or an expired one is 401, another role 403. The cookie is SameSite=Strict, and the POST
-also needs a JSON body, an `Idempotency-Key` header and (when the browser sends one) a
-same-origin `Origin`, so another site cannot make an agent's browser submit anything.
+Authenticated by the portal's own session cookie (`lb_session`), for a role holding
+`agent.capture` only: no cookie or an expired one is 401, anyone else 403. The cookie is
+SameSite=Strict, and the POST also needs a JSON body, an `Idempotency-Key` header and (when
+the browser sends one) a same-origin `Origin`, so another site cannot make an agent's browser
+submit anything.
 
 `POST /api/v1/agent/applications` takes the published `ApplicationRequest`; the key is the
 device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.
+`POST /api/v1/agent/applications/{id}/documents?kind=id&filename=x.pdf` takes one document's
+raw bytes (Content-Type the file's), keyed by the device's id for that document the same way;
+the type is sniffed from the bytes here whatever the device said (domain/documents.py).
 """
 
 from starlette.concurrency import run_in_threadpool
@@ -14,13 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.documents import MAX_BYTES, UPLOAD_KINDS
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.money import from_minor
-from domain.services import accounts, products, submissions
+from domain.services import accounts, document_store, products, submissions
 from domain.services.actor import Actor
 from portal.api.intake import _errors, submit_from
 from portal.state import SESSION_COOKIE
 
-ROLE = "field_agent"
+NEEDS = "agent.capture"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -29,7 +35,7 @@ async def _agent(request: Request) -> Actor | JSONResponse:
     actor = await run_in_threadpool(accounts.resolve, request.cookies.get(SESSION_COOKIE))
     if actor is None:
         return _errors(401, {"session": "please sign in (your session is missing or expired)"})
-    if actor.role != ROLE:
+    if not actor.can(NEEDS):
         return _errors(403, {"session": "only field agents may use the capture API"})
     return actor
 
@@ -88,9 +94,56 @@ async def create_application(request: Request) -> JSONResponse:
                              headers=NO_STORE)
 
 
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is longer than `limit` (read no further)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def upload_document(request: Request) -> JSONResponse:
+    actor = await _agent(request)
+    if isinstance(actor, JSONResponse):
+        return actor
+    if not _same_origin(request):
+        return _errors(403, {"Origin": "must be this site"})
+    key = request.headers.get("idempotency-key", "").strip()
+    if not 1 <= len(key) <= 100:
+        return _errors(400, {"Idempotency-Key": "header is required (1-100 characters)"})
+    kind = request.query_params.get("kind", "")
+    if kind not in UPLOAD_KINDS:
+        return _errors(422, {"kind": f"must be one of {', '.join(UPLOAD_KINDS)}"})
+    filename = request.query_params.get("filename", "")[:200]
+    content = await _body(request, MAX_BYTES)
+    if content is None:
+        return _errors(413, {"file": f"is larger than the {MAX_BYTES // (1024 * 1024)} MiB "
+                                     "limit"})
+    try:
+        doc_id, replayed = await run_in_threadpool(
+            document_store.store_once, actor, request.path_params["application_id"], kind,
+            filename, request.headers.get("content-type"), content,
+            (f"agent-document:{actor.user_id}", key))
+    except ValidationError as e:
+        return _errors(422, e.errors)
+    except NotFound as e:
+        return _errors(404, {"application_id": str(e)})
+    except Conflict as e:
+        return _errors(409, {"Idempotency-Key": str(e)})
+    return JSONResponse({"document_id": doc_id, "kind": kind, "filename": filename},
+                        status_code=200 if replayed else 201,
+                        headers={"Idempotent-Replayed": "true" if replayed else "false",
+                                 **NO_STORE})
+
+
 ROUTES = [
     Route("/api/v1/agent/me", me, methods=["GET"]),
     Route("/api/v1/agent/products", product_list, methods=["GET"]),
     Route("/api/v1/agent/applications", list_applications, methods=["GET"]),
     Route("/api/v1/agent/applications", create_application, methods=["POST"]),
+    Route("/api/v1/agent/applications/{application_id:int}/documents", upload_document,
+          methods=["POST"]),
 ]

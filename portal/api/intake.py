@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.errors import Conflict, ValidationError
+from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.services import intake as intake_service
 from domain.services import partners
 from domain import intake
@@ -68,6 +68,8 @@ async def submit_from(request: Request, channel: str, actor, scope: str,
         return _errors(422, e.errors)
     except Conflict as e:
         return _errors(409, {"Idempotency-Key": str(e)})
+    except PermissionDenied as e:  # the actor may not use this channel
+        return _errors(403, {"channel": str(e)})
     return JSONResponse(result.to_json(), status_code=200 if replayed else 201,
                         headers={"Idempotent-Replayed": "true" if replayed else "false",
                                  **(headers or {})})

@@ -6,6 +6,25 @@ from portal.state import AuthState
 BRAND = "Lendbook"  # the product's name; the lender's published name is AuthState.brand_name
 
 
+# Menus show what the user's permissions allow; every page and action checks again on the
+# backend (AuthState._require), which is the authority.
+STAFF_LINKS = (("Underwriting", "/underwriting", "application.view"),
+               ("Servicing", "/servicing", "loan.view"),
+               ("Bank files", "/servicing/bank-files", "bank_files.manage"),
+               ("Loan upload", "/servicing/onboarding", "onboarding.board"))
+ADMIN_LINKS = (("Products", "/admin/products", "product.edit"),
+               ("Rules", "/admin/rules", "rules.edit"),
+               ("Workflows", "/admin/workflows", "workflow.edit"),
+               ("Ledger", "/admin/ledger", "ledger.view"),
+               ("GL export", "/admin/gl", "gl.manage"),
+               ("Branding", "/admin/branding", "branding.edit"),
+               ("Config", "/admin/config", "export.data"),
+               ("Audit", "/admin/audit", "audit.view"),
+               ("Roles", "/admin/roles", "roles.manage"),
+               ("Users", "/admin/users", "users.manage"),
+               ("Approvals", "/admin/approvals", "config.approve"))
+
+
 def nav_link(text: str, href: str, **props) -> rx.Component:
     return rx.link(text, href=href, color="white", weight="medium", padding_x="0.5em", **props)
 
@@ -22,22 +41,13 @@ def header() -> rx.Component:
             rx.flex(
                 rx.cond(AuthState.is_borrower, rx.fragment(
                     nav_link("My loans", "/loans"), nav_link("Apply", "/apply"))),
-                rx.cond(AuthState.is_staff, rx.fragment(
-                    nav_link("Underwriting", "/underwriting"),
-                    nav_link("Servicing", "/servicing"))),
-                rx.cond(AuthState.is_servicer, rx.fragment(
-                    nav_link("Bank files", "/servicing/bank-files"),
-                    nav_link("Loan upload", "/servicing/onboarding"))),
+                *[rx.cond(AuthState.perms.contains(perm), nav_link(text, href))
+                  for text, href, perm in STAFF_LINKS],
                 rx.cond(AuthState.is_field_agent,  # a static page (assets/agent/): full load
                         nav_link("Field capture", "/agent/", reload_document=True)),
                 rx.cond(AuthState.is_dealer, nav_link("Dealer", "/dealer")),
-                rx.cond(AuthState.is_admin, rx.fragment(
-                    nav_link("Products", "/admin/products"), nav_link("Rules", "/admin/rules"),
-                    nav_link("Workflows", "/admin/workflows"),
-                    nav_link("Ledger", "/admin/ledger"),
-                    nav_link("GL export", "/admin/gl"),
-                    nav_link("Branding", "/admin/branding"),
-                    nav_link("Audit", "/admin/audit"))),
+                *[rx.cond(AuthState.perms.contains(perm), nav_link(text, href))
+                  for text, href, perm in ADMIN_LINKS],
                 rx.cond(
                     AuthState.is_signed_in,
                     rx.flex(

@@ -426,8 +426,23 @@ def funding_panel(s) -> rx.Component:
                 rx.cond(s.summary["stage"] == "signature", rx.text(
                     "Signed but held at the signature stage: resolve the checks not met "
                     "(for KYC, verify identity) and it moves to funding.", size="2"))),
+            rx.cond(s.can_fund & s.stale_disclosure, redisclose_form(s)),
         )),
         id="funding")
+
+
+def redisclose_form(s) -> rx.Component:
+    """Funding would book terms the borrower was not disclosed: send a new agreement."""
+    return rx.form(rx.flex(
+        rx.text("The signed agreement's APR no longer holds for funding today. Send a new "
+                "agreement dated today; the borrower signs it, then funding resumes.",
+                size="2"),
+        input_field("Reason for the new agreement", "redisclose.reason", s.errors,
+                    placeholder="Funding moved to this week"),
+        rx.button("Send a new agreement", type="submit", size="3", variant="outline"),
+        direction="column", spacing="2", margin_top="0.75em"), on_submit=s.redisclose,
+        reset_on_submit=True,
+        id="redisclose")
 
 
 def booked_part(s) -> rx.Component:

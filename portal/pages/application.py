@@ -11,6 +11,8 @@ from portal.components.layout import alert, card, denied, shell, stat
 from portal.components.steps import stage_tracker
 from portal.state import AuthState
 
+ROUTE = "/applications/[application_id]"
+
 class ApplicationState(AuthState):
     denied: str = ""
     error: str = ""
@@ -25,14 +27,14 @@ class ApplicationState(AuthState):
 
     def _id(self) -> int:
         try:
-            return int(self.router.page.params.get("application_id", "0"))
+            return int(self._route_arg(ROUTE, "application_id"))
         except ValueError:
             return 0
 
     @rx.event
     def load(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             v = my_application.view(actor, self._id())
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
@@ -55,7 +57,7 @@ class ApplicationState(AuthState):
         self.reasons = v.reasons
         self.progress = v.progress
         self.documents, self.requested = labelled(v.documents), labelled(v.requested)
-        if self.router.page.params.get("event") == "signing_complete" and not v.signed:
+        if self._query("event") == "signing_complete" and not v.signed:
             self.notice = "Thank you for signing. We are confirming your signature…"
         elif v.signed and v.stage != "booked":
             self.notice = "Your agreement is signed. Funding is being approved."
@@ -69,14 +71,14 @@ class ApplicationState(AuthState):
         self.working = True
         yield
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             number = origination.accept_offer(actor, self._id())
             if number:
                 yield rx.redirect(f"/loans/{number}")
                 return
             client = ESignClient.from_env()
             esign.send_agreement(actor, self._id(), client)
-            host = self.router.page.host or ""
+            host = self.router.headers.origin or ""
             back = f"{host}/applications/{self._id()}"
             url = esign.signing_url(actor, self._id(), back, client)
         except DomainError as e:
@@ -94,7 +96,7 @@ class ApplicationState(AuthState):
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             for f in files:
                 content = await f.read()
                 document_store.store(actor, self._id(), self.upload_kind,
@@ -115,10 +117,17 @@ def offer() -> rx.Component:
                 spacing="3", wrap="wrap"),
         rx.text("Finance charge ", rx.text.strong(a["finance_charge"]),
                 " · Total of payments ", rx.text.strong(a["total_of_payments"]), size="2"),
-        rx.cond(a["can_sign"] == "yes",
-                rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
-                          size="3", color_scheme="green", id="accept-sign",
-                          loading=ApplicationState.working)),
+        rx.cond(a["can_sign"] == "yes", rx.flex(
+            # The lender's e-sign disclosure (published branding), read before signing.
+            rx.cond(ApplicationState.brand_disclosures.get("esign", "") != "",
+                    rx.text(ApplicationState.brand_disclosures.get("esign", ""),
+                            id="esign-disclosure", size="2",
+                            style={"whiteSpace": "pre-line"})),
+            rx.button(a["sign_label"], on_click=ApplicationState.accept_and_sign,
+                      size="3", color_scheme="green", id="accept-sign",
+                      aria_describedby="esign-disclosure",
+                      loading=ApplicationState.working),
+            direction="column", spacing="2")),
         direction="column", spacing="3"))
 
 
@@ -128,7 +137,7 @@ def documents() -> rx.Component:
                           st.upload)
 
 
-@rx.page(route="/applications/[application_id]", title="Application · Lendbook",
+@rx.page(route=ROUTE, title="Application · Lendbook",
          on_load=ApplicationState.load)
 def application_page() -> rx.Component:
     a = ApplicationState.app

@@ -29,7 +29,7 @@ class ApplyState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             if not self.is_signed_in:
@@ -50,7 +50,7 @@ class ApplyState(AuthState):
     @rx.event
     def next_step(self, form: dict):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.apply")
             self.values = {**self.values, **{k: str(v) for k, v in form.items()}}
             self.step = drafts.save_step(actor, self.step, form)
             self.errors, self.error = {}, ""
@@ -62,7 +62,7 @@ class ApplyState(AuthState):
     @rx.event
     def previous_step(self):
         try:
-            self.step = drafts.back(self._require("borrower"), self.step)
+            self.step = drafts.back(self._require("self.apply"), self.step)
             self.errors, self.error = {}, ""
         except DomainError as e:
             self.error = str(e)
@@ -74,7 +74,7 @@ class ApplyState(AuthState):
         self.busy = True
         yield
         try:
-            result = drafts.submit(self._require("borrower"), form, configured_bureau())
+            result = drafts.submit(self._require("self.apply"), form, configured_bureau())
         except ValidationError as e:
             self.errors, self.error, self.busy = e.errors, "Please correct: " + "; ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in e.errors.items()), False

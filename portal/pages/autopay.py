@@ -14,12 +14,14 @@ from portal.components.layout import alert, card, denied, shell
 from portal.components.payments import confirmation, mandate_box, method_picker, radio_choices
 from portal.state import AuthState
 
-VIEWERS = ("borrower", "servicer", "underwriter", "admin")
+VIEWERS = ("self.loans", "loan.view")
 FIELDS = ("instrument", "holder_name", "routing_number", "account_number", "account_type",
           "draft_offset_days", "amount_mode", "fixed_amount", "mandate", "loan", "until",
           "reason")
 AMOUNT_MODES = [("installment", "The installment due each time"), ("fixed", "A fixed amount")]
 
+
+ROUTE = "/loans/[loan_number]/autopay"
 
 class AutopayState(AuthState):
     denied: str = ""
@@ -40,16 +42,18 @@ class AutopayState(AuthState):
     confirmation: dict[str, str] = {}
     stripe_enabled: bool = True  # cards and bank accounts through Stripe Checkout
     _lender: str = ""
+    _disclosure: str = ""  # the lender's published autopay disclosure, part of the mandate
     _kinds: dict[str, str] = {}
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.confirmation, self.form, self.error = "", {}, "", ""
         try:
             actor = self._require(*VIEWERS)
             self.loan_active = queries.loan_detail(actor, number).status == "active"
             self.loan_number, self._lender = number, payment_methods.lender_name()
+            self._disclosure = self.brand_disclosures.get("autopay", "")
             self._refresh(actor)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
@@ -95,7 +99,8 @@ class AutopayState(AuthState):
                 return
         text = autopay.mandate_text(self._lender, self.loan_number,
                                     self._kinds.get(self.method, "us_bank_account"),
-                                    self.amount_mode, fixed, int(self.offset or 0))
+                                    self.amount_mode, fixed, int(self.offset or 0),
+                                    self._disclosure)
         self.mandate = text
 
     def _set(self, field: str, attr: str, value: str) -> None:
@@ -141,7 +146,7 @@ class AutopayState(AuthState):
         """To Stripe's hosted page (setup mode); it sends the borrower back here with the
         session, which `load` saves as one of `methods`."""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
                                      f"/loans/{self.loan_number}/autopay")
         except DomainError as e:
@@ -202,7 +207,7 @@ class AutopayState(AuthState):
         terms on the form is accepted with it."""
         changing = self.enrolment.get("status") in autopay.ACTIVE
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             errors = self._check(form)
             if errors:
                 raise ValidationError(errors)
@@ -229,7 +234,7 @@ class AutopayState(AuthState):
     @rx.event
     def pause(self, form: dict):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             until = payment_view.parse_date(form.get("until", ""), "until")
             autopay.pause(actor, self.loan_number, until, (form.get("reason") or "").strip())
         except DomainError as e:
@@ -241,7 +246,7 @@ class AutopayState(AuthState):
     @rx.event
     def resume(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             autopay.resume(actor, self.loan_number)
         except DomainError as e:
             return self._fail(e)
@@ -252,7 +257,7 @@ class AutopayState(AuthState):
         reason = (form.get("reason") or "").strip()
         detail = (form.get("detail") or "").strip()
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if not reason:
                 raise ValidationError({"reason": "is required: choose why you are cancelling"})
             autopay.cancel(actor, self.loan_number, f"{reason}: {detail}" if detail else reason)
@@ -287,7 +292,7 @@ def terms_form() -> rx.Component:
             changing, "Change autopay", "Enrol in autopay")), id="terms-form")
 
 
-@rx.page(route="/loans/[loan_number]/autopay", title="Autopay · Lendbook",
+@rx.page(route=ROUTE, title="Autopay · Lendbook",
          on_load=AutopayState.load)
 def autopay_page() -> rx.Component:
     s = AutopayState

@@ -11,7 +11,7 @@ from portal.components.bank_files import files_table, result_card, return_lines
 from portal.components.layout import card, denied, shell
 from portal.state import AuthState
 
-ROLES = ("servicer", "admin")
+NEEDS = "bank_files.manage"
 
 
 class BankFilesState(AuthState):
@@ -35,7 +35,7 @@ class BankFilesState(AuthState):
     def load(self):
         self.message, self.errors, self.lines = "", [], []
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/servicing/bank-files")
@@ -46,7 +46,7 @@ class BankFilesState(AuthState):
     def make_debit_file(self):
         self.message, self.errors, self.lines = "", [], []
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             today = date.today()
             drafted = collections.schedule_drafts(today)
             result = ach_files.generate_debit_file(actor, today)
@@ -68,7 +68,7 @@ class BankFilesState(AuthState):
         self.working = True
         yield
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             upload = files[0]
             raw = await upload.read()
             try:

@@ -66,7 +66,7 @@ class DealerState(AuthState):
     def load(self):
         self.rows = []
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/dealer")
@@ -117,7 +117,7 @@ class DealerState(AuthState):
         yield
         started = time.monotonic()
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             result, _ = dealer.submit(actor, dealer_form.payload(form), self._form_key,
                                       configured_bureau())
         except ValidationError as e:
@@ -143,7 +143,7 @@ class DealerState(AuthState):
     @rx.event
     def new_application(self):
         try:
-            self._fresh_form(self._require("dealer"))
+            self._fresh_form(self._require("dealer.submit"))
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
 

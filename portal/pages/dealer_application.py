@@ -3,13 +3,15 @@ Anyone else's application is refused on the backend, whatever id the URL carries
 import reflex as rx
 
 from domain.errors import DomainError
-from domain.services import dealer, document_store
+from domain.services import claims, dealer, document_store
 from portal import dealer_form
 from portal.components.dealer import facts, status_badge
 from portal.components.documents import document_panel, labelled
 from portal.components.layout import alert, card, denied, shell
 from portal.state import AuthState
 
+
+ROUTE = "/dealer/applications/[application_id]"
 
 class DealerApplicationState(AuthState):
     denied: str = ""
@@ -19,6 +21,8 @@ class DealerApplicationState(AuthState):
     requested: list[dict[str, str]] = []
     upload_kind: str = "id"
     upload_error: str = ""
+    can_invite: bool = False  # the customer's account was opened here and is not claimed
+    claim_code: str = ""
 
     def _documents(self, actor, application_id: int) -> None:
         self.documents = labelled([
@@ -28,10 +32,10 @@ class DealerApplicationState(AuthState):
 
     @rx.event
     def load(self):
-        raw = self.router.page.params.get("application_id", "")
+        raw = self._route_arg(ROUTE, "application_id")
         self.app, self.reasons = {}, []
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             found = dealer.application(actor, int(raw) if raw.isdigit() else 0)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
@@ -42,6 +46,18 @@ class DealerApplicationState(AuthState):
         self.app = dealer_form.row(found)
         self.reasons = found.reasons
         self._documents(actor, found.id)
+        self.can_invite = claims.awaits_claim(actor, found.id)
+        self.claim_code = ""
+
+    @rx.event
+    def issue_code(self):
+        """A one-time code the customer uses at /claim to set a password and accept."""
+        try:
+            actor = self._require("dealer")
+            self.claim_code = claims.issue(actor, int(self.app.get("id", "0")))
+            self.upload_error = ""
+        except (DomainError, ValueError) as e:
+            self.upload_error = str(e)
 
     @rx.event
     def set_upload_kind(self, kind: str):
@@ -51,7 +67,7 @@ class DealerApplicationState(AuthState):
     async def upload(self, files: list[rx.UploadFile]):
         """The dealer uploads the customer's documents at the counter (ID, proof of income)."""
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             app_id = int(self.app.get("id", "0"))
             for f in files:
                 document_store.store(actor, app_id, self.upload_kind, f.name or "document",
@@ -62,7 +78,24 @@ class DealerApplicationState(AuthState):
             self.upload_error = str(e)
 
 
-@rx.page(route="/dealer/applications/[application_id]", title="Application · Lendbook",
+def claim_card(s) -> rx.Component:
+    return card(
+        rx.heading("Customer sign-in", size="4", as_="h2"),
+        rx.text("The customer's account was opened with this application and has no password "
+                "yet. Give them a one-time code: at /claim they enter their e-mail, the code "
+                "and a password of their own, then accept the offer and sign. A new code "
+                "replaces the last one; it is valid for 72 hours, once."),
+        rx.cond(s.claim_code != "",
+                rx.callout(rx.text("Code for the customer: ",
+                                   rx.code(s.claim_code, id="claim-code", size="4"),
+                                   " (shown once)"),
+                           icon="key_round", color_scheme="blue", margin_top="0.5em"),
+                rx.button("Give the customer a sign-in code", on_click=s.issue_code,
+                          size="3", margin_top="0.5em")),
+        id="customer-claim")
+
+
+@rx.page(route=ROUTE, title="Application · Lendbook",
          on_load=DealerApplicationState.load)
 def dealer_application() -> rx.Component:
     a = DealerApplicationState.app
@@ -83,6 +116,7 @@ def dealer_application() -> rx.Component:
             document_panel(DealerApplicationState.requested, DealerApplicationState.documents,
                            DealerApplicationState.upload_kind,
                            DealerApplicationState.set_upload_kind, DealerApplicationState.upload),
+            rx.cond(DealerApplicationState.can_invite, claim_card(DealerApplicationState)),
             alert(DealerApplicationState.upload_error),
             direction="column", spacing="4"),
             rx.spinner(size="3")),

@@ -12,6 +12,8 @@ from portal.components.loan import (balance_chart, balances, loan_facts, loan_st
 from portal.state import AuthState
 
 
+ROUTE = "/loans/[loan_number]"
+
 class LoanState(AuthState):
     denied: str = ""
     summary: dict[str, str] = {}
@@ -24,11 +26,11 @@ class LoanState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.summary, self.schedule, self.history, self.series = {}, [], [], []
         self.notices, self.notice_error = [], ""
         try:
-            actor = self._require("borrower", "servicer", "underwriter", "admin")
+            actor = self._require("self.loans", "loan.view")
             detail = queries.loan_detail(actor, number)
             self.history = payment_view.history_rows(queries.payment_history(actor, number))
             enrolment = autopay.view(actor, number)
@@ -45,14 +47,14 @@ class LoanState(AuthState):
         self._notices(actor)
 
     def _notices(self, actor) -> None:
-        if actor.role == "borrower":  # notices are the borrower's own
+        if actor.portal == "borrower":  # notices are the borrower's own
             self.notices = payment_view.notice_rows(
                 notices.unread(actor, self.summary.get("loan_number", "")))
 
     @rx.event
     def mark_read(self, notice_id: str):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.loans")
             notices.mark_read(actor, int(notice_id))
         except (DomainError, ValueError) as e:
             self.notice_error = f"Not marked read: {e}."
@@ -61,7 +63,7 @@ class LoanState(AuthState):
         self._notices(actor)
 
 
-@rx.page(route="/loans/[loan_number]", title="Loan · Lendbook", on_load=LoanState.load)
+@rx.page(route=ROUTE, title="Loan · Lendbook", on_load=LoanState.load)
 def loan_page() -> rx.Component:
     s = LoanState
     return shell("Your loan", rx.cond(

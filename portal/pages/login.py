@@ -21,9 +21,9 @@ class LoginState(AuthState):
             return
         self.error = ""
         actor = self._actor()
-        nxt = self.router.page.params.get("next", "")
+        nxt = self._query("next")
         target = (nxt if nxt.startswith("/") and not nxt.startswith("//")
-                  else home_for(actor.role if actor else ""))
+                  else home_for(actor))
         if target.startswith(STATIC_PAGES):  # not a Reflex route: load it from the server
             return rx.call_script(f"window.location.assign({json.dumps(target)})")
         return rx.redirect(target)
@@ -44,6 +44,8 @@ def login() -> rx.Component:
                 alert(LoginState.error),
                 rx.button("Sign in", type="submit", size="3", width="100%"),
                 rx.text("New borrower? ", rx.link("Create an account", href="/signup")),
+                rx.text("Have a code from your dealer? ",
+                        rx.link("Claim your account", href="/claim")),
                 direction="column", spacing="3",
             ),
             on_submit=LoginState.submit,

@@ -10,7 +10,7 @@ from domain.services import manual_entry
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 
-ROLES = ("servicer", "admin")
+NEEDS = "onboarding.board"
 LABELS = {c: c.replace("_", " ").capitalize() for c in COLUMNS}
 
 
@@ -33,7 +33,7 @@ class ManualEntryState(AuthState):
     @rx.event
     def load(self):
         try:
-            self._refresh(self._require(*ROLES))
+            self._refresh(self._require(NEEDS))
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect(
@@ -47,7 +47,7 @@ class ManualEntryState(AuthState):
         submit = self.mode == "submit"
         data = {c: form.get(c, "") for c in COLUMNS}
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             if submit:
                 out = manual_entry.submit(actor, data)
                 self.message = (f"Booked as {out['loan_number']}." if out["status"] == "booked"
@@ -84,7 +84,7 @@ class ManualEntryState(AuthState):
     @rx.event
     def decide(self, entry_id: str, approve: bool):
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             if approve:
                 out = manual_entry.approve(actor, int(entry_id))
                 self.message = f"Entry {entry_id} approved and booked as {out['loan_number']}."

@@ -16,7 +16,7 @@ class MyLoansState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.loans")
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             if not self.is_signed_in:

@@ -10,7 +10,7 @@ from portal.components.layout import card, denied, shell
 from portal.components.onboarding import upload_report_card, validation_card
 from portal.state import AuthState
 
-ROLES = ("servicer", "admin")
+NEEDS = "onboarding.board"
 
 
 class OnboardingState(AuthState):
@@ -37,7 +37,7 @@ class OnboardingState(AuthState):
     @rx.event
     def load(self):
         try:
-            self._require(*ROLES)
+            self._require(NEEDS)
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/servicing/onboarding")
@@ -60,7 +60,7 @@ class OnboardingState(AuthState):
         self.working = True
         yield
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             f = files[0]
             self._sha, self.filename = uploads.store(actor, f.name or "", await f.read())
             c = uploads.check(actor, self._sha, self.filename, self.source)
@@ -90,7 +90,7 @@ class OnboardingState(AuthState):
     def book(self, valid_only: bool):
         self.error = ""
         try:
-            actor = self._require(*ROLES)
+            actor = self._require(NEEDS)
             r = uploads.book(actor, self._sha, self.filename, self.source, valid_only)
         except DomainError as e:
             self.error = _text(e)

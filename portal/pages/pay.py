@@ -27,6 +27,8 @@ RESULTS = {  # attempt status -> title of the result card
     "succeeded": "Payment posted", "failed": "Payment failed", "returned": "Payment failed"}
 
 
+ROUTE = "/loans/[loan_number]/pay"
+
 class PayState(AuthState):
     denied: str = ""
     loan_number: str = ""
@@ -51,10 +53,10 @@ class PayState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.step, self.result, self.error = "", "form", {}, ""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             due, payoff = collection_runs.amounts(actor, number)
             saved = payment_methods.methods(actor, number)
         except DomainError as e:
@@ -85,7 +87,7 @@ class PayState(AuthState):
     @rx.event
     def reload_methods(self, chosen: str):
         """After a method was saved on Stripe's page: list it and choose it."""
-        actor = self._require("borrower")
+        actor = self._require("self.pay")
         saved = payment_methods.methods(actor, self.loan_number)
         self._labels = {str(m.id): m.label for m in saved}
         self._rails = {str(m.id): m.rail for m in saved}
@@ -117,7 +119,7 @@ class PayState(AuthState):
     def start_stripe_setup(self):
         """To Stripe's hosted page; back here with the new method chosen (see `load`)."""
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             url = stripe_setup.start(actor, self.loan_number, self.router.url.origin,
                                      f"/loans/{self.loan_number}/pay")
         except DomainError as e:
@@ -135,7 +137,7 @@ class PayState(AuthState):
         if "amount" in form:  # what the form holds now (a typed value's change event may lag)
             self.amount = str(form["amount"] or "").strip()
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if not self.method:
                 errors["instrument"] = "Payment method: choose a saved method or add a bank " \
                                        "account"
@@ -179,7 +181,7 @@ class PayState(AuthState):
         if self.step != "review":
             return  # a second click, or a replayed event: already paid or not reviewed
         try:
-            actor = self._require("borrower")
+            actor = self._require("self.pay")
             if self.method == payment_view.NEW_ACCOUNT:
                 b = self._bank
                 inst = instruments.add_bank_account(actor, self.loan_number, b["holder_name"],
@@ -251,7 +253,7 @@ def review_step() -> rx.Component:
         direction="column", spacing="3"), id="pay-review")
 
 
-@rx.page(route="/loans/[loan_number]/pay", title="Pay now · Lendbook", on_load=PayState.load)
+@rx.page(route=ROUTE, title="Pay now · Lendbook", on_load=PayState.load)
 def pay_page() -> rx.Component:
     s = PayState
     return shell("Pay now", rx.cond(

@@ -7,7 +7,7 @@ from domain.services import queries, reports
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 
-STAFF_ROLES = ("servicer", "underwriter", "admin")
+NEEDS = "loan.view"
 
 
 class ServicingState(AuthState):
@@ -19,7 +19,7 @@ class ServicingState(AuthState):
     @rx.event
     def load(self):
         try:
-            actor = self._require(*STAFF_ROLES)
+            actor = self._require(NEEDS)
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect("/login?next=/servicing")

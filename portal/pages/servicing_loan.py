@@ -15,9 +15,11 @@ from portal.components.servicing_forms import (ledger_table, modify_form, paymen
                                                reverse_form)
 from portal.state import AuthState
 
-STAFF_ROLES = ("servicer", "underwriter", "admin")
+NEEDS = "loan.view"
 MOD_FIELDS = ("annual_rate", "periods", "installments", "first_due_date")
 
+
+ROUTE = "/servicing/[loan_number]"
 
 class ServicingLoanState(AuthState):
     denied: str = ""
@@ -59,7 +61,7 @@ class ServicingLoanState(AuthState):
 
     @rx.event
     def load(self):
-        number = self.router.page.params.get("loan_number", "")
+        number = self._route_arg(ROUTE, "loan_number")
         self.summary = {}
         self.error = self.notice = self.reverse_error = self.reverse_notice = ""
         self.modify_error = self.modify_notice = ""
@@ -67,7 +69,7 @@ class ServicingLoanState(AuthState):
         self._filters, self.history_errors = {}, {"status": "", "since": "", "until": ""}
         self.filtered = False
         try:
-            self._refresh(self._require(*STAFF_ROLES), number)
+            self._refresh(self._require(NEEDS), number)
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             return None if self.is_signed_in else rx.redirect(f"/login?next=/servicing/{number}")
@@ -77,7 +79,7 @@ class ServicingLoanState(AuthState):
     def filter_history(self, form: dict):
         """Status and date range of the payment history; a bad filter keeps the last one."""
         try:
-            actor = self._require(*STAFF_ROLES)
+            actor = self._require(NEEDS)
             filters = {"status": form.get("status") or None,
                        "since": payment_view.parse_date(form.get("since", ""), "since"),
                        "until": payment_view.parse_date(form.get("until", ""), "until")}
@@ -100,7 +102,7 @@ class ServicingLoanState(AuthState):
     @rx.event
     def record(self, form: dict):
         try:
-            actor = self._require("servicer", "admin")
+            actor = self._require("payment.post")
             result = payments.record_payment(
                 actor, self._number(), form.get("amount", ""),
                 _date(form.get("received_on", ""), "received_on"), self._payment_key,
@@ -119,7 +121,7 @@ class ServicingLoanState(AuthState):
     @rx.event
     def reverse(self, form: dict):
         try:
-            actor = self._require("servicer", "admin")
+            actor = self._require("payment.reverse")
             payment_id = int(form.get("payment_id") or 0)
             if not any(c[0] == str(payment_id) for c in self.payment_choices):
                 raise ValidationError({"payment": "choose a posted payment of this loan"})
@@ -135,7 +137,7 @@ class ServicingLoanState(AuthState):
     @rx.event
     def modify(self, form: dict):
         try:
-            actor = self._require("servicer", "admin")
+            actor = self._require("loan.modify")
             kind = form.get("kind", "")
             params = {k: form[k] for k in MOD_FIELDS if form.get(k)}
             version = modifications.modify_loan(
@@ -167,7 +169,7 @@ def _date(text: str, field: str) -> date | None:
         raise ValidationError({field: f"'{text}' is not a date (YYYY-MM-DD)"}) from None
 
 
-@rx.page(route="/servicing/[loan_number]", title="Servicing a loan · Lendbook",
+@rx.page(route=ROUTE, title="Servicing a loan · Lendbook",
          on_load=ServicingLoanState.load)
 def servicing_loan() -> rx.Component:
     s = ServicingLoanState

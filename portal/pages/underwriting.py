@@ -4,7 +4,6 @@ import reflex as rx
 
 from domain.errors import DomainError
 from domain.services import application_view, underwriting
-from domain.services.actor import STAFF
 from portal import underwriting_view as view
 from portal.components.layout import denied, shell
 from portal.components.underwriting import queue_filter, queue_table
@@ -34,7 +33,7 @@ class UnderwritingQueueState(AuthState):
     def load(self):
         self.loaded = False
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             self._refresh(actor)
         except DomainError as e:
             self.denied, self.rows = f"Access refused: {e}.", []
@@ -45,7 +44,7 @@ class UnderwritingQueueState(AuthState):
     def filter_stage(self, value: str):
         self.stage_filter = value
         try:
-            self._refresh(self._require(*STAFF))
+            self._refresh(self._require("application.view"))
         except DomainError as e:
             self.denied, self.rows = f"Access refused: {e}.", []
 

@@ -6,8 +6,7 @@ the backend again; the domain services check it once more against the workflow."
 import reflex as rx
 
 from domain.errors import DomainError, ValidationError
-from domain.services import application_view, funding, underwriting
-from domain.services.actor import STAFF
+from domain.services import application_view, esign, funding, underwriting
 from portal import underwriting_view as view
 from portal.components.layout import denied, shell
 from portal.components.underwriting import (approve_form, bureau_card, complete_form,
@@ -15,17 +14,21 @@ from portal.components.underwriting import (approve_form, bureau_card, complete_
                                             documents_card, facts, funding_panel, history_card,
                                             request_form, section, stage_badge, stage_tracker,
                                             verify_form)
+from integrations.docusign.client import ESignClient
 from portal.state import AuthState
 
 FIELDS = ("approve.amount", "approve.term", "approve.reason", "decline.reason",
           "decline.adverse_action_code", "request.kinds", "request.note", "verify.reason",
-          "complete.reason", "fund.note")
+          "complete.reason", "fund.note", "redisclose.reason")
 AREAS = ("actions", "conditions", "funding", "disbursement")
 VERBS = {"approve": "Not approved", "decline": "Not declined",
          "request": "Documents not requested", "verify": "Identity not verified",
          "complete": "Stage not completed", "fund": "Funding not approved",
-         "condition": "Not recorded", "disbursement": "Disbursement not updated"}
+         "condition": "Not recorded", "disbursement": "Disbursement not updated",
+         "redisclose": "No new agreement sent"}
 
+
+ROUTE = "/underwriting/[application_id]"
 
 class UnderwritingAppState(AuthState):
     denied: str = ""
@@ -46,6 +49,7 @@ class UnderwritingAppState(AuthState):
     can_act: bool = False
     can_verify: bool = False
     show_funding: bool = False
+    stale_disclosure: bool = False  # the signed terms no longer hold: re-disclose
     can_fund: bool = False
     checks: list[dict[str, str]] = []
     checks_passed: bool = False
@@ -64,7 +68,7 @@ class UnderwritingAppState(AuthState):
 
     def _id(self) -> int:
         try:
-            return int(self.router.page.params.get("application_id", "0"))
+            return int(self._route_arg(ROUTE, "application_id"))
         except ValueError:
             return 0
 
@@ -97,10 +101,13 @@ class UnderwritingAppState(AuthState):
             st = funding.state(actor, d.id)
             self.checks = view.funding_rows(st)
             self.checks_passed = all(c.passed for c in st.checks)
+            self.stale_disclosure = any(c.name == funding.DISCLOSURE_CHECK and not c.passed
+                                        for c in st.checks)
             self.approval_count, self.approvers_needed = len(st.approvals), st.needed
             self.approvers = ", ".join(st.approvals)
         else:
             self.checks, self.checks_passed, self.approvers = [], False, ""
+            self.stale_disclosure = False
         tabs = self._tabs()
         if self.tab not in tabs:
             self.tab = tabs[0] if tabs else ""
@@ -144,7 +151,7 @@ class UnderwritingAppState(AuthState):
         self._clear()
         self.tab = "approve"
         try:
-            self._refresh(self._require(*STAFF))
+            self._refresh(self._require("application.view"))
         except DomainError as e:
             self.denied = f"Access refused: {e}."
             self.summary = {}
@@ -159,7 +166,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def approve(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.approve(actor, self._id(), form.get("reason", ""),
                                          form.get("amount", ""), form.get("term", ""))
         except DomainError as e:
@@ -170,7 +177,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def decline(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             underwriting.decline(actor, self._id(), form.get("reason", ""),
                                  form.get("adverse_action_code", ""))
         except DomainError as e:
@@ -181,7 +188,7 @@ class UnderwritingAppState(AuthState):
     def request_documents(self, form: dict):
         kinds = [k for k, _ in view.DOCUMENT_CHOICES if form.get(f"kind_{k}")]
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             ids = underwriting.request_documents(actor, self._id(), kinds,
                                                  form.get("note", ""))
         except DomainError as e:
@@ -193,7 +200,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def verify_identity(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.verify_identity(actor, self._id(), form.get("reason", ""))
         except DomainError as e:
             return self._fail("verify", "actions", e)
@@ -203,7 +210,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def complete_stage(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             stage = underwriting.complete_stage(actor, self._id(), form.get("reason", ""))
         except DomainError as e:
             return self._fail("complete", "actions", e)
@@ -213,7 +220,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def settle_condition(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             cid = int(form.get("condition_id") or 0)
             if str(cid) not in {c["id"] for c in self.conditions}:
                 raise ValidationError({"condition": "is not one of this application's"})
@@ -228,7 +235,7 @@ class UnderwritingAppState(AuthState):
     @rx.event
     def approve_funding(self, form: dict):
         try:
-            actor = self._require(*STAFF)
+            actor = self._require("application.view")
             number = funding.approve(actor, self._id(), form.get("note", ""))
         except DomainError as e:
             return self._fail("fund", "funding", e)
@@ -237,9 +244,24 @@ class UnderwritingAppState(AuthState):
                    if number else "Your approval is recorded; another approver is needed.")
 
     @rx.event
+    def redisclose(self, form: dict):
+        try:
+            actor = self._require("application.decide", "application.fund")
+            esign.redisclose(actor, self._id(), form.get("reason", ""), ESignClient.from_env())
+        except DomainError as e:
+            return self._fail("redisclose", "funding", e)
+        except Exception as e:  # noqa: BLE001  the e-signature provider was unreachable
+            self._clear()
+            self.msg = {**self.msg, "funding": f"No new agreement sent: e-signature is "
+                                              f"unavailable right now ({e})."}
+            return
+        self._done(actor, "funding", "A new agreement was sent; the borrower signs it again, "
+                                     "then funding resumes.")
+
+    @rx.event
     def update_disbursement(self, form: dict):
         try:
-            actor = self._require("servicer", "admin")
+            actor = self._require("application.fund")
             status = form.get("status", "")
             funding.update_disbursement(actor, self.loan_number, status,
                                         form.get("reference", ""))
@@ -288,7 +310,7 @@ def actions_card() -> rx.Component:
         id="actions")
 
 
-@rx.page(route="/underwriting/[application_id]", title="Underwriting an application · Lendbook",
+@rx.page(route=ROUTE, title="Underwriting an application · Lendbook",
          on_load=UnderwritingAppState.load)
 def underwriting_application() -> rx.Component:
     s = UnderwritingAppState

@@ -1,5 +1,8 @@
 """Small page helpers: what a person does, in real clicks and typing."""
+import os
 import re
+import shutil
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -61,3 +64,16 @@ def fund_application(page: Page, base: str, application_id: str, note: str = "Ch
     page.goto(f"{base}/underwriting/{application_id}")
     page.get_by_role("button", name="Approve funding").click()
     expect(page.get_by_text(re.compile(r"LN-\d{6}")).first).to_be_visible()
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"  # the README's admin guide
+
+
+def guide_shot(page: Page, artifacts: Path, name: str, full_page: bool = True) -> None:
+    """A screenshot kept with the test artifacts; with LENDBOOK_GUIDE_SHOTS=1 also copied
+    over the README admin guide's picture (assets/guide/), so an ordinary run leaves the
+    checkout as it was."""
+    page.screenshot(path=str(artifacts / name), full_page=full_page)
+    if os.environ.get("LENDBOOK_GUIDE_SHOTS") == "1":
+        GUIDE.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifacts / name, GUIDE / name)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import sign_in, sign_out
+from tests.browser.pages import guide_shot, sign_in, sign_out
 from tests.images import png
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def test_admin_rebrands_and_the_borrower_sees_it_next_page_load(page: Page, app_
     assert preview.evaluate("e => getComputedStyle(e).backgroundColor") == NEW_RGB
     expect(page.locator("#brand-preview-footer")).to_contain_text("NMLS 424242")
     expect(page.locator("#brand-name")).to_have_text("Lendbook")
-    page.screenshot(path=str(artifacts / "admin-branding-preview.png"), full_page=True)
+    guide_shot(page, artifacts, "admin-branding.png")
     page.get_by_role("button", name="Publish draft").click()
     expect(page.locator("#brand-notice")).to_contain_text("Published version")
     expect(page.get_by_role("cell", name="published")).to_have_count(1)

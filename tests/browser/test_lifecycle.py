@@ -24,9 +24,10 @@ def test_thin_lifecycle(page: Page, app_url: str, artifacts):
                 "Maximum number of payments": "36", "Annual interest rate (%)": "9.5"})
     page.get_by_label("Repayment frequency").select_option("monthly")
     page.get_by_label("Amortization").select_option("equal_installments")
-    page.get_by_role("button", name="Create product").click()
-    expect(page.get_by_text(f"Product {product} created.")).to_be_visible()
-    expect(page.get_by_role("cell", name=product)).to_be_visible()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name="Publish draft").click()
+    expect(page.get_by_text(f"Published LC{tag} version 1")).to_be_visible()
+    expect(page.get_by_label("Loan products").get_by_role("cell", name=product)).to_be_visible()
     sign_out(page)
 
     # 2. A borrower signs up and applies; out-of-range first, then within the product.

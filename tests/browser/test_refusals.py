@@ -29,7 +29,7 @@ def test_borrower_cannot_open_others_loans_or_admin(page: Page, app_url: str, ar
     expect(page.locator("#principal-balance")).to_have_count(0)
     page.goto(app_url + "/admin/products")
     expect(page.locator("#access-denied")).to_contain_text("Borrower role may not do this")
-    expect(page.get_by_role("button", name="Create product")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
     expect(page.get_by_role("link", name="Products")).to_have_count(0)
     page.goto(app_url + "/servicing/LN-000001")
     expect(page.locator("#access-denied")).to_be_visible()

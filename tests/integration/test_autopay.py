@@ -193,3 +193,30 @@ def test_pause_resume_cancel_are_audited_and_respected(world):
             .order_by(AuditLog.id))]
     assert actions == ["autopay.enrolled", "autopay.paused", "autopay.resumed",
                        "autopay.changed", "autopay.cancelled"]
+
+
+def test_the_lenders_autopay_disclosure_is_part_of_the_accepted_mandate(world, uniq):
+    """A published autopay disclosure (portal branding) is stored with the acceptance, after
+    the authorization text, exactly as the page showed it; without one the text is unchanged."""
+    from domain.services import branding
+    w = world
+    admin = make_user(w["url"], uniq, "admin", tag="brand")
+    text = f"Acme {uniq}: debits appear as ACME LOAN on your statement."
+    v = branding.save_draft(admin, {"name": "Acme Lending", "primary": "#1d3557",
+                                    "accent": "#e63946", "disclosures": {"autopay": text}},
+                            url=w["url"])
+    branding.publish(admin, v, "autopay disclosure", url=w["url"])
+    try:
+        inst, view = enrol(w, offset=0, on=date(2026, 2, 1))
+        with UnitOfWork(w["url"]) as s:
+            stored = s.get(PaymentInstrument, inst).mandate_text
+        assert stored.endswith("\n\n" + text) and stored.startswith("By enrolling in autopay")
+        assert view.mandate_text == stored
+        shown = autopay.mandate_text("x", "L", "us_bank_account", "installment", None, 0, text)
+        assert shown.endswith(text)
+        assert autopay.mandate_text("x", "L", "card", "installment", None, 0) == \
+            autopay.mandate_text("x", "L", "card", "installment", None, 0, "  ")
+    finally:  # later tests share the database: publish a version without it
+        v2 = branding.save_draft(admin, {"name": "Lendbook", "primary": "#1d3557",
+                                         "accent": "#e63946"}, url=w["url"])
+        branding.publish(admin, v2, "reset", url=w["url"])

@@ -76,8 +76,9 @@ def add_product(url, admin, code, **terms) -> int:
         product = Product(code=code, name=f"Product {code}")
         s.add(product)
         s.flush()
-        s.add(ProductVersion(product_id=product.id, version=1, name=product.name,
-                             terms=terms.to_dict(), created_by=admin.user_id))
+        s.add(ProductVersion(product_id=product.id, code=code, version=1, status="published",
+                             name=product.name, terms=terms.to_dict(),
+                             created_by=admin.user_id))
         return product.id
 
 

@@ -13,7 +13,8 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "autopay_enrolment", "collection_attempt", "provider_event", "ach_file", "ach_return",
           "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
           "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping",
-          "manual_loan_entry", "branding_version"}
+          "manual_loan_entry", "branding_version", "account_claim", "role",
+          "role_permission", "organisation", "approval_policy", "change_request"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,7 +37,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0012"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
@@ -100,3 +101,25 @@ def test_the_migrated_schema_matches_the_models(empty_url):
         diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_0011_gives_existing_product_versions_their_code_and_status(empty_url):
+    """Before 0011 every product version was in use or superseded: the current one becomes
+    published, older ones retired, each with its product's code."""
+    upgrade(empty_url, "0008")
+    engine = create_engine(empty_url)
+    now = "2026-01-01 00:00:00+00:00"
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO product (id, code, name, current_version, active, "
+                       "created_at) VALUES (1, 'P', 'P', 2, true, :t)"), {"t": now})
+        for v in (1, 2):
+            c.execute(text("INSERT INTO product_version (product_id, version, name, terms, "
+                           "created_at) VALUES (1, :v, 'P', '{}', :t)"), {"v": v, "t": now})
+    engine.dispose()
+    upgrade(empty_url, "0011")
+    engine = create_engine(empty_url)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT version, code, status, published_at IS NOT NULL FROM "
+                              "product_version ORDER BY version")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "P", "retired", False), (2, "P", "published", True)]

@@ -1,0 +1,128 @@
+"""Tamper evidence for the audit trail: every row is chained to the one before it by a hash.
+
+Format (README "Audit log"):
+- content_sha = SHA-256 (hex) of the row's content as canonical JSON: the keys action,
+  actor_id, actor_label, after, at, before, entity, entity_id, reason, sorted, compact
+  separators (",", ":"), UTF-8, no ASCII escaping; `at` as UTC ISO 8601 with microseconds and
+  a "Z"; before/after as stored (money in integer minor units, dates/decimals as strings).
+- hash = SHA-256 (hex) of the canonical JSON of {chain_seq, content_sha, id, prev_hash}, and
+  prev_hash is the hash of the row at chain_seq - 1 (GENESIS, 64 zeros, for chain_seq 1).
+
+Rows are inserted unsealed (content_sha set, no chain_seq). `seal` runs just before every
+commit of a session that wrote audit rows: it takes the chain lock (pg_advisory_xact_lock on
+PostgreSQL; SQLite's writer lock is already exclusive), reads the head and links this
+transaction's rows in id order, so the lock is held only from seal to commit and concurrent
+transactions cannot fork the chain. The append-only trigger allows exactly this one update.
+"""
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import bindparam, event, func, select, text, update
+from sqlalchemy.orm import Session
+
+from domain.db.tables import AuditLog
+
+GENESIS = "0" * 64
+LOCK_KEY = 7_421_000_010  # pg_advisory_xact_lock key of the audit chain
+CONTENT = ("action", "actor_id", "actor_label", "after", "at", "before", "entity",
+           "entity_id", "reason")
+_FLAG = "lendbook_audit_unsealed"
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=True)  # one instance: bulk paths hash thousands
+
+
+def canonical(value: dict) -> bytes:
+    return _CANONICAL.encode(value).encode("utf-8")
+
+
+def utc_iso(at: datetime) -> str:
+    """SQLite hands times back naive (they are stored in UTC); PostgreSQL hands them aware."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def content_sha(row) -> str:
+    """row: a dict of values or an AuditLog/Row with the CONTENT fields."""
+    get = row.get if isinstance(row, dict) else (lambda k: getattr(row, k))
+    doc = {k: get(k) for k in CONTENT}
+    doc["at"] = utc_iso(doc["at"])
+    doc["reason"] = doc["reason"] or ""
+    return hashlib.sha256(canonical(doc)).hexdigest()
+
+
+def link_hash(chain_seq: int, row_id: int, prev_hash: str, sha: str) -> str:
+    return hashlib.sha256(canonical({"chain_seq": chain_seq, "content_sha": sha, "id": row_id,
+                                     "prev_hash": prev_hash})).hexdigest()
+
+
+def mark(session: Session) -> None:
+    """This session wrote audit rows (bulk paths that insert with Core or COPY call it)."""
+    session.info[_FLAG] = True
+
+
+def head(conn) -> tuple[int, str]:
+    seq = conn.execute(select(func.max(AuditLog.chain_seq))).scalar()
+    if seq is None:
+        return 0, GENESIS
+    return seq, conn.execute(select(AuditLog.hash).where(AuditLog.chain_seq == seq)).scalar()
+
+
+def seal(session: Session) -> int:
+    """Link every unsealed row visible to this transaction onto the chain head; returns how
+    many. Call it last before commit: from here to the commit the chain lock is held."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    rows = conn.execute(select(AuditLog.id, AuditLog.content_sha)
+                        .where(AuditLog.chain_seq.is_(None)).order_by(AuditLog.id)).all()
+    if not rows:
+        return 0
+    shas = {r.id: r.content_sha for r in rows}
+    missing = [i for i, sha in shas.items() if sha is None]  # written around audit.entry
+    for k in range(0, len(missing), 1000):
+        for r in conn.execute(select(AuditLog).where(AuditLog.id.in_(missing[k:k + 1000]))):
+            shas[r.id] = content_sha(r)
+    seq, prev = head(conn)
+    out = []
+    for r in rows:
+        seq += 1
+        sha = shas[r.id]
+        h = link_hash(seq, r.id, prev, sha)
+        out.append({"rid": r.id, "seq": seq, "prev": prev, "sha": sha, "h": h})
+        prev = h
+    if pg:
+        conn.execute(text(
+            "UPDATE audit_log a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.h, "
+            "content_sha = v.sha FROM unnest(CAST(:rid AS bigint[]), CAST(:seq AS bigint[]), "
+            "CAST(:prev AS text[]), CAST(:sha AS text[]), CAST(:h AS text[])) "
+            "AS v(rid, seq, prev, sha, h) WHERE a.id = v.rid"),
+            {k: [o[k] for o in out] for k in ("rid", "seq", "prev", "sha", "h")})
+    else:
+        conn.execute(update(AuditLog).where(AuditLog.id == bindparam("rid")).values(
+            chain_seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("h"),
+            content_sha=bindparam("sha")).execution_options(synchronize_session=False), out)
+    return len(out)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_audit_rows(session, _ctx):
+    if any(isinstance(o, AuditLog) for o in session.new):
+        session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session):
+    if session.info.get(_FLAG) or any(isinstance(o, AuditLog) for o in session.new):
+        session.flush()
+        seal(session)
+        session.info.pop(_FLAG, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_FLAG, None)

@@ -1,0 +1,36 @@
+"""The chain's documented format (README "Audit log"), rebuilt here by hand from its
+description: a change to the serialisation would orphan every stored hash, so it must fail."""
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from domain.services import audit
+from domain.services.actor import Actor
+from domain.services.audit_chain import GENESIS, content_sha, link_hash
+
+
+def test_content_hash_is_sha256_of_the_documented_canonical_json():
+    at = datetime(2026, 12, 2, 6, 20, 0, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    row = audit.entry(Actor(7, "admin", "Zoë <z@x.test>"), "product.updated", "product", 42,
+                      {"rate_bps": 1199, "name": "Old"}, {"rate_bps": 1099, "name": "Névé"},
+                      "repricing", at)
+    text = ('{"action":"product.updated","actor_id":7,"actor_label":"Zoë <z@x.test>",'
+            '"after":{"name":"Névé","rate_bps":1099},"at":"2026-12-02T11:20:00.123456Z",'
+            '"before":{"name":"Old","rate_bps":1199},"entity":"product","entity_id":"42",'
+            '"reason":"repricing"}')
+    assert row["content_sha"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert content_sha(row) == row["content_sha"]
+    assert row["at"].tzinfo == timezone.utc and row["at"].hour == 11
+
+
+def test_naive_times_are_utc_and_values_are_stored_as_json_hands_them_back():
+    row = audit.entry(Actor(None, "admin", "system"), "x.y", "loan", 1, {1: (2, 3)}, None,
+                      "", datetime(2026, 1, 1))
+    assert row["before"] == {"1": [2, 3]} and row["after"] is None
+    naive = dict(row, at=datetime(2026, 1, 1))  # as SQLite hands the stored time back
+    assert content_sha(naive) == row["content_sha"]
+
+
+def test_link_hash_is_sha256_of_the_documented_link_json():
+    sha = "a" * 64
+    text = f'{{"chain_seq":1,"content_sha":"{sha}","id":5,"prev_hash":"{GENESIS}"}}'
+    assert link_hash(1, 5, GENESIS, sha) == hashlib.sha256(text.encode()).hexdigest()
