@@ -73,6 +73,9 @@ def test_a_mixed_batch_boards_each_loan_as_boarding_it_alone_does(w):
     batch = onboarding.board(numbered(rows), source=f"FAST-{w['uniq']}", method="file",
                              actor=w["servicer"], url=w["url"], today=today)
     assert batch.status == "booked" and batch.rows_booked == len(rows), batch.issues
+    from domain.services.audit_verify import verify
+    chain = verify(w["url"])  # the bulk-written audit rows were linked into the chain
+    assert chain.broken is None and chain.unsealed == [], chain
     for r in rows:
         alone = onboarding.board(numbered([r]), source=f"ONE-{w['uniq']}", method="api",
                                  actor=w["servicer"], url=w["url"], today=today)
