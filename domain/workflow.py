@@ -8,12 +8,15 @@ Stage keys the engine gives actions to: `decision` (the automatic decision, alwa
 levels say how many distinct approvers an amount needs) and `booked` (always last). Any other
 key is a custom review stage that one of its actors completes (for example `verification`).
 """
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.errors import ValidationError
 from domain.rules import Expression, ExpressionError, EvaluationError, compile_expression
 from domain.services.actor import ROLES
+
+ROLE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")  # as domain/services/roles.py
 
 BUILT_IN_KEYS = ("decision", "underwriting", "offer", "signature", "funding", "booked")
 TERMINAL = ("declined", "withdrawn", "booked")
@@ -156,8 +159,11 @@ def _stage(i: int, raw, errors: dict) -> Stage | None:
     if not isinstance(name, str) or not 1 <= len(name) <= 60:
         errors[f"{at}.name"] = "must be text of 1 to 60 characters"
     actors = raw.get("actors", [])
-    if not isinstance(actors, list) or any(a not in ROLES for a in actors):
-        errors[f"{at}.actors"] = f"must be a list of roles among {', '.join(ROLES)}"
+    # Role codes (built-in or an admin's own): the service checks they exist.
+    if not isinstance(actors, list) or any(not isinstance(a, str) or not ROLE_CODE.match(a)
+                                           for a in actors):
+        errors[f"{at}.actors"] = (f"must be a list of role codes (built in: "
+                                  f"{', '.join(ROLES)}, or a role an admin created)")
         actors = []
     if key not in BUILT_IN_KEYS and not actors:
         errors[f"{at}.actors"] = "a review stage needs at least one role to complete it"

@@ -10,7 +10,7 @@ from domain.db.origination_tables import BureauPull, Envelope, Document
 from domain.db.tables import Application, ProductVersion
 from domain.db.workflow_tables import (ApplicationCondition, FundingApproval,
                                         WorkflowVersion)
-from domain.errors import Conflict, NotFound, PermissionDenied
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.services import audit, versioned
 from domain.services.actor import ROLE_LABELS, Actor
 from domain.terms import ProductTerms
@@ -24,8 +24,19 @@ def save_draft(actor: Actor, code: str, definition: dict, url: str | None = None
     with UnitOfWork(url) as s:
         version = versioned.next_version(s, WorkflowVersion, code)
         wf = Workflow.from_dict(code, version, definition)
+        _check_roles(s, wf)
         return versioned.add_draft(s, WorkflowVersion, "workflow", actor, code, version,
                                    wf.to_dict())
+
+
+def _check_roles(s, wf: Workflow) -> None:
+    """Every stage's actors name a role that exists (built in or created at /admin/roles)."""
+    from domain.db.access_tables import Role
+    known = set(s.exec(select(Role.code)))
+    errors = {f"stages[{i}].actors": f"no role {a} (create it under Roles first)"
+              for i, st in enumerate(wf.stages) for a in st.actors if a not in known}
+    if errors:
+        raise ValidationError(errors)
 
 
 def publish(actor: Actor, code: str, version: int, reason: str = "",

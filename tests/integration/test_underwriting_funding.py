@@ -198,3 +198,37 @@ def test_only_underwriters_act_and_only_on_open_applications(world):
                          w["url"])
     with pytest.raises(Conflict, match="declined"):  # closed: nothing more to request
         underwriting.request_documents(w["uw"], result.application_id, ["id"], "ID", w["url"])
+
+
+def test_a_role_an_admin_created_can_act_at_a_workflow_stage(world):
+    """Stage actors are role codes: an admin's own role (created under Roles) may be one; a
+    role that does not exist is refused by path when the draft is saved."""
+    from domain.services import accounts, roles, users
+    from domain.workflow import STANDARD
+    w = world
+    code = f"verifier_{w['uniq']}"[:32].lower()
+    roles.save(w["admin"], {"create": True, "code": code, "name": "Income verifier",
+                            "description": "verifies income", "portal": "staff",
+                            "permissions": ["application.view", "application.decide"]},
+               url=w["url"])
+    custom = copy.deepcopy(STANDARD)
+    custom["stages"].insert(2, {"key": "verification", "name": "Income verification",
+                                "actors": [code]})
+    wf_code = f"wv{w['uniq']}"
+    bad = copy.deepcopy(custom)
+    bad["stages"][2]["actors"] = ["no_such_role"]
+    with pytest.raises(ValidationError) as e:
+        workflows.save_draft(w["admin"], wf_code, bad, w["url"])
+    assert e.value.errors == {"stages[2].actors": "no role no_such_role (create it under "
+                                                  "Roles first)"}
+    version = workflows.save_draft(w["admin"], wf_code, custom, w["url"])
+    workflows.publish(w["admin"], wf_code, version, "custom verifier", w["url"])
+    email = f"verifier-{w['uniq']}@example.test"
+    users.create(SYSTEM, email, "correct-horse-battery", "Vera", code, None, w["url"])
+    verifier = accounts.resolve(accounts.sign_in(email, "correct-horse-battery", w["url"]),
+                                w["url"])
+    with UnitOfWork(w["url"]) as s:
+        wf = workflows.current(s, wf_code)
+    assert workflows.require_actor(wf, "verification", verifier).key == "verification"
+    with pytest.raises(PermissionDenied):
+        workflows.require_actor(wf, "verification", w["servicer"])
