@@ -53,7 +53,7 @@ class DealerApplicationState(AuthState):
     def issue_code(self):
         """A one-time code the customer uses at /claim to set a password and accept."""
         try:
-            actor = self._require("dealer")
+            actor = self._require("dealer.submit")
             self.claim_code = claims.issue(actor, int(self.app.get("id", "0")))
             self.upload_error = ""
         except (DomainError, ValueError) as e:
