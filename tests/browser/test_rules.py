@@ -12,7 +12,10 @@ pytestmark = pytest.mark.browser
 def test_admin_edits_tests_and_publishes_a_rule_set(page: Page, app_url: str, artifacts):
     sign_in(page, app_url, "admin@demo.lendbook.dev")
     page.goto(app_url + "/admin/rules")
-    expect(page.get_by_role("cell", name="published")).to_be_visible()  # the demo's v1
+    # The demo's credit v1 (other tests publish rule sets of their own: scope to credit's rows).
+    credit = page.get_by_role("row").filter(has=page.get_by_role("cell", name="credit",
+                                                                 exact=True))
+    expect(credit.get_by_role("cell", name="published")).to_be_visible()
     editor = page.get_by_label("Rule set (JSON)")
     text = editor.input_value()
     editor.fill(text.replace('"bureau.scor', '"bureau.scoore'))  # a typo first
@@ -27,7 +30,7 @@ def test_admin_edits_tests_and_publishes_a_rule_set(page: Page, app_url: str, ar
     page.screenshot(path=str(artifacts / "admin-rules-tested.png"), full_page=True)
     page.get_by_role("button", name="Publish draft").click()
     expect(page.get_by_text("Published credit version 2")).to_be_visible()
-    expect(page.get_by_role("cell", name="retired")).to_be_visible()
+    expect(credit.get_by_role("cell", name="retired")).to_be_visible()
 
     # The next decision uses version 2: a 610 score passed the old floor (600), not the new.
     sign_out(page)
