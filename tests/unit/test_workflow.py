@@ -58,7 +58,7 @@ def test_custom_review_stage_applies_by_condition():
 @pytest.mark.parametrize("mutate, path, reason", [
     (lambda d: d["stages"].pop(0), "stages[0].key", "first stage must be decision"),
     (lambda d: d["stages"].pop(), "stages[4].key", "last stage must be booked"),
-    (lambda d: d["stages"][2].update(actors=["pilot"]), "stages[2].actors", "list of roles"),
+    (lambda d: d["stages"][2].update(actors=["Pilot!"]), "stages[2].actors", "list of role codes"),
     (lambda d: d["stages"][1].update(when="bureau.scor > 1"), "stages[1].when",
      "did you mean bureau.score"),
     (lambda d: d["stages"][1].update(when="amount + 1"), "stages[1].when", "true/false"),
