@@ -68,6 +68,8 @@ def test_a_document_link_downloads_and_the_page_stays_live(browser: Browser, pag
     page.screenshot(path=str(artifacts / "underwriting-document-downloaded.png"))
     # still live: a client-side navigation whose data arrives over the same websocket
     page.get_by_role("link", name="Back to the queue").click()
-    expect(page.locator("#queue table").get_by_role("row").filter(has_text="Tom Reed")) \
-        .to_be_visible()
+    # (the queue's count arrives over the websocket; which demo applications are still queued
+    # depends on the browser tests before this one)
+    expect(page.locator("#queue-count")).to_have_text(
+        re.compile(r"\d+ of [1-9]\d* applications shown"))
     assert closed == []
