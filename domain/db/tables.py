@@ -126,7 +126,7 @@ class Installment(SQLModel, table=True):
     keeps the old one."""
     __table_args__ = (UniqueConstraint("loan_id", "schedule_version", "number"),)
     id: int | None = Field(default=None, primary_key=True)
-    loan_id: int = Field(foreign_key="loan.id", index=True)
+    loan_id: int = Field(foreign_key="loan.id")  # the unique index leads with it
     schedule_version: int = 1
     number: int
     start_date: date | None = None
@@ -237,7 +237,7 @@ class Posting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(foreign_key="journal_entry.id", index=True, max_length=64)
     account: str = Field(max_length=40, index=True)
-    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
+    loan_id: int | None = Field(default=None, foreign_key="loan.id")  # ix_posting_loan_account
     amount_minor: int = _money()  # debit > 0, credit < 0
 
 

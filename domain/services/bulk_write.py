@@ -64,17 +64,26 @@ class BulkWriter:
         self.pending: list = []  # (table, columns, rows)
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.written: set[str] = set()  # names of the tables rows were added to
+        self.record: set[str] = set()  # tables whose primary keys `keys` collects
+        self.keys: dict[str, list] = {}  # (domain.services.bulk_checks)
 
     def add(self, table, columns: tuple[str, ...], rows: list[tuple], plain: bool = False):
         """rows: tuples in `columns` order. `plain`: every value is an int or a str that
         needs no COPY escaping (installments: numbers and ISO dates), formatted faster."""
         if rows:
             self.pending.append((table, columns, rows, plain))
+            self.written.add(table.name)
+            if table.name in self.record:
+                k = columns.index(list(table.primary_key.columns)[0].name)
+                self.keys.setdefault(table.name, []).extend(r[k] for r in rows)
 
     def add_lines(self, table, columns: tuple[str, ...], lines: list[str]):
         """PostgreSQL only: rows already in COPY text, one or more lines per string."""
         if lines:
+            assert table.name not in self.record, "COPY lines carry no recorded keys"
             self.pending.append((table, columns, lines, None))
+            self.written.add(table.name)
 
     def add_dicts(self, table, rows: list[dict]):
         if rows:

@@ -270,7 +270,7 @@ def _book(chunks, report: Report, source, method, actor, filename, sha256, url, 
                     t[0] += 1
                     t[1] += row.amount_minor
                 book.row_results(ctx, results)
-            book.finish(ctx)
+            book.finish(s, ctx)
         except BaseException:
             book.abandon(ctx)  # the background write stops using the connection first
             raise

@@ -23,6 +23,7 @@ from domain.db.tables import (AppUser, Application, AuditLog, Installment, Journ
                               Payment, PaymentAllocation, Posting, utcnow)
 from domain.services import audit, journal
 from domain.services.actor import Actor
+from domain.services.bulk_checks import ReferentialCheck
 from domain.services.bulk_write import BulkWriter, Json
 
 UNUSABLE_PASSWORD = "!"  # opened for a boarded loan: cannot sign in until claimed
@@ -60,6 +61,7 @@ class Context:
     tails: dict = field(default_factory=dict)  # id(schedule) -> (schedule, installment rows)
     writer: BulkWriter | None = None
     reader: "Reader | None" = None
+    check: ReferentialCheck | None = None
 
 
 class Reader:
@@ -106,17 +108,26 @@ def reserve_ids(s, table: str, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
+WRITES = (AppUser, Application, Loan, Installment, JournalEntry, Payment, PaymentAllocation,
+          Posting, OnboardedLoan, OnboardingRow, AuditLog)
+
+
 def start(s, ctx: Context) -> None:
     ctx.writer, ctx.reader = BulkWriter(s), Reader(s)
+    ctx.check = ReferentialCheck(s, [t.__table__ for t in WRITES])
+    if ctx.check.on:  # rows of tables without a sequence are found by their keys
+        ctx.writer.record = set(ctx.check.tables) - set(ctx.check.starts)
 
 
-def finish(ctx: Context) -> None:
-    """Wait for the last chunk's write (its errors surface here); the session is free after."""
+def finish(s, ctx: Context) -> None:
+    """Wait for the last chunk's write (its errors surface here), then check its references
+    set-based (bulk_checks); the session is free after."""
     try:
         ctx.writer.flush()
         ctx.writer.wait()
     finally:
         ctx.reader.close()
+    ctx.check.verify(s, ctx.writer.written, ctx.writer.keys)
 
 
 def abandon(ctx: Context) -> None:

@@ -1,0 +1,116 @@
+"""Referential integrity of a bulk write on PostgreSQL, checked set-based instead of by
+PostgreSQL's per-row foreign-key triggers (which cost more than the rows themselves:
+boarding 100k loans writes 2.4M installments, each checked against its loan one at a time).
+
+Inside the batch's transaction `SET LOCAL session_replication_role = replica` turns this
+session's triggers off (foreign-key triggers are the only INSERT triggers Lendbook has; the
+append-only guards fire on UPDATE and DELETE). Before the transaction may commit, `verify`
+runs one query per foreign key of every table written, over the rows the batch wrote (ids
+above the table's sequence value at `begin`, or the keys the writer recorded): a value
+with no parent row fails the batch, which then rolls back whole. Parent rows that existed
+before the batch are locked FOR KEY SHARE, as the triggers would have locked them, so a
+concurrent DELETE waits for this commit and is then refused by its own trigger. The session
+is back in `origin` mode before anything else runs in the transaction.
+
+Only when the role may set the parameter (superuser, or PostgreSQL 15+ `GRANT SET ON
+PARAMETER session_replication_role TO <role>`); otherwise, or with
+LENDBOOK_BULK_FK_CHECK=triggers, the triggers check each row as usual.
+"""
+import os
+
+from sqlalchemy import text
+
+MODE = "LENDBOOK_BULK_FK_CHECK"  # auto (default), set, triggers
+
+
+class BrokenReference(RuntimeError):
+    """A bulk-written row names a parent row that does not exist: the batch is refused
+    whole (a defect in the writer, never bad input, which validation refuses first)."""
+
+
+def permitted(s) -> bool:
+    """May this session switch its triggers off for the transaction?"""
+    if s.get_bind().dialect.name != "postgresql":
+        return False
+    mode = os.environ.get(MODE, "auto")
+    if mode == "triggers":
+        return False
+    row = s.execute(text(
+        "SELECT current_setting('is_superuser') = 'on', "
+        "current_setting('server_version_num')::int >= 150000")).one()
+    if row[0]:
+        return True
+    return bool(row[1] and s.execute(text(
+        "SELECT has_parameter_privilege('session_replication_role', 'SET')")).scalar())
+
+
+class ReferentialCheck:
+    """`begin` before the first bulk write, `verify` after the last (writer waited)."""
+
+    def __init__(self, s, tables):
+        """tables: the SQLAlchemy tables the batch may write."""
+        self.on = permitted(s)
+        self.tables = {t.name: t for t in tables}
+        self.starts: dict[str, int] = {}
+        self.append_only: set[str] = set()
+        self.checked = 0
+        if not self.on:
+            return
+        for name, table in self.tables.items():
+            pk = list(table.primary_key.columns)
+            seq = s.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                            {"t": name, "c": pk[0].name}).scalar() if len(pk) == 1 else None
+            if seq:
+                last, called = s.execute(text(f"SELECT last_value, is_called FROM {seq}")).one()
+                self.starts[name] = last if called else last - 1
+        self.append_only = {r[0] for r in s.execute(text(
+            "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%_append_only'"))}
+        s.execute(text("SET LOCAL session_replication_role = replica"))
+
+    def _rows(self, name: str, keys: dict, alias: str) -> tuple[str, dict] | None:
+        """SQL condition selecting the batch's rows of table `name` (None: it wrote none)."""
+        table = self.tables[name]
+        if name in self.starts:
+            pk = list(table.primary_key.columns)[0].name
+            return f"{alias}.{pk} > :start_{alias}", {f"start_{alias}": self.starts[name]}
+        if keys.get(name):
+            pk = list(table.primary_key.columns)[0]
+            return (f"{alias}.{pk.name} = ANY(:keys_{alias})",
+                    {f"keys_{alias}": list(keys[name])})
+        return None
+
+    def verify(self, s, written: set[str], keys: dict) -> None:
+        """Every foreign key of every row written has its parent; pre-existing parents are
+        locked. `written`: names of the tables written; `keys`: table name -> primary keys
+        written, for tables without a sequence. Raises BrokenReference (nothing commits)."""
+        if not self.on:
+            return
+        for name in sorted(written):
+            rows = self._rows(name, keys, "c")
+            if rows is None:
+                continue
+            where, params = rows
+            for fk in sorted(self.tables[name].foreign_keys, key=lambda f: f.parent.name):
+                self._check(s, name, fk, where, params)
+        s.execute(text("SET LOCAL session_replication_role = origin"))
+
+    def _check(self, s, name, fk, where, params) -> None:
+        col, parent, pcol = fk.parent.name, fk.column.table.name, fk.column.name
+        mine = self._rows(parent, {}, "p") if parent in self.starts else None
+        pre = f"NOT ({mine[0]})" if mine else "true"
+        params = {**params, **(mine[1] if mine else {})}
+        found = s.execute(text(
+            f"SELECT v.k, p.{pcol} IS NULL FROM (SELECT DISTINCT c.{col} AS k FROM {name} c "
+            f"WHERE {where} AND c.{col} IS NOT NULL) v "
+            f"LEFT JOIN {parent} p ON p.{pcol} = v.k WHERE p.{pcol} IS NULL OR {pre}"),
+            params).all()
+        self.checked += 1
+        missing = [k for k, gone in found if gone]
+        existing = [k for k, gone in found if not gone]
+        if existing and parent not in self.append_only:
+            locked = s.execute(text(f"SELECT {pcol} FROM {parent} WHERE {pcol} = ANY(:k) "
+                                    "FOR KEY SHARE"), {"k": existing}).scalars().all()
+            missing += sorted(set(existing) - set(locked), key=str)
+        if missing:
+            raise BrokenReference(f"{name}.{col}: {len(missing)} value(s) with no {parent} "
+                                  f"row, e.g. {missing[:3]}; nothing was booked")

@@ -1,0 +1,100 @@
+"""The set-based reference check that replaces PostgreSQL's per-row foreign-key triggers
+during a bulk write (domain.services.bulk_checks): it refuses an orphan row, locks the
+pre-existing parents as the triggers would, hands the session back in origin mode, and is
+really what boarding uses; with LENDBOOK_BULK_FK_CHECK=triggers the triggers check instead."""
+import psycopg
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from domain.db.migrate import upgrade
+from domain.db.tables import Installment, Loan
+from domain.db.uow import UnitOfWork
+from domain.services import bulk_checks, onboarding, onboarding_book
+from domain.services.bulk_checks import BrokenReference, ReferentialCheck
+from tests.integration.onboarding_support import good_rows, numbered, world
+
+INSERT = text("INSERT INTO installment (loan_id, schedule_version, number, due_date, "
+              "principal_minor, interest_minor, fee_minor) "
+              "VALUES (:loan, 99, 1, '2027-01-01', 100, 1, 0)")
+
+
+@pytest.fixture
+def w(pg_url, uniq):
+    upgrade(pg_url)
+    return world(pg_url, uniq)
+
+
+def _loan_id(w) -> int:
+    report = onboarding.board(numbered(good_rows(w, 1)), source=f"CHK-{w['uniq']}",
+                              method="api", actor=w["servicer"], url=w["url"])
+    assert report.status == "booked", report.issues
+    with UnitOfWork(w["url"]) as s:
+        return s.execute(select(Loan.id).where(
+            Loan.loan_number == report.loans[0][2])).scalar_one()
+
+
+def test_an_orphan_row_fails_the_batch_and_nothing_stays(w):
+    with pytest.raises(BrokenReference, match=r"installment\.loan_id: 1 value\(s\) with no "
+                                              r"loan row, e\.g\. \[987654321\]"):
+        with UnitOfWork(w["url"]) as s:
+            check = ReferentialCheck(s, [Installment.__table__])
+            assert check.on  # the test role is a superuser: the triggers are off
+            assert s.execute(text("SHOW session_replication_role")).scalar() == "replica"
+            s.execute(INSERT, {"loan": 987654321})  # no trigger refuses it now
+            check.verify(s, {"installment"}, {})
+    with UnitOfWork(w["url"]) as s:
+        assert s.execute(select(Installment.id).where(
+            Installment.loan_id == 987654321)).first() is None
+
+
+def test_pre_existing_parents_are_locked_and_the_session_is_back_in_origin_mode(w):
+    loan_id = _loan_id(w)
+    dsn = w["url"].replace("postgresql+psycopg://", "postgresql://")
+    with UnitOfWork(w["url"]) as s:
+        check = ReferentialCheck(s, [Installment.__table__])
+        s.execute(INSERT, {"loan": loan_id})
+        check.verify(s, {"installment"}, {})
+        assert check.checked == 1
+        assert s.execute(text("SHOW session_replication_role")).scalar() == "origin"
+        with psycopg.connect(dsn, autocommit=True) as other:  # FOR KEY SHARE is held
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("SELECT 1 FROM loan WHERE id = %s FOR UPDATE NOWAIT", (loan_id,))
+        s.rollback()
+
+
+def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
+    seen = []
+
+    class Spy(ReferentialCheck):
+        def verify(self, s, written, keys):
+            super().verify(s, written, keys)
+            seen.append((self.on, set(written), self.checked,
+                         s.execute(text("SHOW session_replication_role")).scalar()))
+
+    monkeypatch.setattr(onboarding_book, "ReferentialCheck", Spy)
+    rows = good_rows(w, 6)
+    rows[1]["payments_to_date"] = "50.00"
+    report = onboarding.board(numbered(rows), source=f"SPY-{w['uniq']}", method="file",
+                              actor=w["servicer"], url=w["url"])
+    assert report.status == "booked" and report.rows_booked == 6, report.issues
+    (on, written, checked, mode), = seen
+    assert on and mode == "origin"
+    assert {"loan", "installment", "posting", "journal_entry", "payment",
+            "payment_allocation", "onboarded_loan", "onboarding_row"} <= written
+    fks = sum(len(t.foreign_keys) for t in
+              (t.__table__ for t in onboarding_book.WRITES) if t.name in written)
+    assert checked == fks
+
+
+def test_with_the_triggers_mode_postgresql_checks_each_row_itself(w, monkeypatch):
+    monkeypatch.setenv(bulk_checks.MODE, "triggers")
+    with pytest.raises(IntegrityError, match="installment_loan_id_fkey"):
+        with UnitOfWork(w["url"]) as s:
+            check = ReferentialCheck(s, [Installment.__table__])
+            assert not check.on
+            assert s.execute(text("SHOW session_replication_role")).scalar() == "origin"
+            s.execute(INSERT, {"loan": 987654322})
+    report = onboarding.board(numbered(good_rows(w, 3)), source=f"TRG-{w['uniq']}",
+                              method="file", actor=w["servicer"], url=w["url"])
+    assert report.status == "booked" and report.rows_booked == 3, report.issues
