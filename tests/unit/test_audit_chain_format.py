@@ -34,3 +34,11 @@ def test_link_hash_is_sha256_of_the_documented_link_json():
     sha = "a" * 64
     text = f'{{"chain_seq":1,"content_sha":"{sha}","id":5,"prev_hash":"{GENESIS}"}}'
     assert link_hash(1, 5, GENESIS, sha) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_link_hash_written_out_equals_the_canonical_encoder():
+    from domain.services.audit_chain import canonical
+    for seq, rid, prev in ((1, 1, GENESIS), (123456789, 987654321, "ab" * 32)):
+        sha = hashlib.sha256(str(seq).encode()).hexdigest()
+        doc = canonical({"chain_seq": seq, "content_sha": sha, "id": rid, "prev_hash": prev})
+        assert link_hash(seq, rid, prev, sha) == hashlib.sha256(doc).hexdigest()
