@@ -55,6 +55,16 @@ LOAN_RESPONSE = {"type": "object", "required": ["loan_id", "external_ref", "sche
                                 "external_ref": {"type": "string"},
                                 "batch_id": {"type": "integer"},
                                 "schedule": {"type": "array", "items": INSTALLMENT}}}
+LOAN_STATUS = {"type": "object",
+               "required": ["loan_id", "external_ref", "status", "principal_outstanding",
+                            "schedule"],
+               "properties": {**LOAN_RESPONSE["properties"],
+                              "status": {"type": "string", "example": "active"},
+                              "product_code": {"type": "string"},
+                              "funded_amount": DECIMAL, "funding_date": DATE,
+                              "principal_outstanding": DECIMAL,
+                              "days_past_due": {"type": "integer"},
+                              "delinquency_bucket": {"type": "string"}}}
 BATCH_RESPONSE = {"type": "object", "required": ["batch_id", "loans"],
                   "properties": {"batch_id": {"type": "integer"},
                                  "loans": {"type": "array", "items": LOAN_RESPONSE}}}

@@ -6,13 +6,14 @@ import json
 
 from sqlalchemy import select
 
+from domain.db.onboarding_tables import OnboardedLoan
 from domain.db.origination_tables import IdempotencyRecord
-from domain.db.tables import Installment, Loan
+from domain.db.tables import Installment, Loan, Product
 from domain.db.uow import UnitOfWork
 from domain.errors import Conflict, ValidationError
 from domain.money import from_minor
 from domain.onboarding_schema import BATCH_REQUEST, LOAN_REQUEST, check, flatten, issue_path
-from domain.services import onboarding
+from domain.services import journal, onboarding
 from domain.services.actor import Actor
 
 
@@ -71,3 +72,25 @@ def submit(payload, *, batch: bool, source: str, actor: Actor, scope: str, key: 
         prefix = (lambda i: f"loans[{i.row}].") if batch else (lambda i: "")
         raise ValidationError({issue_path(i, prefix(i)): i.reason for i in report.issues})
     return answer, False
+
+
+def lookup(source: str, external_ref: str, url: str | None = None) -> dict | None:
+    """A loan this source boarded, by the source's own reference: Loan ID, status, balances
+    today and the current schedule (None when this source boarded no such loan)."""
+    with UnitOfWork(url) as s:
+        found = s.execute(select(Loan, OnboardedLoan.batch_id, Product.code)
+                          .join(OnboardedLoan, OnboardedLoan.loan_id == Loan.id)
+                          .join(Product, Product.id == Loan.product_id)
+                          .where(OnboardedLoan.source == source,
+                                 OnboardedLoan.external_ref == external_ref)).first()
+        if found is None:
+            return None
+        loan, batch_id, code = found
+        return {"loan_id": loan.loan_number, "external_ref": external_ref,
+                "batch_id": batch_id, "status": loan.status, "product_code": code,
+                "funded_amount": _m(loan.principal_minor),
+                "funding_date": loan.disbursement_date.isoformat(),
+                "principal_outstanding": _m(journal.principal_outstanding(s, loan.id)),
+                "days_past_due": loan.days_past_due,
+                "delinquency_bucket": loan.delinquency_bucket,
+                "schedule": schedule_json(s, loan.loan_number)}

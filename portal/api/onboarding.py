@@ -1,6 +1,7 @@
-"""The onboarding API for source systems: `POST /api/v1/loans` (one loan) and
-`POST /api/v1/loans:batch` (up to 1,000, all or nothing). A partner's API key names the source
-system; every POST needs an `Idempotency-Key`; answers and errors as the intake API's."""
+"""The onboarding API for source systems: `POST /api/v1/loans` (one loan),
+`POST /api/v1/loans:batch` (up to 1,000, all or nothing) and `GET /api/v1/loans/{external_ref}`
+(a boarded loan by the source's reference). A partner's API key names the source system;
+every POST needs an `Idempotency-Key`; answers and errors as the intake API's."""
 import json
 
 from starlette.concurrency import run_in_threadpool
@@ -51,5 +52,19 @@ async def create_loans(request: Request) -> JSONResponse:
     return await _submit(request, batch=True)
 
 
+async def get_loan(request: Request) -> JSONResponse:
+    """A loan this partner boarded, by its own external reference (URL-encoded)."""
+    partner = await run_in_threadpool(partners.authenticate, _key(request))
+    if partner is None:
+        return _errors(401, {"Authorization": "a valid partner API key is required"})
+    ref = request.path_params["external_ref"]
+    found = await run_in_threadpool(onboarding_api.lookup, partner.name, ref)
+    if found is None:
+        return _errors(404, {"external_ref": "no loan boarded by this partner with this "
+                                             "reference"})
+    return JSONResponse(found)
+
+
 ROUTES = [Route("/api/v1/loans", create_loan, methods=["POST"]),
-          Route("/api/v1/loans:batch", create_loans, methods=["POST"])]
+          Route("/api/v1/loans:batch", create_loans, methods=["POST"]),
+          Route("/api/v1/loans/{external_ref:path}", get_loan, methods=["GET"])]

@@ -1,7 +1,8 @@
 """The published OpenAPI 3.1 document of the intake API, built from the same JSON Schema the
 API validates with (domain.intake_schema)."""
 from domain.intake_schema import APPLICATION_REQUEST, APPLICATION_RESPONSE, ERROR
-from domain.onboarding_schema import BATCH_REQUEST, BATCH_RESPONSE, LOAN_REQUEST, LOAN_RESPONSE
+from domain.onboarding_schema import (BATCH_REQUEST, BATCH_RESPONSE, LOAN_REQUEST,
+                                      LOAN_RESPONSE, LOAN_STATUS)
 
 
 def _error(description: str) -> dict:
@@ -52,6 +53,7 @@ def document() -> dict:
             "schemas": {"ApplicationRequest": APPLICATION_REQUEST,
                         "ApplicationResult": APPLICATION_RESPONSE, "Error": ERROR,
                         "LoanRequest": LOAN_REQUEST, "LoanResult": LOAN_RESPONSE,
+                        "LoanStatus": LOAN_STATUS,
                         "LoanBatchRequest": BATCH_REQUEST, "LoanBatchResult": BATCH_RESPONSE},
         },
     }
@@ -80,4 +82,17 @@ def _onboarding_paths() -> dict:
     return {"/api/v1/loans": op("boardLoan", "Board one loan from a source system",
                                 "LoanRequest", "LoanResult"),
             "/api/v1/loans:batch": op("boardLoans", "Board up to 1,000 loans, all or none",
-                                      "LoanBatchRequest", "LoanBatchResult")}
+                                      "LoanBatchRequest", "LoanBatchResult"),
+            "/api/v1/loans/{external_ref}": {"get": {
+                "operationId": "getBoardedLoan",
+                "summary": "A loan this partner boarded, by its external reference",
+                "security": [{"partnerKey": []}],
+                "parameters": [{"name": "external_ref", "in": "path", "required": True,
+                                "description": "URL-encoded; may contain '/'",
+                                "schema": {"type": "string", "maxLength": 100}}],
+                "responses": {
+                    "200": {"description": "Loan ID, status, balances today, schedule",
+                            "content": {"application/json": {"schema": {
+                                "$ref": "#/components/schemas/LoanStatus"}}}},
+                    "401": _error("Missing or unknown partner key"),
+                    "404": _error("Not boarded by this partner")}}}}

@@ -143,3 +143,30 @@ def test_seasoned_loan_with_dated_payments(api):
     r = post(api, "/api/v1/loans", b, "k8-" + api["uniq"])
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"].startswith("history.payments[0].amount")
+
+
+def test_a_partner_looks_up_its_boarded_loan_by_its_own_reference(api):
+    from urllib.parse import quote
+    b = body(api, 8)
+    b["external_ref"] = f"LOS/{api['uniq']}/8"  # a reference with slashes, URL-encoded
+    r = post(api, "/api/v1/loans", b, "k8-" + api["uniq"])
+    assert r.status_code == 201, r.text
+    boarded = r.json()
+    path = f"/api/v1/loans/{quote(b['external_ref'], safe='')}"
+    got = api["client"].get(path, headers=api["headers"]("unused"))
+    assert got.status_code == 200, got.text
+    loan = got.json()
+    assert loan["loan_id"] == boarded["loan_id"] and loan["schedule"] == boarded["schedule"]
+    assert loan["external_ref"] == b["external_ref"] and loan["status"] == "active"
+    assert loan["funded_amount"] == "5000.00" and loan["funding_date"] == "2026-01-15"
+    assert loan["product_code"] == api["monthly"]
+    assert loan["principal_outstanding"] == "5000.00"  # nothing paid before boarding
+    from jsonschema import Draft202012Validator
+    Draft202012Validator(document()["components"]["schemas"]["LoanStatus"]).validate(loan)
+    assert api["client"].get("/api/v1/loans/NOPE-" + api["uniq"],
+                             headers=api["headers"]("x")).status_code == 404
+    _, other = partners.create_partner(api["admin"], f"Other LOS {api['uniq']}", api["url"])
+    assert api["client"].get(path, headers={"Authorization": f"Bearer {other}"}
+                             ).status_code == 404  # another source's loans are not its own
+    assert api["client"].get(path).status_code == 401
+    assert "/api/v1/loans/{external_ref}" in document()["paths"]
