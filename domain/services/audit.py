@@ -72,6 +72,37 @@ def entry(actor: Actor, action: str, entity: str, entity_id, before: dict | None
     return row
 
 
+def bulk_entries(actor: Actor, rows, reason: str = "", at: datetime | None = None) -> list[dict]:
+    """Audit rows for a BulkWriter (domain.services.bulk_write), as `entry` gives them but
+    built for thousands at once. rows: (action, entity, entity_id, after) with `after` of
+    plain JSON values (str, int, None, bool, lists and dicts of them: a date or Decimal
+    raises TypeError) and no `before`. `after` is handed on as its canonical JSON text
+    (a bulk_write.Json) and the content hash is the same SHA-256 of the same canonical
+    document, assembled from parts encoded once per call; the writer stores the text as is,
+    and `lendbook audit verify` recomputes the hash from the stored row."""
+    import hashlib
+
+    from domain.services.bulk_write import Json
+    enc = audit_chain._CANONICAL.encode
+    at = at or utcnow()
+    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    label, reason = actor.label[:254], (reason or "")[:300]
+    middle = (f',"actor_id":{enc(actor.user_id)},"actor_label":{enc(label)},"after":')
+    tail = f',"at":{enc(audit_chain.utc_iso(at))},"before":null,"entity":'
+    end = f',"reason":{enc(reason)}}}'
+    out = []
+    for action, entity, entity_id, after in rows:
+        entity_id = str(entity_id)
+        text = enc(after)
+        doc = (f'{{"action":{enc(action)}{middle}{text}{tail}{enc(entity)},"entity_id":'
+               f'{enc(entity_id)}{end}')
+        out.append(dict(at=at, actor_id=actor.user_id, actor_label=label, action=action,
+                        entity=entity, entity_id=entity_id, before=None, after=Json(text),
+                        reason=reason,
+                        content_sha=hashlib.sha256(doc.encode("utf-8")).hexdigest()))
+    return out
+
+
 def insert_many(session: Session, rows: list[dict], insert_rows=None) -> None:
     """Bulk audit rows (built with `entry`) in the session's transaction, sealed at commit.
     insert_rows(session, table, rows) overrides the executemany (e.g. COPY)."""

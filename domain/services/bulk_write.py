@@ -12,6 +12,7 @@ SQLAlchemy applies them; tests/integration/test_onboarding_fast.py compares the 
 import json
 import sqlite3
 import threading
+from operator import itemgetter
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime
@@ -88,7 +89,9 @@ class BulkWriter:
     def add_dicts(self, table, rows: list[dict]):
         if rows:
             columns = tuple(rows[0])
-            self.add(table, columns, [tuple(r[c] for c in columns) for r in rows])
+            get = itemgetter(*columns)
+            self.add(table, columns, list(map(get, rows)) if len(columns) > 1 else
+                     [(r[columns[0]],) for r in rows])
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []

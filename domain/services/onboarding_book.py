@@ -84,10 +84,10 @@ class Reader:
         return reserve_ids(self.s, table, n)
 
     def users(self, emails: list[str]) -> list[tuple[int, str]]:
-        if self.side is not None:  # one text parameter: cheaper to send than an array
+        if self.side is not None:  # one JSON text parameter: cheaper to send than an array
             return list(self.side.execute(
-                "SELECT id, email FROM app_user WHERE email = ANY(string_to_array(%s, E'\\n'))",
-                ("\n".join(emails),)))
+                "SELECT id, email FROM app_user WHERE email = ANY(ARRAY("
+                "SELECT json_array_elements_text(%s::json)))", (json.dumps(emails),)))
         return list(self.s.execute(select(AppUser.id, AppUser.email)
                                    .where(AppUser.email.in_(emails))))
 
@@ -173,9 +173,8 @@ def _borrowers(ctx: Context, chunk) -> None:
 def _audit(ctx: Context, rows, reason: str = "") -> None:
     if rows:
         now = utcnow()
-        ctx.writer.add_dicts(AuditLog.__table__, [audit.entry(ctx.actor, a, e, i, None, after,
-                                                              reason, now)
-                                                  for a, e, i, after in rows])
+        ctx.writer.add_dicts(AuditLog.__table__, audit.bulk_entries(ctx.actor, rows, reason,
+                                                                    now))
 
 
 def _journal_rows(entries, postings, now, e: ledger.Entry) -> None:

@@ -42,3 +42,28 @@ def test_link_hash_written_out_equals_the_canonical_encoder():
         sha = hashlib.sha256(str(seq).encode()).hexdigest()
         doc = canonical({"chain_seq": seq, "content_sha": sha, "id": rid, "prev_hash": prev})
         assert link_hash(seq, rid, prev, sha) == hashlib.sha256(doc).hexdigest()
+
+
+def test_bulk_entries_hash_what_entry_hashes_and_hand_on_the_canonical_text():
+    import json
+    at = datetime(2026, 12, 2, 6, 20, 0, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    actor = Actor(7, "servicer", 'Zoë "the" <z@x.test>')
+    rows = [("loan.onboarded", "loan", "LN-000001", {"file": "a\tb.csv", "row": 2, "x": None,
+                                                     "nested": {"b": [1, "é"], "a": True}}),
+            ("user.created", "user", 12, {"email": "q@x.test", "role": "borrower"}),
+            ("loan.onboarded", "loan", "LN-000002", None)]
+    bulk = audit.bulk_entries(actor, rows, "opened\nfor a boarded loan", at)
+    for got, (action, entity, entity_id, after) in zip(bulk, rows):
+        one = audit.entry(actor, action, entity, entity_id, None, after,
+                          "opened\nfor a boarded loan", at)
+        assert got["content_sha"] == one["content_sha"] == content_sha(
+            dict(got, after=json.loads(got["after"])))  # as verify reads the stored row back
+        assert json.loads(got["after"]) == one["after"]
+        assert {k: v for k, v in got.items() if k != "after"} == \
+            {k: v for k, v in one.items() if k != "after"}
+    try:
+        audit.bulk_entries(actor, [("a", "b", 1, {"on": at.date()})])
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("a date in a bulk audit row must be refused, not stored as text")
