@@ -93,9 +93,9 @@ def _template(args) -> int:
 def _stored(args) -> int:
     from domain import onboarding_files as files
     from domain.errors import NotFound
-    from domain.services import onboarding
+    from domain.services import onboarding_reports
     try:
-        report = onboarding.stored_report(args.batch, args.database_url)
+        report = onboarding_reports.stored_report(args.batch, args.database_url)
     except NotFound as e:
         print(f"error: batch: {e} does not exist", file=sys.stderr)
         return 2

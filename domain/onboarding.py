@@ -60,25 +60,6 @@ class Row:
     days_past_due: int | None = None
 
 
-def pack(row: Row) -> tuple:
-    """A Row as plain values (marshal-able: the booking pass reads the rows the validation
-    pass parsed back from a temporary file); `unpack` gives the same Row again."""
-    return (row.number, row.external_ref, row.product_code, row.name, row.email,
-            row.date_of_birth.toordinal(), tuple(row.address.items()), row.amount_minor,
-            row.funding_date.toordinal(), row.term,
-            None if row.annual_rate is None else str(row.annual_rate), row.frequency,
-            row.paid_minor, tuple((d.toordinal(), a) for d, a in row.payments),
-            row.current_principal_minor, row.days_past_due)
-
-
-def unpack(t: tuple) -> Row:
-    (number, ref, code, name, email, dob, address, amount, funded, term, rate, freq, paid,
-     payments, principal, dpd) = t
-    return Row(number, ref, code, name, email, date.fromordinal(dob), dict(address), amount,
-               date.fromordinal(funded), term, None if rate is None else Decimal(rate), freq,
-               paid, tuple((date.fromordinal(d), a) for d, a in payments), principal, dpd)
-
-
 def _date(text: str) -> date:
     return date.fromisoformat(text)
 

@@ -15,6 +15,7 @@ transaction's rows in id order, so the lock is held only from seal to commit and
 transactions cannot fork the chain. The append-only trigger allows exactly this one update.
 """
 import hashlib
+import heapq
 import json
 from datetime import datetime, timezone
 
@@ -28,6 +29,9 @@ LOCK_KEY = 7_421_000_010  # pg_advisory_xact_lock key of the audit chain
 CONTENT = ("action", "actor_id", "actor_label", "after", "at", "before", "entity",
            "entity_id", "reason")
 _FLAG = "lendbook_audit_unsealed"
+_STAGED = "lendbook_audit_staged"
+STAGE = "lendbook_audit_stage"  # PostgreSQL temporary table of bulk-written audit rows
+_LINKS = "lendbook_audit_links"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -67,6 +71,18 @@ def mark(session: Session) -> None:
     session.info[_FLAG] = True
 
 
+def stage(session: Session) -> None:
+    """PostgreSQL: bulk audit rows of this transaction are written (COPY) to a temporary
+    table LIKE audit_log (ids from audit_log's own sequence) instead; `seal` links them and
+    inserts them into audit_log already sealed, which costs one INSERT instead of an INSERT
+    and an UPDATE per row. The table is dropped at commit or rollback."""
+    session.connection().execute(text(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (LIKE audit_log INCLUDING DEFAULTS) "
+        "ON COMMIT DROP"))
+    session.info[_STAGED] = True
+    session.info[_FLAG] = True
+
+
 def head(conn) -> tuple[int, str]:
     seq = conn.execute(select(func.max(AuditLog.chain_seq))).scalar()
     if seq is None:
@@ -83,7 +99,9 @@ def seal(session: Session) -> int:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     rows = conn.execute(select(AuditLog.id, AuditLog.content_sha)
                         .where(AuditLog.chain_seq.is_(None)).order_by(AuditLog.id)).all()
-    if not rows:
+    staged = conn.execute(text(f"SELECT id, content_sha FROM {STAGE} ORDER BY id")).all() \
+        if pg and session.info.get(_STAGED) else []
+    if not rows and not staged:
         return 0
     shas = {r.id: r.content_sha for r in rows}
     missing = [i for i, sha in shas.items() if sha is None]  # written around audit.entry
@@ -91,13 +109,20 @@ def seal(session: Session) -> int:
         for r in conn.execute(select(AuditLog).where(AuditLog.id.in_(missing[k:k + 1000]))):
             shas[r.id] = content_sha(r)
     seq, prev = head(conn)
-    out = []
-    for r in rows:
+    out, links = [], []
+    for rid, sha, is_staged in heapq.merge(((r.id, shas[r.id], False) for r in rows),
+                                           ((i, sha, True) for i, sha in staged)):
         seq += 1
-        sha = shas[r.id]
-        h = link_hash(seq, r.id, prev, sha)
-        out.append({"rid": r.id, "seq": seq, "prev": prev, "sha": sha, "h": h})
+        h = link_hash(seq, rid, prev, sha)
+        if is_staged:
+            links.append(f"{rid}\t{seq}\t{prev}\t{h}\n")
+        else:
+            out.append({"rid": rid, "seq": seq, "prev": prev, "sha": sha, "h": h})
         prev = h
+    if links:
+        _insert_staged(conn, links)
+    if not out:
+        return len(links)
     if pg:
         conn.execute(text(
             "UPDATE audit_log a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.h, "
@@ -109,7 +134,24 @@ def seal(session: Session) -> int:
         conn.execute(update(AuditLog).where(AuditLog.id == bindparam("rid")).values(
             chain_seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("h"),
             content_sha=bindparam("sha")).execution_options(synchronize_session=False), out)
-    return len(out)
+    return len(out) + len(links)
+
+
+def _insert_staged(conn, links: list[str]) -> None:
+    """The staged rows into audit_log with their links (chain_seq, prev_hash, hash)."""
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_LINKS} (id bigint PRIMARY KEY, "
+                      "seq bigint, prev text, hash text) ON COMMIT DROP"))
+    raw = conn.connection.driver_connection
+    with raw.cursor().copy(f"COPY {_LINKS} (id, seq, prev, hash) FROM STDIN") as cp:
+        for k in range(0, len(links), 10_000):
+            cp.write("".join(links[k:k + 10_000]))
+    own = [c.name for c in AuditLog.__table__.c
+           if c.name not in ("chain_seq", "prev_hash", "hash")]
+    conn.execute(text(
+        f"INSERT INTO audit_log ({', '.join(own)}, chain_seq, prev_hash, hash) "
+        f"SELECT {', '.join('s.' + c for c in own)}, l.seq, l.prev, l.hash "
+        f"FROM {STAGE} s JOIN {_LINKS} l ON l.id = s.id ORDER BY s.id"))
+    conn.execute(text(f"TRUNCATE {STAGE}, {_LINKS}"))
 
 
 @event.listens_for(Session, "after_flush")
@@ -124,8 +166,10 @@ def _seal_before_commit(session):
         session.flush()
         seal(session)
         session.info.pop(_FLAG, None)
+        session.info.pop(_STAGED, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop(_FLAG, None)
+    session.info.pop(_STAGED, None)

@@ -1,7 +1,8 @@
 """Many rows of many tables into the session's transaction, a chunk at a time, without a
 Python object or SQLAlchemy parameter set per row: PostgreSQL gets COPY text built here
 (written by a background thread while the caller builds the next chunk), SQLite a plain
-DB-API executemany of tuples.
+DB-API executemany of tuples. On PostgreSQL audit rows go to the audit chain's stage table
+and enter audit_log already linked at commit (audit_chain.stage): no UPDATE of each row.
 
 Values are stored exactly as the SQLAlchemy insert would store them (dates as ISO text,
 SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON as json.dumps, on SQLite a JSON None
@@ -17,6 +18,8 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime
 from sqlalchemy.exc import IntegrityError
+
+from domain.services import audit_chain
 
 class Json(str):
     """JSON already serialized (json.dumps), shared by many rows (a loan's frozen terms)."""
@@ -60,7 +63,9 @@ class BulkWriter:
     caller must not use the session until `wait` (flush waits for the one before)."""
 
     def __init__(self, s):
+        self.session = s
         self.postgres = s.get_bind().dialect.name == "postgresql"
+        self.staging = False  # audit rows go to the chain's stage table (PostgreSQL)
         self.conn = s.connection().connection.driver_connection
         self.pending: list = []  # (table, columns, rows)
         self.thread: threading.Thread | None = None
@@ -101,7 +106,11 @@ class BulkWriter:
             self._sqlite(pending)
             return
         self.wait()
-        blocks = [(f"COPY {t.name} ({', '.join(cols)}) FROM STDIN", _copy_text(rows, plain))
+        if not self.staging and any(t.name == "audit_log" for t, *_ in pending):
+            audit_chain.stage(self.session)  # linked and moved into audit_log at commit
+            self.staging = True
+        blocks = [(f"COPY {audit_chain.STAGE if t.name == 'audit_log' else t.name} "
+                   f"({', '.join(cols)}) FROM STDIN", _copy_text(rows, plain))
                   for t, cols, rows, plain in pending]
         self.thread = threading.Thread(target=self._copy, args=(blocks,), daemon=True)
         self.thread.start()

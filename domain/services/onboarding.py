@@ -1,15 +1,13 @@
-"""Loan onboarding: validate a whole batch (API call, file, manual entry), then book it in one
+"""Loan onboarding: validate a whole batch (API call, file, manual entry) and book it in one
 transaction, set-based (domain.services.onboarding_book).
 
-Rows come from a callable that returns a fresh iterator of (row number, flat dict), read
-once: the validation pass parses each row and spools the parsed rows to a temporary file,
-which the booking pass reads back, so no pass holds the file in memory. Nothing is booked
-when any row is invalid, unless `valid_only` says so explicitly; a file (SHA-256) or an
-external reference (per source) already booked is never booked again.
+Rows come from a callable that returns a fresh iterator of (row number, flat dict), read a
+chunk at a time, so nothing holds the file in memory. `board` validates and writes in one
+pass and commits only when the whole batch is validated; nothing is booked when any row is
+invalid, unless `valid_only` says so explicitly; a file (SHA-256) or an external reference
+(per source) already booked is never booked again.
 """
 import json
-import marshal
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,51 +121,63 @@ def _tally(totals: dict, raw: dict) -> None:
     t[1] += amount
 
 
+def _prior_batch(s, sha256: str, report: Report) -> bool:
+    """Was this file (SHA-256) booked already? Then the report says so."""
+    if not sha256:
+        return False
+    prior = s.execute(select(OnboardingBatch.id).where(
+        OnboardingBatch.sha256 == sha256, OnboardingBatch.status == "booked")).first()
+    if prior:
+        report.status = "duplicate_file"
+        report.issues.append(Issue(0, "(file)", sha256,
+                                   f"this file was booked already (batch {prior[0]})"))
+    return prior is not None
+
+
+def _check_chunk(s, chunk, report: Report, seen: dict, products: dict, shared: Shared,
+                 today: date, source: str, full: bool) -> list[tuple]:
+    """Validate one chunk of (row number, flat dict) into the report. Returns (row number,
+    external ref as given, Row, prepared) per row, Row and prepared None for an invalid
+    row; `full` prepares every row's schedule (booking), else only what can be refused."""
+    parsed, kept = [], []
+    for number, raw in chunk:
+        report.rows_total += 1
+        _tally(report.file_totals, raw)
+        row, issues = rules.parse_row(number, raw, today)
+        ref = str(raw.get("external_ref") or "").strip()
+        if ref and ref in seen:
+            issues.append(Issue(number, "external_ref", ref,
+                                f"duplicates row {seen[ref]} of this batch"))
+        elif ref:
+            seen[ref] = number
+        ready = None
+        if row is not None and not issues:
+            ready, issues = prepare(row, products, today, checking=not full, shared=shared)
+        if issues:
+            report.issues.extend(issues)
+            report.invalid_rows.add(number)
+            report.invalid_refs[number] = str(raw.get("external_ref") or "")
+        else:
+            parsed.append(row)
+        kept.append((number, str(raw.get("external_ref") or ""), row, ready))
+    _check_existing(s, source, parsed, report)
+    invalid = report.invalid_rows
+    return [(n, ref, None, None) if n in invalid else (n, ref, row, ready)
+            for n, ref, row, ready in kept]
+
+
 def validate(rows: Rows, source: str, url: str | None = None, today: date | None = None,
-             sha256: str = "", spool=None) -> Report:
+             sha256: str = "") -> Report:
     """Check every row (types, ranges, product rules, history, duplicates in the batch and
-    against loans boarded from the same source, borrower matching); books nothing. With a
-    `spool` (a binary file), each chunk's parsed rows are written to it for the booking pass
-    (`_spooled`), so a row is read and parsed once, and held on disk, not in memory."""
+    against loans boarded from the same source, borrower matching); books nothing."""
     today = today or date.today()
     report, seen = Report(), {}
     with UnitOfWork(url) as s:
-        if sha256:
-            prior = s.execute(select(OnboardingBatch.id).where(
-                OnboardingBatch.sha256 == sha256, OnboardingBatch.status == "booked")).first()
-            if prior:
-                report.status = "duplicate_file"
-                report.issues.append(Issue(0, "(file)", sha256,
-                                           f"this file was booked already (batch {prior[0]})"))
-                return report
+        if _prior_batch(s, sha256, report):
+            return report
         products, shared = load_products(s), Shared()
         for chunk in _chunks(rows(), CHUNK):
-            parsed, kept = [], []
-            for number, raw in chunk:
-                report.rows_total += 1
-                _tally(report.file_totals, raw)
-                row, issues = rules.parse_row(number, raw, today)
-                ref = str(raw.get("external_ref") or "").strip()
-                if ref and ref in seen:
-                    issues.append(Issue(number, "external_ref", ref,
-                                        f"duplicates row {seen[ref]} of this batch"))
-                elif ref:
-                    seen[ref] = number
-                if row is not None and not issues:
-                    issues = prepare(row, products, today, checking=True, shared=shared)[1]
-                if issues:
-                    report.issues.extend(issues)
-                    report.invalid_rows.add(number)
-                    report.invalid_refs[number] = str(raw.get("external_ref") or "")
-                else:
-                    parsed.append(row)
-                kept.append((number, str(raw.get("external_ref") or ""), row))
-            _check_existing(s, source, parsed, report)
-            if spool is not None:
-                invalid = report.invalid_rows
-                data = marshal.dumps([(n, ref, None if n in invalid else rules.pack(row))
-                                      for n, ref, row in kept])
-                spool.write(len(data).to_bytes(8, "big") + data)
+            _check_chunk(s, chunk, report, seen, products, shared, today, source, full=False)
     report.status = "invalid" if report.issues else "valid"
     return report
 
@@ -205,46 +215,40 @@ def _check_existing(s, source: str, parsed: list, report: Report) -> None:
 def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str = "",
           sha256: str = "", valid_only: bool = False, dry_run: bool = False,
           url: str | None = None, today: date | None = None, within=None) -> Report:
-    """Validate, then (unless refused or a dry run) book every valid row in one transaction.
-    A failure or a killed process midway leaves nothing: the batch commits whole or not.
-    `within(session, report)` runs last inside that transaction (the API stores its
-    idempotent answer there, so the answer and the loans commit together)."""
+    """Validate every row and (unless refused or a dry run) book the valid ones in one
+    transaction, in one pass over the rows: each chunk is validated, then written while the
+    next is validated, and the transaction commits only once the whole batch is validated:
+    an invalid row (unless `valid_only` says so explicitly) stops the writing and rolls
+    everything back, while validation goes on to report every issue. A failure or a killed
+    process midway leaves nothing. `within(session, report)` runs last inside that
+    transaction (the API stores its idempotent answer there, so both commit together)."""
     actor.require_permission("onboarding.board")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     today = today or date.today()
     source = (source or "").strip()[:60] or "file"
-    with tempfile.TemporaryFile(prefix="lendbook-onboarding-") as spool:
-        report = validate(rows, source, url, today, sha256, None if dry_run else spool)
-        if report.status == "duplicate_file" or dry_run or \
-                (report.issues and not valid_only) or report.rows_valid == 0:
-            if dry_run and report.status == "valid":
-                report.status = "dry_run"
-            return report
-        spool.seek(0)
-        try:
-            _book(_spooled(spool), report, source, method, actor, filename, sha256, url,
-                  today, within)
-        except IntegrityError as e:  # a concurrent batch boarded one of these references first
-            raise Conflict("another batch boarded some of these loans meanwhile; validate and "
-                           "upload again") from e
+    if dry_run:
+        report = validate(rows, source, url, today, sha256)
+        if report.status == "valid":
+            report.status = "dry_run"
+        return report
+    report = Report()
+    try:
+        _book(rows, report, source, method, actor, filename, sha256, valid_only, url, today,
+              within)
+    except IntegrityError as e:  # a concurrent batch boarded one of these references first
+        raise Conflict("another batch boarded some of these loans meanwhile; validate and "
+                       "upload again") from e
     return report
 
 
-def _spooled(spool):
-    """The chunks `validate` spooled: (row number, external ref as given, Row or None)."""
-    unpack = rules.unpack
-    while size := int.from_bytes(spool.read(8), "big"):
-        chunk = marshal.loads(spool.read(size))
-        yield [(n, ref, None if row is None else unpack(row)) for n, ref, row in chunk]
-
-
-def _book(chunks, report: Report, source, method, actor, filename, sha256, url, today,
-          within):
-    issues_by_row: dict[int, list] = {}
-    for i in report.issues:
-        issues_by_row.setdefault(i.row, []).append([i.column, i.value, i.reason])
-    with UnitOfWork(url) as s:
+def _book(rows, report: Report, source, method, actor, filename, sha256, valid_only, url,
+          today, within):
+    """The one pass of `board`. Validation reads (existing references and borrowers) go
+    over their own session `look`: the booking session's connection is busy writing."""
+    with UnitOfWork(url) as look, UnitOfWork(url) as s:
+        if _prior_batch(look, sha256, report):
+            return
         batch = OnboardingBatch(source=source, method=method, filename=filename[:200],
                                 sha256=sha256, status="booked", totals={},
                                 created_by=actor.label)
@@ -252,72 +256,73 @@ def _book(chunks, report: Report, source, method, actor, filename, sha256, url, 
         s.flush()  # on SQLite this write takes the lock the id reservation relies on
         ctx = book.Context(batch.id, source, method, filename, sha256, actor, today,
                            book.last_closed_date(s), recorder(s, actor))
-        products = load_products(s)
-        shared = Shared()
+        products, shared, seen = load_products(s), Shared(), {}
         book.start(s, ctx)
+        writing = True
         try:
-            for chunk in chunks:
-                ready, results = [], []
-                for number, ref, row in chunk:
-                    if row is None:
-                        results.append((number, ref, None, "invalid", issues_by_row.get(number)))
-                        continue
-                    ready.append((row, *prepare(row, products, today, shared=shared)[0]))
-                for (number, loan_id, loan_number), item in zip(book.book_chunk(s, ctx, ready),
-                                                                ready):
-                    row = item[0]
-                    results.append((number, row.external_ref, loan_id, "booked", None))
-                    report.loans.append((number, row.external_ref, loan_number))
-                    t = report.booked_totals.setdefault(row.product_code, [0, 0])
-                    t[0] += 1
-                    t[1] += row.amount_minor
-                book.row_results(ctx, results)
-            book.finish(s, ctx)
+            for chunk in _chunks(rows(), CHUNK):
+                first = len(report.issues)
+                checked = _check_chunk(look, chunk, report, seen, products, shared, today,
+                                       source, full=True)
+                if report.issues and not valid_only:
+                    if writing:  # nothing will be booked: stop writing, go on validating
+                        book.abandon(ctx)
+                        writing = False
+                    continue
+                _write_chunk(s, ctx, report, checked, report.issues[first:])
+            if writing and report.rows_booked:
+                book.finish(s, ctx)
+            elif writing:
+                book.abandon(ctx)
         except BaseException:
             book.abandon(ctx)  # the background write stops using the connection first
             raise
-        funded = sum(t[1] for t in report.booked_totals.values())
-        s.execute(update(OnboardingBatch.__table__)
-                  .where(OnboardingBatch.__table__.c.id == batch.id)
-                  .values(rows_total=report.rows_total, rows_booked=report.rows_booked,
-                          rows_failed=len(report.invalid_rows), funded_total_minor=funded,
-                          totals={k: {"rows": report.booked_totals.get(k, (0, 0))[0],
-                                      "funded_minor": report.booked_totals.get(k, (0, 0))[1],
-                                      "file_rows": f[0], "file_funded_minor": f[1]}
-                                  for k, f in report.file_totals.items()},
-                          finished_at=utcnow()))
-        audit.record(s, actor, "onboarding.batch_booked", "onboarding_batch", batch.id, None,
-                     {"source": source, "method": method, "file": filename, "sha256": sha256,
-                      "rows_total": report.rows_total, "rows_booked": report.rows_booked,
-                      "funded_total_minor": funded})
-        report.batch_id, report.status = batch.id, "booked"
+        report.status = "invalid" if report.issues else "valid"
+        if not writing or not report.rows_booked:
+            s.rollback()
+            report.loans.clear()
+            report.booked_totals.clear()
+            return
+        _close_batch(s, batch, report, source, method, actor, filename, sha256)
         if within is not None:
             within(s, report)
 
 
-def stored_report(batch_id: int, url: str | None = None) -> Report:
-    """A booked batch's Bulk Loan Upload Report again, from its stored rows and totals."""
-    from domain.db.onboarding_tables import OnboardingRow
-    from domain.errors import NotFound
-    with UnitOfWork(url) as s:
-        batch = s.get(OnboardingBatch, batch_id)
-        if batch is None:
-            raise NotFound(f"onboarding batch {batch_id}")
-        report = Report(status=batch.status, batch_id=batch.id, rows_total=batch.rows_total)
-        for code, v in batch.totals.items():
-            report.file_totals[code] = [v["file_rows"], v["file_funded_minor"]]
-            if v["rows"]:
-                report.booked_totals[code] = [v["rows"], v["funded_minor"]]
-        rows = s.execute(select(OnboardingRow.row_number, OnboardingRow.external_ref,
-                                OnboardingRow.errors, Loan.loan_number)
-                         .outerjoin(Loan, Loan.id == OnboardingRow.loan_id)
-                         .where(OnboardingRow.batch_id == batch_id)
-                         .order_by(OnboardingRow.row_number))
-        for number, ref, errors, loan_number in rows:
-            if loan_number:
-                report.loans.append((number, ref, loan_number))
-                continue
-            report.invalid_rows.add(number)
-            report.invalid_refs[number] = ref
-            report.issues.extend(Issue(number, c, v, r) for c, v, r in errors or [])
-        return report
+def _write_chunk(s, ctx, report: Report, checked, issues) -> None:
+    """Book a validated chunk's valid rows; record every row's outcome (issues: the
+    chunk's, when `valid_only` books the valid rows of a batch with invalid ones)."""
+    by_row: dict[int, list] = {}
+    for i in issues:
+        by_row.setdefault(i.row, []).append([i.column, i.value, i.reason])
+    ready, results = [], []
+    for number, ref, row, prepared in checked:
+        if row is None:
+            results.append((number, ref, None, "invalid", by_row.get(number)))
+        else:
+            ready.append((row, *prepared))
+    for (number, loan_id, loan_number), item in zip(book.book_chunk(s, ctx, ready), ready):
+        row = item[0]
+        results.append((number, row.external_ref, loan_id, "booked", None))
+        report.loans.append((number, row.external_ref, loan_number))
+        t = report.booked_totals.setdefault(row.product_code, [0, 0])
+        t[0] += 1
+        t[1] += row.amount_minor
+    book.row_results(ctx, results)
+
+
+def _close_batch(s, batch, report: Report, source, method, actor, filename, sha256) -> None:
+    funded = sum(t[1] for t in report.booked_totals.values())
+    s.execute(update(OnboardingBatch.__table__)
+              .where(OnboardingBatch.__table__.c.id == batch.id)
+              .values(rows_total=report.rows_total, rows_booked=report.rows_booked,
+                      rows_failed=len(report.invalid_rows), funded_total_minor=funded,
+                      totals={k: {"rows": report.booked_totals.get(k, (0, 0))[0],
+                                  "funded_minor": report.booked_totals.get(k, (0, 0))[1],
+                                  "file_rows": f[0], "file_funded_minor": f[1]}
+                              for k, f in report.file_totals.items()},
+                      finished_at=utcnow()))
+    audit.record(s, actor, "onboarding.batch_booked", "onboarding_batch", batch.id, None,
+                 {"source": source, "method": method, "file": filename, "sha256": sha256,
+                  "rows_total": report.rows_total, "rows_booked": report.rows_booked,
+                  "funded_total_minor": funded})
+    report.batch_id, report.status = batch.id, "booked"

@@ -1,4 +1,4 @@
-"""The set-based booking path (shared schedule templates, parse-once spool, bulk writer) gives
+"""The set-based booking path (shared schedule templates, one validate-and-write pass, bulk writer) gives
 every loan of a mixed batch exactly what boarding that loan alone gives, and what the plain
 schedule engine gives: installments, loan balances and status, payments and allocations,
 and the journal (each entry's postings by account), on each engine."""

@@ -1,7 +1,7 @@
 """Schedules built through shared templates (domain.schedule_templates, used by onboarding)
 are exactly the schedules `build` gives, for any terms: one Templates instance serves every
 example, so a key that forgot something the amounts depend on would hand one loan another's
-schedule and fail here. Also: onboarding rows survive the spool (pack/unpack) unchanged."""
+schedule and fail here."""
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,7 +9,6 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain import onboarding as rules
 from domain.errors import ValidationError
 from domain.periods import DAY_COUNTS, NAMED_FREQUENCIES
 from domain.schedule import (AMORTIZATIONS, INTEREST_METHODS, INTEREST_PERIODS, Rounding,
@@ -63,21 +62,3 @@ def test_loans_differing_only_by_date_share_amounts_but_keep_their_dates():
         terms = ScheduleTerms(**base, disbursement_date=date(2026, 1, 1) + timedelta(days=day))
         assert t.build(terms) == build(terms)
     assert t.misses == 1 and t.hits == 17
-
-
-def test_a_row_survives_the_spool():
-    today = date(2026, 12, 2)
-    raw = {"external_ref": "X-1", "product_code": "pm", "borrower_name": "Ann Tab",
-           "borrower_email": "Ann@Example.test", "borrower_date_of_birth": "1980-05-17",
-           "address_line1": "1 Main St", "address_line2": "Apt 2", "city": "Springfield",
-           "state": "il", "postal_code": "62701", "funded_amount": "5000.00",
-           "funding_date": "2026-06-01", "annual_rate": "9.125", "term": "24",
-           "frequency": "biweekly", "payments": "2026-07-01:100.00;2026-08-01:50.25",
-           "current_principal": "4900.00", "days_past_due": "3"}
-    row, issues = rules.parse_row(2, raw, today)
-    assert not issues
-    assert rules.unpack(rules.pack(row)) == row
-    plain, _ = rules.parse_row(3, {**raw, "annual_rate": "", "frequency": "", "payments": "",
-                                   "current_principal": "", "days_past_due": "",
-                                   "use_product_defaults": "yes"}, today)
-    assert rules.unpack(rules.pack(plain)) == plain
