@@ -27,6 +27,7 @@ COLUMNS = ("external_ref", "product_code", "borrower_name", "borrower_email",
 REQUIRED = ("external_ref", "product_code", "borrower_name", "borrower_email",
             "borrower_date_of_birth", "address_line1", "city", "state", "postal_code",
             "funded_amount", "funding_date", "term")
+DIGITS = re.compile(r"\d+")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
@@ -67,7 +68,9 @@ def _date(text: str) -> date:
 def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Issue]]:
     """Types and formats of one row; (None, issues) when anything is wrong."""
     issues: list[Issue] = []
-    v = {c: ("" if raw.get(c) is None else str(raw.get(c)).strip()) for c in COLUMNS}
+    get = raw.get
+    v = {c: ("" if (x := get(c)) is None else (x if type(x) is str else str(x)).strip())
+         for c in COLUMNS}
 
     def bad(column, reason):
         issues.append(Issue(number, column, v.get(column, ""), reason))
@@ -109,7 +112,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
     ints = {}
     for c, low, high in (("term", 1, 600), ("days_past_due", 0, 100000)):
         if v[c]:
-            if not re.fullmatch(r"\d+", v[c]) or not low <= int(v[c]) <= high:
+            if not DIGITS.fullmatch(v[c]) or not low <= int(v[c]) <= high:
                 bad(c, f"must be a whole number from {low} to {high}")
             else:
                 ints[c] = int(v[c])

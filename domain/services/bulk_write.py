@@ -229,6 +229,7 @@ def _column(values: tuple) -> list | tuple:
         if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
             return list(map(_escape, values))
         return values
-    if types == {date} or types == {datetime}:
-        return [v.isoformat() for v in values]
+    if types == {date} or types == {datetime}:  # few distinct values (a chunk's timestamp)
+        text = {v: v.isoformat() for v in set(values)}
+        return list(map(text.__getitem__, values))
     return list(map(_pg, values))

@@ -110,12 +110,17 @@ def prepare(row: rules.Row, products: dict, today: date, checking: bool = False,
     return (product, terms, sched, season), []
 
 
-def _tally(totals: dict, raw: dict) -> None:
-    code = str(raw.get("product_code") or "").strip().upper() or "(none)"
-    try:
-        amount = parse_amount(str(raw.get("funded_amount") or ""), "funded_amount")
-    except Exception:  # noqa: BLE001  an unreadable amount counts as a row, not a sum
-        amount = 0
+def _tally(totals: dict, raw: dict, row) -> None:
+    """The file's own totals per product, parsed rows or not (a parsed row's code and amount
+    are these same values: stripped, upper-cased; parse_amount)."""
+    if row is not None:
+        code, amount = row.product_code or "(none)", row.amount_minor
+    else:
+        code = str(raw.get("product_code") or "").strip().upper() or "(none)"
+        try:
+            amount = parse_amount(str(raw.get("funded_amount") or ""), "funded_amount")
+        except Exception:  # noqa: BLE001  an unreadable amount counts as a row, not a sum
+            amount = 0
     t = totals.setdefault(code, [0, 0])
     t[0] += 1
     t[1] += amount
@@ -142,8 +147,8 @@ def _check_chunk(s, chunk, report: Report, seen: dict, products: dict, shared: S
     parsed, kept = [], []
     for number, raw in chunk:
         report.rows_total += 1
-        _tally(report.file_totals, raw)
         row, issues = rules.parse_row(number, raw, today)
+        _tally(report.file_totals, raw, row)
         ref = str(raw.get("external_ref") or "").strip()
         if ref and ref in seen:
             issues.append(Issue(number, "external_ref", ref,
