@@ -1,6 +1,6 @@
 """Loan onboarding tables: batches, their per-row results, the external reference of each
 boarded loan (unique per source system) and column mappings versioned per source."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -49,6 +49,9 @@ class OnboardedLoan(SQLModel, table=True):
     batch_id: int = Field(foreign_key="onboarding_batch.id", index=True)
     row_number: int
     method: str = Field(max_length=10)
+    # the business date it was boarded: late fees on installments already past their grace
+    # before it are the source system's (domain.services.cob)
+    boarded_on: date | None = None
 
 
 class OnboardingMapping(SQLModel, table=True):

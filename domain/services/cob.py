@@ -10,7 +10,9 @@ For each business date D, in order and each in its own transaction:
    not fully paid as of D (`accrual.days_past_due`), bucketed by the loan's frozen
    `delinquency_buckets` (`accrual.bucket`), cached on the loan by one UPDATE ... FROM;
 3. late fees: one `late` charge per unpaid installment more than `late_fee_grace_days` past due
-   (source key `late:{loan}:{version}:{number}`), posted in ONE entry `cob-fees-D`;
+   (source key `late:{loan}:{version}:{number}`), posted in ONE entry `cob-fees-D`; not for
+   an installment of a boarded loan that was already past its grace period on the day before
+   it was boarded (`onboarded_loan.boarded_on`): that fee was the source system's to charge;
 4. a `cob_run` row and one audit record.
 
 Every statement is SQLAlchemy Core that runs on SQLite and PostgreSQL; nothing loops over loans
@@ -29,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
 from domain import accrual, ledger
+from domain.db.onboarding_tables import OnboardedLoan
 from domain.db.tables import (CobRun, Installment, JournalEntry, Loan, LoanCharge, Payment,
                               PaymentAllocation, PaymentReversal, Posting, utcnow)
 from domain.db.uow import UnitOfWork
@@ -45,6 +48,7 @@ PO = Posting.__table__
 JE = JournalEntry.__table__
 LC = LoanCharge.__table__
 RUN = CobRun.__table__
+OL = OnboardedLoan.__table__
 
 _DEFAULTS = ProductTerms.__dataclass_fields__
 DEFAULT_GRACE_DAYS = _DEFAULTS["late_fee_grace_days"].default
@@ -94,7 +98,8 @@ def _key(name: str) -> Column:
 # the active loans of the date, with the settings COB reads from their frozen terms
 TMP_LOAN = _temp_table("cob_loan", _key("loan_id"), Column("schedule_version", Integer),
                        Column("disbursement_date", Date), Column("late_fee_minor", BigInteger),
-                       Column("grace_days", Integer), Column("bounds", String))
+                       Column("grace_days", Integer), Column("bounds", String),
+                       Column("boarded_on", Date))
 TMP_DELTA = _temp_table("cob_delta", _key("loan_id"), Column("amount_minor", BigInteger))
 TMP_UNPAID = _temp_table("cob_unpaid", Column("loan_id", Integer),
                          Column("schedule_version", Integer), Column("number", Integer),
@@ -149,8 +154,8 @@ def active_loans(dialect: str, on: date):
         source = L
     return (select(L.c.id, L.c.schedule_version, L.c.disbursement_date,
                    cast(func.coalesce(fee, 0), BigInteger),
-                   func.coalesce(grace, DEFAULT_GRACE_DAYS), bounds)
-            .select_from(source).where(_active(on)))
+                   func.coalesce(grace, DEFAULT_GRACE_DAYS), bounds, OL.c.boarded_on)
+            .select_from(source.outerjoin(OL, OL.c.loan_id == L.c.id)).where(_active(on)))
 
 
 def _current_installments():
@@ -289,7 +294,7 @@ def close_date(on: date, actor: Actor, url: str | None = None) -> CobResult | No
         _prepare_temp(conn)
         s.execute(insert(TMP_LOAN).from_select(
             ["loan_id", "schedule_version", "disbursement_date", "late_fee_minor", "grace_days",
-             "bounds"], active_loans(dialect, on)))
+             "bounds", "boarded_on"], active_loans(dialect, on)))
         _analyze(conn, TMP_LOAN)
         loans = int(s.execute(select(func.count()).select_from(TMP_LOAN)).scalar())
         # delinquency first: PostgreSQL's foreign-key checks of the postings then lock loan
@@ -370,6 +375,8 @@ def _late_fees(s, dialect: str, on: date) -> tuple[int, int]:
         select(u.loan_id, u.schedule_version, u.number, lo.late_fee_minor)
         .select_from(TMP_UNPAID.join(TMP_LOAN, lo.loan_id == u.loan_id))
         .where(lo.late_fee_minor > 0, days_between(dialect, _day(on), u.due_date) > lo.grace_days,
+               or_(lo.boarded_on.is_(None),  # boarded: not what was late before boarding
+                   days_between(dialect, lo.boarded_on, u.due_date) <= lo.grace_days + 1),
                ~exists().where(LC.c.source_key == key))))
     n, total = _count_sum(s, TMP_FEE)
     if not n:

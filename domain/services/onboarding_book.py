@@ -39,7 +39,8 @@ LOAN_COLUMNS = ("id", "loan_number", "application_id", "borrower_id", "product_i
                 "days_past_due", "delinquency_bucket")
 INSTALLMENT_COLUMNS = ("loan_id", "schedule_version", "number", "start_date", "due_date",
                        "principal_minor", "interest_minor", "fee_minor")
-REF_COLUMNS = ("loan_id", "source", "external_ref", "batch_id", "row_number", "method")
+REF_COLUMNS = ("loan_id", "source", "external_ref", "batch_id", "row_number", "method",
+               "boarded_on")
 ROW_COLUMNS = ("batch_id", "row_number", "external_ref", "loan_id", "status", "errors")
 
 
@@ -247,7 +248,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
             paid = _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id,
                              number, season)
         refs.append((loan_id, ctx.source, row.external_ref, ctx.batch_id, row.number,
-                     ctx.method))
+                     ctx.method, ctx.as_of))
         audits.append(("loan.onboarded", "loan", number, {
             "method": ctx.method, "source": ctx.source, "file": ctx.filename,
             "sha256": ctx.sha256, "row": row.number, "external_ref": row.external_ref,
