@@ -44,7 +44,7 @@ def write_file(path: str, n: int, today: date) -> None:
             w.writerow([f"SRC-{k:07d}", code, f"Borrower {k // 2}",
                         f"b{k // 2}@bench.test", "1980-01-01", f"{k} Main St", "",
                         "Springfield", "IL", "62701", f"{1000 + (k % 25) * 500}.00",
-                        funded.isoformat(), "yes", "", str(12 + k % 25), "", "", "", "", ""])
+                        funded.isoformat(), "yes", "", str(12 + k % 25), "", "", "", "", "", ""])
 
 
 def peak_rss_mb() -> float:

@@ -23,7 +23,7 @@ COLUMNS = ("external_ref", "product_code", "borrower_name", "borrower_email",
            "borrower_date_of_birth", "address_line1", "address_line2", "city", "state",
            "postal_code", "funded_amount", "funding_date", "use_product_defaults",
            "annual_rate", "term", "frequency", "payments_to_date", "payments",
-           "current_principal", "days_past_due")
+           "current_principal", "days_past_due", "fees_due")
 REQUIRED = ("external_ref", "product_code", "borrower_name", "borrower_email",
             "borrower_date_of_birth", "address_line1", "city", "state", "postal_code",
             "funded_amount", "funding_date", "term")
@@ -59,6 +59,7 @@ class Row:
     payments: tuple[tuple[date, int], ...] = ()  # dated payments to date (else one total)
     current_principal_minor: int | None = None
     days_past_due: int | None = None
+    fees_due_minor: int = 0  # fees the source charged and the borrower still owed
 
 
 def _date(text: str) -> date:
@@ -103,7 +104,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
         bad("borrower_date_of_birth", "borrower must be 18 to 120 years old")
     money = {}
     for c, required in (("funded_amount", True), ("payments_to_date", False),
-                        ("current_principal", False)):
+                        ("current_principal", False), ("fees_due", False)):
         if v[c]:
             try:
                 money[c] = parse_amount(v[c], c, allow_zero=not required)
@@ -149,7 +150,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
                money["funded_amount"], dates["funding_date"], ints["term"], rate, freq,
                money.get("payments_to_date", sum(a for _, a in payments or ())),
                tuple(payments or ()), money.get("current_principal"),
-               ints.get("days_past_due")), []
+               ints.get("days_past_due"), money.get("fees_due", 0)), []
 
 
 def _payments(text: str, funded: date | None, today: date, bad):
@@ -208,6 +209,7 @@ class Seasoning:
     principal_minor: int  # principal still owed after the history
     days_past_due: int
     bucket: str
+    fee_installment: int | None = None  # where the fees owed at boarding are charged
 
 
 def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
@@ -252,7 +254,11 @@ def season(row: Row, terms: ProductTerms, schedule: Schedule, as_of: date
                             f"does not match the payments to date (the schedule gives {dpd})"))
     if issues:
         return None, issues
-    return Seasoning(paid_list, left, dpd, bucket(dpd, terms.delinquency_buckets)), []
+    fee_on = None
+    if row.fees_due_minor:  # on the oldest installment the history left unpaid
+        fee_on = next(i.number for i in sorted(schedule.installments, key=lambda i: i.due_date)
+                      if paid.get(i.number, 0) < i.total_minor)
+    return Seasoning(paid_list, left, dpd, bucket(dpd, terms.delinquency_buckets), fee_on), []
 
 
 def _unpaid_days_past_due(schedule: Schedule, as_of: date) -> int:
@@ -275,7 +281,7 @@ def _less(owed: list[Outstanding], split: list[Allocation]) -> list[Outstanding]
 def has_history(row: Row) -> bool:
     """Does the row say anything about payments, balance or arrears (what `season` checks)?"""
     return bool(row.paid_minor) or row.current_principal_minor is not None \
-        or row.days_past_due is not None
+        or row.days_past_due is not None or bool(row.fees_due_minor)
 
 
 def schedule_of(row: Row, terms: ProductTerms, templates=None) -> Schedule:

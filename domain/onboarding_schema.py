@@ -41,7 +41,11 @@ LOAN_REQUEST = {
                                        "description": "each payment made, instead of "
                                                       "(or summing to) payments_to_date"},
                                    "current_principal": DECIMAL,
-                                   "days_past_due": {"type": "integer", "minimum": 0}}},
+                                   "days_past_due": {"type": "integer", "minimum": 0},
+                                   "fees_due": {**DECIMAL, "description":
+                                                "fees the source system charged that were "
+                                                "still owed at boarding (late, NSF, ...): "
+                                                "charged on the oldest unpaid installment"}}},
     },
 }
 BATCH_REQUEST = {"type": "object", "additionalProperties": False, "required": ["loans"],
@@ -79,7 +83,8 @@ PATHS = {"external_ref": "external_ref", "product_code": "product_code",
          "annual_rate": "terms.annual_rate", "term": "terms.term",
          "frequency": "terms.frequency", "payments_to_date": "history.payments_to_date",
          "current_principal": "history.current_principal",
-         "days_past_due": "history.days_past_due", "payments": "history.payments"}
+         "days_past_due": "history.days_past_due", "payments": "history.payments",
+         "fees_due": "history.fees_due"}
 _VALIDATORS = {id(s): Draft202012Validator(s) for s in (LOAN_REQUEST, BATCH_REQUEST)}
 
 

@@ -20,7 +20,7 @@ from domain import ledger
 from domain.accrual import Period, accrued_through
 from domain.db.onboarding_tables import OnboardedLoan, OnboardingRow
 from domain.db.tables import (AppUser, Application, AuditLog, Installment, JournalEntry, Loan,
-                              Payment, PaymentAllocation, Posting, utcnow)
+                              LoanCharge, Payment, PaymentAllocation, Posting, utcnow)
 from domain.services import audit, journal
 from domain.services.actor import Actor
 from domain.services.bulk_checks import ReferentialCheck
@@ -39,6 +39,8 @@ LOAN_COLUMNS = ("id", "loan_number", "application_id", "borrower_id", "product_i
                 "days_past_due", "delinquency_bucket")
 INSTALLMENT_COLUMNS = ("loan_id", "schedule_version", "number", "start_date", "due_date",
                        "principal_minor", "interest_minor", "fee_minor")
+CHARGE_COLUMNS = ("loan_id", "kind", "installment_number", "amount_minor", "assessed_on",
+                  "source_key", "journal_entry_id", "recorded_at")
 REF_COLUMNS = ("loan_id", "source", "external_ref", "batch_id", "row_number", "method",
                "boarded_on")
 ROW_COLUMNS = ("batch_id", "row_number", "external_ref", "loan_id", "status", "errors")
@@ -119,7 +121,7 @@ def reserve_ids(s, table: str, n: int) -> list[int]:
 
 
 WRITES = (AppUser, Application, Loan, Installment, JournalEntry, Payment, PaymentAllocation,
-          Posting, OnboardedLoan, OnboardingRow, AuditLog)
+          Posting, LoanCharge, OnboardedLoan, OnboardingRow, AuditLog)
 
 
 def start(s, ctx: Context) -> None:
@@ -212,7 +214,8 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     app_ids, loan_ids = ctx.reader.ids("application", n), ctx.reader.ids("loan", n)
     pay_ids = iter(ctx.reader.ids("payment", sum(len(c[4].payments) for c in chunk if c[4])))
     now = utcnow()
-    apps, loans, insts, entries, postings, pays, allocs, audits, refs, out = ([] for _ in range(10))
+    apps, loans, insts, entries, postings, pays, allocs, audits, refs, out, charges = (
+        [] for _ in range(11))
     decision = Json(json.dumps({"outcome": "onboarded", "reasons": [
         f"boarded from {ctx.source} ({ctx.method})"]}))
     copy = ctx.writer.postgres
@@ -247,6 +250,12 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         if season and season.payments:
             paid = _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id,
                              number, season)
+        if season and season.fee_installment is not None:  # after the payments to date
+            charges.append((loan_id, "boarded", season.fee_installment, row.fees_due_minor,
+                            ctx.as_of, f"onboard-fees:{loan_id}", f"fees-{number}", now))
+            _journal_rows(entries, postings, now, ledger.fee_charge(
+                f"fees-{number}", loan_id, ctx.as_of, row.fees_due_minor,
+                f"Fees owed when boarded from {ctx.source}"[:200]))
         refs.append((loan_id, ctx.source, row.external_ref, ctx.batch_id, row.number,
                      ctx.method, ctx.as_of))
         audits.append(("loan.onboarded", "loan", number, {
@@ -254,7 +263,8 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
             "sha256": ctx.sha256, "row": row.number, "external_ref": row.external_ref,
             "batch": ctx.batch_id, "product": row.product_code,
             "principal_minor": sched.principal_minor, "installments": len(sched.installments),
-            "funding_date": row.funding_date.isoformat(), "payments_to_date_minor": paid}))
+            "funding_date": row.funding_date.isoformat(), "payments_to_date_minor": paid,
+            "fees_due_minor": row.fees_due_minor}))
         out.append((row.number, loan_id, number))
     accrual = _accrual_rows(ctx, chunk, loan_ids)
     if accrual and not ctx.accrual_started:  # the batch's one entry, on first use
@@ -273,6 +283,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     w.add_dicts(Payment.__table__, pays)
     w.add_dicts(PaymentAllocation.__table__, allocs)
     w.add_dicts(Posting.__table__, postings + accrual)
+    w.add(LoanCharge.__table__, CHARGE_COLUMNS, charges)
     w.add(OnboardedLoan.__table__, REF_COLUMNS, refs)
     _audit(ctx, audits)
     ctx.written += n

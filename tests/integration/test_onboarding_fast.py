@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from domain import onboarding as rules
 from domain.db.onboarding_tables import OnboardedLoan
-from domain.db.tables import Installment, JournalEntry, Loan, Payment, PaymentAllocation, Posting
+from domain.db.tables import (Installment, JournalEntry, Loan, LoanCharge, Payment,
+                              PaymentAllocation, Posting)
 from domain.db.uow import UnitOfWork
 from domain.schedule import build
 from domain.services import journal, onboarding
@@ -32,7 +33,7 @@ def mixed_rows(w):
                      use_product_defaults=rows[k - 6]["use_product_defaults"],
                      annual_rate=rows[k - 6]["annual_rate"])
     funded = today - timedelta(days=200)
-    rows[1].update(funding_date=funded.isoformat(), payments_to_date="300.00")
+    rows[1].update(funding_date=funded.isoformat(), payments_to_date="300.00", fees_due="20.00")
     rows[2].update(funding_date=funded.isoformat(), use_product_defaults="no",
                    frequency="weekly",
                    payments=f"{funded + timedelta(days=30)}:120.00;"
@@ -60,7 +61,10 @@ def loan_picture(s, source: str, ref: str) -> dict:
     allocs = sorted((a.installment_number, a.principal_minor, a.interest_minor, a.fee_minor,
                      a.advance_minor) for a in s.execute(select(PaymentAllocation).where(
                          PaymentAllocation.loan_id == loan.id)).scalars())
-    return dict(loan=(loan.principal_minor, loan.term, loan.terms, loan.disbursement_date,
+    charges = sorted((c.kind, c.installment_number, c.amount_minor, c.assessed_on)
+                     for c in s.execute(select(LoanCharge).where(
+                         LoanCharge.loan_id == loan.id)).scalars())
+    return dict(charges=charges, loan=(loan.principal_minor, loan.term, loan.terms, loan.disbursement_date,
                       loan.status, loan.days_past_due, loan.delinquency_bucket,
                       loan.product_id, loan.borrower_id),
                 installments=insts, journal=entries, payments=pays, allocations=allocs,
@@ -97,4 +101,6 @@ def test_a_mixed_batch_boards_each_loan_as_boarding_it_alone_does(w):
         seasoned = [loan_picture(s, f"FAST-{w['uniq']}", rows[k]["external_ref"])
                     for k in (1, 2, 3)]
     assert [len(p["payments"]) for p in seasoned] == [1, 2, 1]  # the history was applied
+    assert [c[:3] for c in seasoned[0]["charges"]] == [("boarded", seasoned[0]["charges"][0][1],
+                                                         2000)]
     assert all(p["allocations"] for p in seasoned)
