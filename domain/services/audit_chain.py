@@ -99,8 +99,7 @@ def seal(session: Session) -> int:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     rows = conn.execute(select(AuditLog.id, AuditLog.content_sha)
                         .where(AuditLog.chain_seq.is_(None)).order_by(AuditLog.id)).all()
-    staged = conn.execute(text(f"SELECT id, content_sha FROM {STAGE} ORDER BY id")).all() \
-        if pg and session.info.get(_STAGED) else []
+    staged = pg and session.info.get(_STAGED)
     if not rows and not staged:
         return 0
     shas = {r.id: r.content_sha for r in rows}
@@ -109,20 +108,26 @@ def seal(session: Session) -> int:
         for r in conn.execute(select(AuditLog).where(AuditLog.id.in_(missing[k:k + 1000]))):
             shas[r.id] = content_sha(r)
     seq, prev = head(conn)
-    out, links = [], []
+    out, links, linked = [], [], 0
+    if staged:
+        conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_LINKS} (id bigint PRIMARY "
+                          "KEY, seq bigint, prev text, hash text) ON COMMIT DROP"))
     for rid, sha, is_staged in heapq.merge(((r.id, shas[r.id], False) for r in rows),
-                                           ((i, sha, True) for i, sha in staged)):
+                                           _staged_rows(conn) if staged else ()):
         seq += 1
         h = link_hash(seq, rid, prev, sha)
         if is_staged:
             links.append(f"{rid}\t{seq}\t{prev}\t{h}\n")
+            if len(links) == _PAGE:  # a page at a time: memory stays flat for any batch
+                linked += _copy_links(conn, links)
         else:
             out.append({"rid": rid, "seq": seq, "prev": prev, "sha": sha, "h": h})
         prev = h
-    if links:
-        _insert_staged(conn, links)
+    if staged:
+        linked += _copy_links(conn, links)
+        _insert_staged(conn)
     if not out:
-        return len(links)
+        return linked
     if pg:
         conn.execute(text(
             "UPDATE audit_log a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.h, "
@@ -134,17 +139,35 @@ def seal(session: Session) -> int:
         conn.execute(update(AuditLog).where(AuditLog.id == bindparam("rid")).values(
             chain_seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("h"),
             content_sha=bindparam("sha")).execution_options(synchronize_session=False), out)
-    return len(out) + len(links)
+    return len(out) + linked
 
 
-def _insert_staged(conn, links: list[str]) -> None:
+_PAGE = 20_000
+
+
+def _staged_rows(conn):
+    """(id, content_sha, True) of the staged rows in id order, fetched a page at a time from
+    a cursor (between pages the same connection copies the links of the page before)."""
+    conn.execute(text(f"DECLARE lendbook_audit_staged NO SCROLL CURSOR FOR "
+                      f"SELECT id, content_sha FROM {STAGE} ORDER BY id"))
+    while page := conn.execute(text(f"FETCH {_PAGE} FROM lendbook_audit_staged")).all():
+        for rid, sha in page:
+            yield rid, sha, True
+    conn.execute(text("CLOSE lendbook_audit_staged"))
+
+
+def _copy_links(conn, links: list[str]) -> int:
+    n = len(links)
+    if n:
+        raw = conn.connection.driver_connection
+        with raw.cursor().copy(f"COPY {_LINKS} (id, seq, prev, hash) FROM STDIN") as cp:
+            cp.write("".join(links))
+        links.clear()
+    return n
+
+
+def _insert_staged(conn) -> None:
     """The staged rows into audit_log with their links (chain_seq, prev_hash, hash)."""
-    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_LINKS} (id bigint PRIMARY KEY, "
-                      "seq bigint, prev text, hash text) ON COMMIT DROP"))
-    raw = conn.connection.driver_connection
-    with raw.cursor().copy(f"COPY {_LINKS} (id, seq, prev, hash) FROM STDIN") as cp:
-        for k in range(0, len(links), 10_000):
-            cp.write("".join(links[k:k + 10_000]))
     own = [c.name for c in AuditLog.__table__.c
            if c.name not in ("chain_seq", "prev_hash", "hash")]
     conn.execute(text(

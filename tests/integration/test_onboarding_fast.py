@@ -72,7 +72,9 @@ def loan_picture(s, source: str, ref: str) -> dict:
                 balance=sum(t for *_, t in entries))
 
 
-def test_a_mixed_batch_boards_each_loan_as_boarding_it_alone_does(w):
+def test_a_mixed_batch_boards_each_loan_as_boarding_it_alone_does(w, monkeypatch):
+    from domain.services import audit_chain
+    monkeypatch.setattr(audit_chain, "_PAGE", 2)  # staged audit rows linked two at a time
     rows, today = mixed_rows(w), date.today()
     batch = onboarding.board(numbered(rows), source=f"FAST-{w['uniq']}", method="file",
                              actor=w["servicer"], url=w["url"], today=today)
