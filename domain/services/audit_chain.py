@@ -92,43 +92,58 @@ def head(conn) -> tuple[int, str]:
 
 def seal(session: Session) -> int:
     """Link every unsealed row visible to this transaction onto the chain head; returns how
-    many. Call it last before commit: from here to the commit the chain lock is held."""
+    many. Call it last before commit: from here to the commit the chain lock is held. Rows
+    are read, linked and written a page at a time, so memory stays flat for any batch."""
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     if pg:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-    rows = conn.execute(select(AuditLog.id, AuditLog.content_sha)
-                        .where(AuditLog.chain_seq.is_(None)).order_by(AuditLog.id)).all()
-    staged = pg and session.info.get(_STAGED)
-    if not rows and not staged:
-        return 0
-    shas = {r.id: r.content_sha for r in rows}
-    missing = [i for i, sha in shas.items() if sha is None]  # written around audit.entry
-    for k in range(0, len(missing), 1000):
-        for r in conn.execute(select(AuditLog).where(AuditLog.id.in_(missing[k:k + 1000]))):
-            shas[r.id] = content_sha(r)
+    staged = bool(pg and session.info.get(_STAGED))
     seq, prev = head(conn)
-    out, links, linked = [], [], 0
+    out, links, done = [], [], 0
     if staged:
         conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_LINKS} (id bigint PRIMARY "
                           "KEY, seq bigint, prev text, hash text) ON COMMIT DROP"))
-    for rid, sha, is_staged in heapq.merge(((r.id, shas[r.id], False) for r in rows),
+    for rid, sha, is_staged in heapq.merge(_unsealed_rows(conn),
                                            _staged_rows(conn) if staged else ()):
         seq += 1
         h = link_hash(seq, rid, prev, sha)
         if is_staged:
             links.append(f"{rid}\t{seq}\t{prev}\t{h}\n")
-            if len(links) == _PAGE:  # a page at a time: memory stays flat for any batch
-                linked += _copy_links(conn, links)
+            if len(links) == _PAGE:
+                done += _copy_links(conn, links)
         else:
             out.append({"rid": rid, "seq": seq, "prev": prev, "sha": sha, "h": h})
+            if len(out) == _PAGE:
+                done += _update_links(conn, out)
         prev = h
+    done += _update_links(conn, out)
     if staged:
-        linked += _copy_links(conn, links)
+        done += _copy_links(conn, links)
         _insert_staged(conn)
-    if not out:
-        return linked
-    if pg:
+    return done
+
+
+def _unsealed_rows(conn):
+    """(id, content_sha, False) of audit_log's unsealed rows in id order, a page at a time
+    (the pages before are linked meanwhile, so each page is read after them, by id)."""
+    last = 0
+    while page := conn.execute(select(AuditLog.id, AuditLog.content_sha)
+                               .where(AuditLog.chain_seq.is_(None), AuditLog.id > last)
+                               .order_by(AuditLog.id).limit(_PAGE)).all():
+        missing = [i for i, sha in page if sha is None]  # written around audit.entry
+        shas = {r.id: content_sha(r) for r in conn.execute(
+            select(AuditLog).where(AuditLog.id.in_(missing)))} if missing else {}
+        for rid, sha in page:
+            yield rid, sha if sha is not None else shas[rid], False
+        last = page[-1][0]
+
+
+def _update_links(conn, out: list[dict]) -> int:
+    n = len(out)
+    if not n:
+        return 0
+    if conn.dialect.name == "postgresql":
         conn.execute(text(
             "UPDATE audit_log a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.h, "
             "content_sha = v.sha FROM unnest(CAST(:rid AS bigint[]), CAST(:seq AS bigint[]), "
@@ -139,7 +154,8 @@ def seal(session: Session) -> int:
         conn.execute(update(AuditLog).where(AuditLog.id == bindparam("rid")).values(
             chain_seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("h"),
             content_sha=bindparam("sha")).execution_options(synchronize_session=False), out)
-    return len(out) + linked
+    out.clear()
+    return n
 
 
 _PAGE = 20_000
