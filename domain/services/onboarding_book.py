@@ -138,6 +138,7 @@ def finish(s, ctx: Context) -> None:
         ctx.writer.flush()
         ctx.writer.wait()
     finally:
+        ctx.writer.close()
         ctx.reader.close()
     ctx.check.verify(s, ctx.writer.written, ctx.writer.keys)
 
@@ -151,6 +152,7 @@ def abandon(ctx: Context) -> None:
             ctx.writer.wait()
         except Exception:  # noqa: BLE001  the first failure is the one reported
             pass
+        ctx.writer.close()
     if ctx.reader is not None:
         ctx.reader.close()
 

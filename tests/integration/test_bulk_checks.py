@@ -2,6 +2,8 @@
 during a bulk write (domain.services.bulk_checks): it refuses an orphan row, locks the
 pre-existing parents as the triggers would, hands the session back in origin mode, and is
 really what boarding uses; with LENDBOOK_BULK_FK_CHECK=triggers the triggers check instead."""
+import sys
+
 import psycopg
 import pytest
 from sqlalchemy import select, text
@@ -10,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.db.migrate import upgrade
 from domain.db.tables import Installment, Loan
 from domain.db.uow import UnitOfWork
-from domain.services import bulk_checks, onboarding, onboarding_book
+from domain.services import bulk_checks, bulk_write, onboarding, onboarding_book
 from domain.services.bulk_checks import BrokenReference, ReferentialCheck
 from tests.integration.onboarding_support import good_rows, numbered, world
 
@@ -64,13 +66,21 @@ def test_pre_existing_parents_are_locked_and_the_session_is_back_in_origin_mode(
 
 
 def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
-    seen = []
+    seen, before = [], sys.getswitchinterval()
 
     class Spy(ReferentialCheck):
         def verify(self, s, written, keys):
             super().verify(s, written, keys)
             seen.append((self.on, set(written), self.checked,
                          s.execute(text("SHOW session_replication_role")).scalar()))
+
+    switching, copy = [], bulk_write.BulkWriter._copy
+
+    def spy_copy(self, blocks):
+        switching.append(sys.getswitchinterval())
+        copy(self, blocks)
+
+    monkeypatch.setattr(bulk_write.BulkWriter, "_copy", spy_copy)
 
     monkeypatch.setattr(onboarding_book, "ReferentialCheck", Spy)
     rows = good_rows(w, 6)
@@ -85,6 +95,9 @@ def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
     fks = sum(len(t.foreign_keys) for t in
               (t.__table__ for t in onboarding_book.WRITES) if t.name in written)
     assert checked == fks
+    # the COPY thread got the finer GIL hand-over while it ran; the process's value is back
+    assert switching and set(switching) == {min(before, bulk_write._SWITCH)}
+    assert sys.getswitchinterval() == before
 
 
 def test_with_the_triggers_mode_postgresql_checks_each_row_itself(w, monkeypatch):
