@@ -123,12 +123,11 @@ class Loan(SQLModel, table=True):
 
 class Installment(SQLModel, table=True):
     """One installment of one schedule version; a modification writes a new version and
-    keeps the old one."""
-    __table_args__ = (UniqueConstraint("loan_id", "schedule_version", "number"),)
-    id: int | None = Field(default=None, primary_key=True)
-    loan_id: int = Field(foreign_key="loan.id")  # the unique index leads with it
-    schedule_version: int = 1
-    number: int
+    keeps the old one. Keyed by what it is (migration 0014): the key leads with loan_id and
+    serves every lookup by loan."""
+    loan_id: int = Field(foreign_key="loan.id", primary_key=True)
+    schedule_version: int = Field(default=1, primary_key=True)
+    number: int = Field(primary_key=True)
     start_date: date | None = None
     due_date: date
     principal_minor: int = _money()

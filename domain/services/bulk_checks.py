@@ -6,8 +6,11 @@ Inside the batch's transaction `SET LOCAL session_replication_role = replica` tu
 session's triggers off (foreign-key triggers are the only INSERT triggers Lendbook has; the
 append-only guards fire on UPDATE and DELETE). Before the transaction may commit, `verify`
 runs one query per foreign key of every table written, over the rows the batch wrote (ids
-above the table's sequence value at `begin`, or the keys the writer recorded): a value
-with no parent row fails the batch, which then rolls back whole. Parent rows that existed
+above the table's sequence value at `begin`; for a table keyed by its parent, such as
+installment (loan_id, schedule_version, number), the rows under the batch's new parents,
+and then this transaction's rows among them (xmin) must number exactly the rows written, so
+a row under any other parent fails too; else the keys the writer recorded): a value with no
+parent row fails the batch, which then rolls back whole. Parent rows that existed
 before the batch are locked FOR KEY SHARE, as the triggers would have locked them, so a
 concurrent DELETE waits for this commit and is then refused by its own trigger. The session
 is back in `origin` mode before anything else runs in the transaction.
@@ -44,6 +47,17 @@ def permitted(s) -> bool:
         "SELECT has_parameter_privilege('session_replication_role', 'SET')")).scalar())
 
 
+def _start(s, table) -> int | None:
+    """The table's id sequence value before the batch draws from it (None: no sequence)."""
+    pk = list(table.primary_key.columns)
+    seq = s.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                    {"t": table.name, "c": pk[0].name}).scalar() if len(pk) == 1 else None
+    if not seq:
+        return None
+    last, called = s.execute(text(f"SELECT last_value, is_called FROM {seq}")).one()
+    return last if called else last - 1
+
+
 class ReferentialCheck:
     """`begin` before the first bulk write, `verify` after the last (writer waited)."""
 
@@ -52,17 +66,24 @@ class ReferentialCheck:
         self.on = permitted(s)
         self.tables = {t.name: t for t in tables}
         self.starts: dict[str, int] = {}
+        self.anchors: dict[str, tuple[str, str, int]] = {}  # table -> (column, parent, start)
         self.append_only: set[str] = set()
         self.checked = 0
         if not self.on:
             return
         for name, table in self.tables.items():
-            pk = list(table.primary_key.columns)
-            seq = s.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                            {"t": name, "c": pk[0].name}).scalar() if len(pk) == 1 else None
-            if seq:
-                last, called = s.execute(text(f"SELECT last_value, is_called FROM {seq}")).one()
-                self.starts[name] = last if called else last - 1
+            start = _start(s, table)
+            if start is not None:
+                self.starts[name] = start
+        for name, table in self.tables.items():
+            if name in self.starts:
+                continue
+            for col in table.primary_key.columns:  # keyed by a parent that has a sequence
+                for fk in col.foreign_keys:
+                    parent = fk.column.table
+                    start = self.starts.get(parent.name, _start(s, parent))
+                    if start is not None and name not in self.anchors:
+                        self.anchors[name] = (col.name, parent.name, start)
         self.append_only = {r[0] for r in s.execute(text(
             "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%_append_only'"))}
         s.execute(text("SET LOCAL session_replication_role = replica"))
@@ -73,16 +94,20 @@ class ReferentialCheck:
         if name in self.starts:
             pk = list(table.primary_key.columns)[0].name
             return f"{alias}.{pk} > :start_{alias}", {f"start_{alias}": self.starts[name]}
+        if name in self.anchors:
+            col, _parent, start = self.anchors[name]
+            return f"{alias}.{col} > :start_{alias}", {f"start_{alias}": start}
         if keys.get(name):
             pk = list(table.primary_key.columns)[0]
             return (f"{alias}.{pk.name} = ANY(:keys_{alias})",
                     {f"keys_{alias}": list(keys[name])})
         return None
 
-    def verify(self, s, written: set[str], keys: dict) -> None:
+    def verify(self, s, written: set[str], keys: dict, counts: dict) -> None:
         """Every foreign key of every row written has its parent; pre-existing parents are
         locked. `written`: names of the tables written; `keys`: table name -> primary keys
-        written, for tables without a sequence. Raises BrokenReference (nothing commits)."""
+        written, for tables without a sequence or parent anchor; `counts`: table name ->
+        rows written. Raises BrokenReference (nothing commits)."""
         if not self.on:
             return
         for name in sorted(written):
@@ -90,9 +115,20 @@ class ReferentialCheck:
             if rows is None:
                 continue
             where, params = rows
+            if name in self.anchors:
+                self._count(s, name, where, params, counts.get(name, 0))
             for fk in sorted(self.tables[name].foreign_keys, key=lambda f: f.parent.name):
                 self._check(s, name, fk, where, params)
         s.execute(text("SET LOCAL session_replication_role = origin"))
+
+    def _count(self, s, name, where, params, written: int) -> None:
+        """This transaction's rows under the batch's new parents are all it wrote."""
+        found = s.execute(text(f"SELECT count(*) FROM {name} c WHERE {where} "
+                               "AND c.xmin = pg_current_xact_id()::xid"), params).scalar()
+        if found != written:
+            col, parent, _start = self.anchors[name]
+            raise BrokenReference(f"{name}: {written} row(s) written, {found} of them under "
+                                  f"this batch's new {parent} rows ({col}); nothing was booked")
 
     def _check(self, s, name, fk, where, params) -> None:
         col, parent, pcol = fk.parent.name, fk.column.table.name, fk.column.name

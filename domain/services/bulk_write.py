@@ -97,6 +97,7 @@ class BulkWriter:
         self.written: set[str] = set()  # names of the tables rows were added to
         self.record: set[str] = set()  # tables whose primary keys `keys` collects
         self.keys: dict[str, list] = {}  # (domain.services.bulk_checks)
+        self.counts: dict[str, int] = {}  # table name -> rows added
         self.fine = False  # this writer lowered the switch interval (`close` restores)
 
     def add(self, table, columns: tuple[str, ...], rows: list[tuple], plain: bool = False):
@@ -105,16 +106,18 @@ class BulkWriter:
         if rows:
             self.pending.append((table, columns, rows, plain))
             self.written.add(table.name)
+            self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
             if table.name in self.record:
                 k = columns.index(list(table.primary_key.columns)[0].name)
                 self.keys.setdefault(table.name, []).extend(r[k] for r in rows)
 
-    def add_lines(self, table, columns: tuple[str, ...], lines: list[str]):
-        """PostgreSQL only: rows already in COPY text, one or more lines per string."""
+    def add_lines(self, table, columns: tuple[str, ...], lines: list[str], rows: int):
+        """PostgreSQL only: `rows` rows already in COPY text, one or more lines a string."""
         if lines:
             assert table.name not in self.record, "COPY lines carry no recorded keys"
             self.pending.append((table, columns, lines, None))
             self.written.add(table.name)
+            self.counts[table.name] = self.counts.get(table.name, 0) + rows
 
     def add_dicts(self, table, rows: list[dict]):
         if rows:

@@ -127,8 +127,9 @@ WRITES = (AppUser, Application, Loan, Installment, JournalEntry, Payment, Paymen
 def start(s, ctx: Context) -> None:
     ctx.writer, ctx.reader = BulkWriter(s), Reader(s)
     ctx.check = ReferentialCheck(s, [t.__table__ for t in WRITES])
-    if ctx.check.on:  # rows of tables without a sequence are found by their keys
-        ctx.writer.record = set(ctx.check.tables) - set(ctx.check.starts)
+    if ctx.check.on:  # rows of tables without a sequence or parent are found by their keys
+        ctx.writer.record = (set(ctx.check.tables) - set(ctx.check.starts)
+                             - set(ctx.check.anchors))
 
 
 def finish(s, ctx: Context) -> None:
@@ -140,7 +141,7 @@ def finish(s, ctx: Context) -> None:
     finally:
         ctx.writer.close()
         ctx.reader.close()
-    ctx.check.verify(s, ctx.writer.written, ctx.writer.keys)
+    ctx.check.verify(s, ctx.writer.written, ctx.writer.keys, ctx.writer.counts)
 
 
 def abandon(ctx: Context) -> None:
@@ -220,7 +221,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         [] for _ in range(11))
     decision = Json(json.dumps({"outcome": "onboarded", "reasons": [
         f"boarded from {ctx.source} ({ctx.method})"]}))
-    copy = ctx.writer.postgres
+    copy, lines = ctx.writer.postgres, 0
     for (row, product, terms, sched, season), app_id, loan_id in zip(chunk, app_ids, loan_ids):
         number = f"LN-{loan_id:06d}"
         borrower = ctx.borrowers[row.email]
@@ -241,6 +242,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         if copy:  # one string of COPY lines per loan
             prefix = f"{loan_id}\t"
             insts.append(prefix + ("\n" + prefix).join(tails[1]))
+            lines += len(tails[1])
         else:
             insts.extend((loan_id, *t) for t in tails[1])
         fee = terms.origination_fee_minor
@@ -278,7 +280,7 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     w.add(Application.__table__, APP_COLUMNS, apps)
     w.add(Loan.__table__, LOAN_COLUMNS, loans)
     if copy:
-        w.add_lines(Installment.__table__, INSTALLMENT_COLUMNS, insts)
+        w.add_lines(Installment.__table__, INSTALLMENT_COLUMNS, insts, lines)
     else:
         w.add(Installment.__table__, INSTALLMENT_COLUMNS, insts, plain=True)
     w.add_dicts(JournalEntry.__table__, entries)

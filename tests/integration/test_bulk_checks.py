@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.db.migrate import upgrade
-from domain.db.tables import Installment, Loan
+from domain.db.tables import Installment, Loan, Payment
 from domain.db.uow import UnitOfWork
 from domain.services import bulk_checks, bulk_write, onboarding, onboarding_book
 from domain.services.bulk_checks import BrokenReference, ReferentialCheck
@@ -44,9 +44,9 @@ def test_an_orphan_row_fails_the_batch_and_nothing_stays(w):
             assert check.on  # the test role is a superuser: the triggers are off
             assert s.execute(text("SHOW session_replication_role")).scalar() == "replica"
             s.execute(INSERT, {"loan": 987654321})  # no trigger refuses it now
-            check.verify(s, {"installment"}, {})
+            check.verify(s, {"installment"}, {}, {"installment": 1})
     with UnitOfWork(w["url"]) as s:
-        assert s.execute(select(Installment.id).where(
+        assert s.execute(select(Installment.number).where(
             Installment.loan_id == 987654321)).first() is None
 
 
@@ -54,23 +54,46 @@ def test_pre_existing_parents_are_locked_and_the_session_is_back_in_origin_mode(
     loan_id = _loan_id(w)
     dsn = w["url"].replace("postgresql+psycopg://", "postgresql://")
     with UnitOfWork(w["url"]) as s:
-        check = ReferentialCheck(s, [Installment.__table__])
-        s.execute(INSERT, {"loan": loan_id})
-        check.verify(s, {"installment"}, {})
-        assert check.checked == 1
+        check = ReferentialCheck(s, [Payment.__table__])
+        user = s.execute(select(Loan.borrower_id).where(Loan.id == loan_id)).scalar_one()
+        s.execute(text("INSERT INTO payment (loan_id, idempotency_key, amount_minor, "
+                       "received_on, method, reason, recorded_by, journal_entry_id, "
+                       "recorded_at, channel) VALUES (:loan, :key, 100, '2027-01-01', "
+                       "'manual', '', :user, 'pay-x', now(), 'servicer')"),
+                  {"loan": loan_id, "key": f"lock-{w['uniq']}", "user": user})
+        check.verify(s, {"payment"}, {}, {"payment": 1})
+        assert check.checked == 2  # loan_id and recorded_by
         assert s.execute(text("SHOW session_replication_role")).scalar() == "origin"
         with psycopg.connect(dsn, autocommit=True) as other:  # FOR KEY SHARE is held
             with pytest.raises(psycopg.errors.LockNotAvailable):
                 other.execute("SELECT 1 FROM loan WHERE id = %s FOR UPDATE NOWAIT", (loan_id,))
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("SELECT 1 FROM app_user WHERE id = %s FOR UPDATE NOWAIT",
+                              (user,))
         s.rollback()
+
+
+@pytest.mark.parametrize("under", ["a loan id the batch did not draw", "an existing loan"])
+def test_a_row_keyed_by_a_parent_outside_the_batch_fails_it(w, under):
+    """installment has no id of its own: the batch's rows are those under its new loans, and
+    this transaction's rows there must be all it wrote, so a row under an older id (a gap
+    in the sequence, or a loan that was booked before) is not left unchecked."""
+    loan_id = _loan_id(w)
+    with pytest.raises(BrokenReference, match=r"installment: 1 row\(s\) written, 0 of them "
+                                              r"under this batch's new loan rows"):
+        with UnitOfWork(w["url"]) as s:
+            check = ReferentialCheck(s, [Loan.__table__, Installment.__table__])
+            assert check.anchors["installment"][:2] == ("loan_id", "loan")
+            s.execute(INSERT, {"loan": loan_id if under == "an existing loan" else 0})
+            check.verify(s, {"installment"}, {}, {"installment": 1})
 
 
 def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
     seen, before = [], sys.getswitchinterval()
 
     class Spy(ReferentialCheck):
-        def verify(self, s, written, keys):
-            super().verify(s, written, keys)
+        def verify(self, s, written, keys, counts):
+            super().verify(s, written, keys, counts)
             seen.append((self.on, set(written), self.checked,
                          s.execute(text("SHOW session_replication_role")).scalar()))
 

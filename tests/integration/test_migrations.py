@@ -37,7 +37,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0013"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0014"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
