@@ -31,7 +31,7 @@ class OnboardingRow(SQLModel, table=True):
     __tablename__ = "onboarding_row"
     __table_args__ = (UniqueConstraint("batch_id", "row_number"),)
     id: int | None = Field(default=None, primary_key=True)
-    batch_id: int = Field(foreign_key="onboarding_batch.id", index=True)
+    batch_id: int = Field(foreign_key="onboarding_batch.id")  # the unique key leads with it
     row_number: int
     external_ref: str = Field(default="", max_length=100)
     loan_id: int | None = Field(default=None, foreign_key="loan.id")

@@ -1,7 +1,8 @@
 """installment keyed by what it is, (loan_id, schedule_version, number): the surrogate `id`
 was read by nothing, and its primary-key index and per-row sequence call cost about a quarter
 of writing an installment (boarding 100k loans writes 2.4M of them; README "Benchmarks").
-On SQLite the table is rebuilt (its append-only triggers are created again).
+On SQLite the table is rebuilt (its append-only triggers are created again). Also drops
+ix_onboarding_row_batch_id: the unique (batch_id, row_number) index leads with batch_id.
 
 Revision ID: 0014
 Revises: 0013
@@ -36,6 +37,7 @@ def _sqlite_rebuild(key: str, with_id: bool) -> None:
 
 
 def upgrade() -> None:
+    op.drop_index('ix_onboarding_row_batch_id', table_name='onboarding_row')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE installment DROP CONSTRAINT installment_pkey")
         op.execute("ALTER TABLE installment DROP CONSTRAINT "
@@ -48,6 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index('ix_onboarding_row_batch_id', 'onboarding_row', ['batch_id'])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE installment DROP CONSTRAINT installment_pkey")
         op.execute("ALTER TABLE installment ADD COLUMN id SERIAL")
