@@ -90,10 +90,10 @@ def bulk_entries(actor: Actor, rows, reason: str = "", at: datetime | None = Non
     middle = (f',"actor_id":{enc(actor.user_id)},"actor_label":{enc(label)},"after":')
     tail = f',"at":{enc(audit_chain.utc_iso(at))},"before":null,"entity":'
     end = f',"reason":{enc(reason)}}}'
-    out = []
+    out, encode = [], audit_chain.canonical_text
     for action, entity, entity_id, after in rows:
         entity_id = str(entity_id)
-        text = enc(after)
+        text = encode(after)
         doc = (f'{{"action":{enc(action)}{middle}{text}{tail}{enc(entity)},"entity_id":'
                f'{enc(entity_id)}{end}')
         out.append(dict(at=at, actor_id=actor.user_id, actor_label=label, action=action,

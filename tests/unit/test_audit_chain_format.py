@@ -3,6 +3,9 @@ description: a change to the serialisation would orphan every stored hash, so it
 import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from hypothesis import given, strategies as st
+
 from domain.services import audit
 from domain.services.actor import Actor
 from domain.services.audit_chain import GENESIS, content_sha, link_hash
@@ -67,3 +70,24 @@ def test_bulk_entries_hash_what_entry_hashes_and_hand_on_the_canonical_text():
         pass
     else:
         raise AssertionError("a date in a bulk audit row must be refused, not stored as text")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.floats(allow_nan=True, allow_infinity=True),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=3), max_leaves=12)
+
+
+@given(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=6) | JSON_VALUES)
+def test_canonical_text_is_exactly_the_canonical_encoder(value):
+    from domain.services.audit_chain import _CANONICAL, canonical_text
+    assert canonical_text(value) == _CANONICAL.encode(value)
+
+
+def test_canonical_text_refuses_what_json_cannot_hold():
+    from datetime import date
+
+    from domain.services.audit_chain import canonical_text
+    with pytest.raises(TypeError, match="date is not JSON serializable"):
+        canonical_text({"on": date(2026, 1, 1)})
