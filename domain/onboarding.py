@@ -31,6 +31,9 @@ DIGITS = re.compile(r"\d+")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
+YES_OR_NO = frozenset(YES + NO)
+STATES = frozenset(US_STATES)  # a set: checked for every row of a batch
+EARLIEST_FUNDING = date(1990, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,11 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
     """Types and formats of one row; (None, issues) when anything is wrong."""
     issues: list[Issue] = []
     get = raw.get
-    v = {c: ("" if (x := get(c)) is None else (x if type(x) is str else str(x)).strip())
-         for c in COLUMNS}
+    try:  # every column present as text (a file with the template's columns): C-level
+        v = dict(zip(COLUMNS, map(str.strip, map(get, COLUMNS))))
+    except TypeError:  # a missing column (None) or a JSON number from the API
+        v = {c: ("" if (x := get(c)) is None else (x if type(x) is str else str(x)).strip())
+             for c in COLUMNS}
 
     def bad(column, reason):
         issues.append(Issue(number, column, v.get(column, ""), reason))
@@ -84,7 +90,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
     if v["borrower_email"] and (len(v["borrower_email"]) > 254
                                 or not EMAIL.match(v["borrower_email"])):
         bad("borrower_email", "is not an e-mail address")
-    if v["state"] and v["state"].upper() not in US_STATES:
+    if v["state"] and v["state"].upper() not in STATES:
         bad("state", "is not a US state or territory code (e.g. IL)")
     if v["postal_code"] and not ZIP.match(v["postal_code"]):
         bad("postal_code", "must be a ZIP code (12345 or 12345-6789)")
@@ -97,7 +103,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
                 dates[c] = _date(v[c])
             except ValueError:
                 bad(c, "is not a date (YYYY-MM-DD)")
-    if "funding_date" in dates and not date(1990, 1, 1) <= dates["funding_date"] <= today:
+    if "funding_date" in dates and not EARLIEST_FUNDING <= dates["funding_date"] <= today:
         bad("funding_date", f"must be between 1990-01-01 and today ({today})")
     dob = dates.get("borrower_date_of_birth")
     if dob and not 18 <= (today - dob).days // 365.25 <= 120:
@@ -118,7 +124,7 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
             else:
                 ints[c] = int(v[c])
     defaults = v["use_product_defaults"].lower()
-    if defaults not in YES + NO:
+    if defaults not in YES_OR_NO:
         bad("use_product_defaults", "must be yes or no")
     rate = None
     if v["annual_rate"]:
