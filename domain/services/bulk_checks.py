@@ -6,9 +6,10 @@ Inside the batch's transaction `SET LOCAL session_replication_role = replica` tu
 session's triggers off (foreign-key triggers are the only INSERT triggers Lendbook has; the
 append-only guards fire on UPDATE and DELETE). Before the transaction may commit, `verify`
 runs one query per foreign key of every table written, over the rows the batch wrote (ids
-above the table's sequence value at `begin`; for a table keyed by its parent, such as
-installment (loan_id, schedule_version, number), the rows under the batch's new parents,
-and then this transaction's rows among them (xmin) must number exactly the rows written, so
+above the table's sequence value at `begin`; for a table without one that is keyed by, or
+refers to, a parent that has one, such as installment (loan_id, schedule_version, number)
+or journal_entry (loan_id), the rows under the batch's new parents, and then this
+transaction's rows among them (xmin) must number exactly the rows written with a parent, so
 a row under any other parent fails too; else the keys the writer recorded): a value with no
 parent row fails the batch, which then rolls back whole. Parent rows that existed
 before the batch are locked FOR KEY SHARE, as the triggers would have locked them, so a
@@ -78,7 +79,12 @@ class ReferentialCheck:
         for name, table in self.tables.items():
             if name in self.starts:
                 continue
-            for col in table.primary_key.columns:  # keyed by a parent that has a sequence
+            # keyed by a parent that has a sequence, else (journal_entry) referring to one by
+            # its only foreign key: its rows without a loan refer to nothing, so nothing of
+            # theirs goes unchecked, and the writer counts the rows with one
+            refs = [c for c in table.c if c.foreign_keys and not c.primary_key]
+            cols = list(table.primary_key.columns) + (refs if len(refs) == 1 else [])
+            for col in cols:
                 for fk in col.foreign_keys:
                     parent = fk.column.table
                     start = self.starts.get(parent.name, _start(s, parent))
@@ -107,7 +113,8 @@ class ReferentialCheck:
         """Every foreign key of every row written has its parent; pre-existing parents are
         locked. `written`: names of the tables written; `keys`: table name -> primary keys
         written, for tables without a sequence or parent anchor; `counts`: table name ->
-        rows written. Raises BrokenReference (nothing commits)."""
+        rows written with a value in its anchor column (BulkWriter.anchors). Raises
+        BrokenReference (nothing commits)."""
         if not self.on:
             return
         for name in sorted(written):

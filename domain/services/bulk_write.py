@@ -97,7 +97,8 @@ class BulkWriter:
         self.written: set[str] = set()  # names of the tables rows were added to
         self.record: set[str] = set()  # tables whose primary keys `keys` collects
         self.keys: dict[str, list] = {}  # (domain.services.bulk_checks)
-        self.counts: dict[str, int] = {}  # table name -> rows added
+        self.counts: dict[str, int] = {}  # table name -> rows added (see `anchors`)
+        self.anchors: dict[str, str] = {}  # table name -> column: count only rows with one
         self.fine = False  # this writer lowered the switch interval (`close` restores)
 
     def add(self, table, columns: tuple[str, ...], rows: list[tuple], plain: bool = False):
@@ -106,7 +107,10 @@ class BulkWriter:
         if rows:
             self.pending.append((table, columns, rows, plain))
             self.written.add(table.name)
-            self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
+            anchor = self.anchors.get(table.name)
+            n = len(rows) if anchor is None else \
+                len(rows) - list(map(itemgetter(columns.index(anchor)), rows)).count(None)
+            self.counts[table.name] = self.counts.get(table.name, 0) + n
             if table.name in self.record:
                 k = columns.index(list(table.primary_key.columns)[0].name)
                 self.keys.setdefault(table.name, []).extend(r[k] for r in rows)

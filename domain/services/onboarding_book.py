@@ -130,6 +130,7 @@ def start(s, ctx: Context) -> None:
     if ctx.check.on:  # rows of tables without a sequence or parent are found by their keys
         ctx.writer.record = (set(ctx.check.tables) - set(ctx.check.starts)
                              - set(ctx.check.anchors))
+        ctx.writer.anchors = {t: col for t, (col, _p, _s) in ctx.check.anchors.items()}
 
 
 def finish(s, ctx: Context) -> None:

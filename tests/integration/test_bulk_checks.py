@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.db.migrate import upgrade
-from domain.db.tables import Installment, Loan, Payment
+from domain.db.tables import Installment, JournalEntry, Loan, Payment
 from domain.db.uow import UnitOfWork
 from domain.services import bulk_checks, bulk_write, onboarding, onboarding_book
 from domain.services.bulk_checks import BrokenReference, ReferentialCheck
@@ -86,6 +86,37 @@ def test_a_row_keyed_by_a_parent_outside_the_batch_fails_it(w, under):
             assert check.anchors["installment"][:2] == ("loan_id", "loan")
             s.execute(INSERT, {"loan": loan_id if under == "an existing loan" else 0})
             check.verify(s, {"installment"}, {}, {"installment": 1})
+
+
+def test_a_journal_entry_is_found_by_its_loan_and_one_without_a_loan_needs_none(w):
+    """journal_entry has a text id: its batch rows are those under the batch's new loans,
+    counted against the rows written with a loan; an entry without one refers to nothing."""
+    loan_id = _loan_id(w)
+    entry = text("INSERT INTO journal_entry (id, code, loan_id, effective_date, memo, "
+                 "recorded_at) VALUES (:id, 'accrual', :loan, '2027-01-01', '', now())")
+    with UnitOfWork(w["url"]) as s:
+        check = ReferentialCheck(s, [Loan.__table__, JournalEntry.__table__])
+        assert check.anchors["journal_entry"][:2] == ("loan_id", "loan")
+        s.execute(entry, {"id": f"none-{w['uniq']}", "loan": None})
+        check.verify(s, {"journal_entry"}, {}, {"journal_entry": 0})
+        s.rollback()
+    with pytest.raises(BrokenReference, match=r"journal_entry: 1 row\(s\) written, 0 of "
+                                              r"them under this batch's new loan rows"):
+        with UnitOfWork(w["url"]) as s:
+            check = ReferentialCheck(s, [Loan.__table__, JournalEntry.__table__])
+            s.execute(entry, {"id": f"old-{w['uniq']}", "loan": loan_id})
+            check.verify(s, {"journal_entry"}, {}, {"journal_entry": 1})
+
+
+def test_the_writer_counts_only_rows_with_an_anchor(w):
+    from domain.services.bulk_write import BulkWriter
+    with UnitOfWork(w["url"]) as s:
+        writer = BulkWriter(s)
+        writer.anchors = {"journal_entry": "loan_id"}
+        writer.add(JournalEntry.__table__, ("id", "loan_id"), [("a", 5), ("b", None), ("c", 0)])
+        writer.add(Loan.__table__, ("id",), [(1,), (2,)])
+        assert writer.counts == {"journal_entry": 2, "loan": 2}
+        s.rollback()
 
 
 def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
