@@ -30,6 +30,9 @@ def test_structured_workflow_edit_is_followed_by_the_next_application(page: Page
     page.get_by_role("button", name="Add stage").click()  # before booked: stage 4
     expect(editor.get_by_role("heading", name="Stage 4: Review 1")).to_be_visible()
     page.get_by_role("button", name="Move stage 4 up").click()  # before the offer
+    # the move's re-render first: typing into stage 3 while it lands mixes the two names
+    expect(editor.get_by_role("heading", name="Stage 3: Review 1")).to_be_visible()
+    expect(page.get_by_label("Stage 3 name", exact=True)).to_have_value("Review 1")
     fill(page, {"Stage 3 key": "income_check", "Stage 3 name": "Income check",
                 "Stage 3 applies when": "amount > 1000"})
     roles = page.get_by_role("group", name="Roles that act at stage 3")
