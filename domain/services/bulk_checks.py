@@ -87,7 +87,8 @@ class ReferentialCheck:
             for col in cols:
                 for fk in col.foreign_keys:
                     parent = fk.column.table
-                    start = self.starts.get(parent.name, _start(s, parent))
+                    start = self.starts[parent.name] if parent.name in self.starts \
+                        else _start(s, parent)  # not queried again when known
                     if start is not None and name not in self.anchors:
                         self.anchors[name] = (col.name, parent.name, start)
         self.append_only = {r[0] for r in s.execute(text(
