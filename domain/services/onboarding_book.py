@@ -72,7 +72,7 @@ class Reader:
     do not queue behind a COPY running on the transaction's connection."""
 
     def __init__(self, s):
-        self.s, self.side = s, None
+        self.s, self.side, self.sequences = s, None, {}
         if s.get_bind().dialect.name == "postgresql":
             import psycopg
             url = s.get_bind().url.set(drivername="postgresql")
@@ -83,7 +83,11 @@ class Reader:
         if n == 0:
             return []
         if self.side is not None:
-            return _pg_ids(self.side, table, n)
+            seq = self.sequences.get(table)
+            if seq is None:  # resolved once: per value it costs 8x the nextval itself
+                seq = self.sequences[table] = self.side.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
+            return _pg_ids(self.side, seq, n)
         return reserve_ids(self.s, table, n)
 
     def users(self, emails: list[str]) -> list[tuple[int, str]]:
@@ -99,13 +103,13 @@ class Reader:
             self.side.close()
 
 
-def _pg_ids(conn, table: str, n: int):
-    """n values of the table's sequence; as a range when they are consecutive (as they are
-    unless another session draws from it meanwhile), else the values themselves."""
+def _pg_ids(conn, sequence: str, n: int):
+    """n values of the sequence; as a range when they are consecutive (as they are unless
+    another session draws from it meanwhile), else the values themselves."""
     first, last, values = conn.execute(
         "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
-        "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(pg_get_serial_sequence("
-        f"'{table}', 'id')) AS v FROM generate_series(1, %s)) s", (n,)).fetchone()
+        "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(%s::regclass) AS v "
+        "FROM generate_series(1, %s)) s", (sequence, n)).fetchone()
     return range(first, last + 1) if values is None else values
 
 
@@ -113,9 +117,9 @@ def reserve_ids(s, table: str, n: int) -> list[int]:
     if n == 0:
         return []
     if s.get_bind().dialect.name == "postgresql":
-        return list(s.execute(text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": n}).scalars())
+        seq = s.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
+        return list(s.execute(text("SELECT nextval(CAST(:seq AS regclass)) "
+                                   "FROM generate_series(1, :n)"), {"seq": seq, "n": n}).scalars())
     start = s.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar() + 1
     return list(range(start, start + n))
 
