@@ -11,6 +11,7 @@ COPY path always wrote it), and Python-side column defaults are applied on SQLit
 SQLAlchemy applies them; tests/integration/test_onboarding_fast.py compares the results.
 """
 import json
+import queue
 import sqlite3
 import sys
 import threading
@@ -84,7 +85,9 @@ def _fine_switching(on: bool) -> None:
 class BulkWriter:
     """Collect rows per table (`add`), then `flush` them in the order added. On PostgreSQL a
     flush returns at once and the COPY runs in a thread on the session's connection, so the
-    caller must not use the session until `wait` (flush waits for the one before)."""
+    caller must not use the session until `wait`. One flush may queue behind the one being
+    copied (the caller runs at most two chunks ahead; a third flush waits), so a chunk that
+    copies slowly does not stop the caller while the next is still being built."""
 
     def __init__(self, s):
         self.session = s
@@ -93,7 +96,9 @@ class BulkWriter:
         self.conn = s.connection().connection.driver_connection
         self.pending: list = []  # (table, columns, rows)
         self.thread: threading.Thread | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=1)  # flushes behind the running one
         self.error: BaseException | None = None
+        self.dropping = False  # abandoned: queued flushes are not written
         self.written: set[str] = set()  # names of the tables rows were added to
         self.record: set[str] = set()  # tables whose primary keys `keys` collects
         self.keys: dict[str, list] = {}  # (domain.services.bulk_checks)
@@ -137,8 +142,10 @@ class BulkWriter:
         if not self.postgres:
             self._sqlite(pending)
             return
-        self.wait()
+        if self.error is not None:
+            self.wait()  # raises it: nothing more is written after a failed COPY
         if not self.staging and any(t.name == "audit_log" for t, *_ in pending):
+            self.wait()  # the session's connection is free for the stage table's DDL
             audit_chain.stage(self.session)  # linked and moved into audit_log at commit
             self.staging = True
         blocks = [(f"COPY {audit_chain.STAGE if t.name == 'audit_log' else t.name} "
@@ -147,19 +154,39 @@ class BulkWriter:
         if not self.fine:
             _fine_switching(True)
             self.fine = True
-        self.thread = threading.Thread(target=self._copy, args=(blocks,), daemon=True)
-        self.thread.start()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        self.queue.put(blocks)  # waits while one flush is queued already
+
+    def _run(self) -> None:
+        """The COPY thread: the flushes in order; after a failure the rest are dropped (the
+        transaction is lost anyway, and the first error is the one reported)."""
+        while (blocks := self.queue.get()) is not None:
+            if self.error is None and not self.dropping:
+                self._copy(blocks)
+            self.queue.task_done()
+        self.queue.task_done()
+
+    def drop(self) -> None:
+        """Abandon what is not written yet (the running COPY finishes; `wait` for it)."""
+        self.pending, self.dropping = [], True
 
     def wait(self) -> None:
+        """Every flush so far written (or failed); raises the failure."""
         if self.thread is not None:
-            self.thread.join()
-            self.thread = None
+            self.queue.join()
         if self.error is not None:
             error, self.error = self.error, None
             raise error
 
     def close(self) -> None:
-        """After the last `wait` (or when abandoned): the switch interval back."""
+        """After the last `wait` (or when abandoned): the COPY thread ends, the switch
+        interval is back."""
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
         if self.fine:
             self.fine = False
             _fine_switching(False)

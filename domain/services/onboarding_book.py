@@ -153,7 +153,7 @@ def abandon(ctx: Context) -> None:
     """After a failure: drop what is not written, wait out a running write, ignore its error
     (the transaction rolls back anyway)."""
     if ctx.writer is not None:
-        ctx.writer.pending = []
+        ctx.writer.drop()
         try:
             ctx.writer.wait()
         except Exception:  # noqa: BLE001  the first failure is the one reported

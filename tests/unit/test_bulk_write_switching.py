@@ -31,7 +31,7 @@ def test_counted_across_writers_and_restored_once(interval):
 def test_a_writer_closes_only_what_it_opened(interval):
     class Quiet(bulk_write.BulkWriter):
         def __init__(self):  # no session: only the switching bookkeeping is under test
-            self.fine = False
+            self.fine, self.thread = False, None
 
     w = Quiet()
     w.close()
