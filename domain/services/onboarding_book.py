@@ -4,9 +4,8 @@ catch-up payments and allocations, audit rows; domain.services.bulk_write), all 
 batch's one transaction. Ids are reserved up front (a sequence on PostgreSQL; on SQLite the
 batch row written first holds the write lock, so max(id) cannot move), so Loan IDs are known
 before the insert and nothing is read back row by row. On PostgreSQL the reads a chunk needs
-(sequence values, existing borrowers) go over a second connection, so they never wait for the
-previous chunk's COPY, which runs meanwhile: sequences are not transactional, and the
-borrowers this batch opened are known from its own rows (Context.borrowers).
+(sequence values, existing borrowers: domain.services.onboarding_reads) go over a second
+connection, so they never wait for the COPY of the chunks before, which runs meanwhile.
 """
 import json
 import os
@@ -14,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from domain import ledger
 from domain.accrual import Period, accrued_through
@@ -25,6 +24,7 @@ from domain.services import audit, journal
 from domain.services.actor import Actor
 from domain.services.bulk_checks import ReferentialCheck
 from domain.services.bulk_write import BulkWriter, Json
+from domain.services.onboarding_reads import Reader
 
 UNUSABLE_PASSWORD = "!"  # opened for a boarded loan: cannot sign in until claimed
 # Test-only (documented in README "Loan onboarding"): "N:SECONDS" sleeps inside the booking
@@ -63,65 +63,8 @@ class Context:
     frozen: dict = field(default_factory=dict)  # ProductTerms -> its stored copy (JSON text)
     tails: dict = field(default_factory=dict)  # id(schedule) -> (schedule, installment rows)
     writer: BulkWriter | None = None
-    reader: "Reader | None" = None
+    reader: Reader | None = None
     check: ReferentialCheck | None = None
-
-
-class Reader:
-    """The reads booking needs: on PostgreSQL over a second (autocommit) connection, so they
-    do not queue behind a COPY running on the transaction's connection."""
-
-    def __init__(self, s):
-        self.s, self.side, self.sequences = s, None, {}
-        if s.get_bind().dialect.name == "postgresql":
-            import psycopg
-            url = s.get_bind().url.set(drivername="postgresql")
-            self.side = psycopg.connect(url.render_as_string(hide_password=False),
-                                        autocommit=True)
-
-    def ids(self, table: str, n: int) -> list[int]:
-        if n == 0:
-            return []
-        if self.side is not None:
-            seq = self.sequences.get(table)
-            if seq is None:  # resolved once: per value it costs 8x the nextval itself
-                seq = self.sequences[table] = self.side.execute(
-                    "SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
-            return _pg_ids(self.side, seq, n)
-        return reserve_ids(self.s, table, n)
-
-    def users(self, emails: list[str]) -> list[tuple[int, str]]:
-        if self.side is not None:  # one JSON text parameter: cheaper to send than an array
-            return list(self.side.execute(
-                "SELECT id, email FROM app_user WHERE email = ANY(ARRAY("
-                "SELECT json_array_elements_text(%s::json)))", (json.dumps(emails),)))
-        return list(self.s.execute(select(AppUser.id, AppUser.email)
-                                   .where(AppUser.email.in_(emails))))
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-
-
-def _pg_ids(conn, sequence: str, n: int):
-    """n values of the sequence; as a range when they are consecutive (as they are unless
-    another session draws from it meanwhile), else the values themselves."""
-    first, last, values = conn.execute(
-        "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
-        "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(%s::regclass) AS v "
-        "FROM generate_series(1, %s)) s", (sequence, n)).fetchone()
-    return range(first, last + 1) if values is None else values
-
-
-def reserve_ids(s, table: str, n: int) -> list[int]:
-    if n == 0:
-        return []
-    if s.get_bind().dialect.name == "postgresql":
-        seq = s.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
-        return list(s.execute(text("SELECT nextval(CAST(:seq AS regclass)) "
-                                   "FROM generate_series(1, :n)"), {"seq": seq, "n": n}).scalars())
-    start = s.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar() + 1
-    return list(range(start, start + n))
 
 
 WRITES = (AppUser, Application, Loan, Installment, JournalEntry, Payment, PaymentAllocation,

@@ -1,4 +1,4 @@
-"""Ids reserved up front for a chunk (onboarding_book.Reader.ids): on PostgreSQL drawn from
+"""Ids reserved up front for a chunk (onboarding_reads.Reader.ids): on PostgreSQL drawn from
 the table's own sequence over the side connection (the sequence's name looked up once per
 table, not once per value), given as a range when consecutive and as the values themselves
 when another session drew from the sequence meanwhile; on SQLite above max(id)."""
@@ -7,14 +7,14 @@ from sqlalchemy import text
 
 from domain.db.migrate import upgrade
 from domain.db.uow import UnitOfWork
-from domain.services import onboarding_book
+from domain.services import onboarding_reads
 
 
 def test_postgres_ids_come_from_the_sequence_and_survive_interleaved_draws(pg_url):
     upgrade(pg_url)
     dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
     with UnitOfWork(pg_url) as s, psycopg.connect(dsn, autocommit=True) as other:
-        reader = onboarding_book.Reader(s)
+        reader = onboarding_reads.Reader(s)
         try:
             first = reader.ids("loan", 5)
             assert isinstance(first, range) and len(first) == 5
@@ -39,7 +39,7 @@ def test_postgres_ids_not_consecutive_are_listed(pg_url):
     dsn = pg_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as a:
         a.execute("CREATE SEQUENCE IF NOT EXISTS lendbook_test_ids_seq INCREMENT BY 2")
-        values = onboarding_book._pg_ids(a, "lendbook_test_ids_seq", 3)
+        values = onboarding_reads._pg_ids(a, "lendbook_test_ids_seq", 3)
         assert not isinstance(values, range) and len(values) == 3
         assert [v - values[0] for v in values] == [0, 2, 4]
         a.execute("DROP SEQUENCE lendbook_test_ids_seq")
@@ -52,6 +52,6 @@ def test_sqlite_ids_start_above_the_largest(tmp_path):
         s.execute(text("INSERT INTO app_user (id, email, name, role, password_hash, active, "
                        "created_at) VALUES (41, 'a@x.test', 'A', 'borrower', '!', 1, "
                        "'2026-01-01 00:00:00')"))
-        reader = onboarding_book.Reader(s)
+        reader = onboarding_reads.Reader(s)
         assert list(reader.ids("app_user", 3)) == [42, 43, 44]
         reader.close()
