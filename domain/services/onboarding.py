@@ -26,6 +26,7 @@ from domain.onboarding import Issue
 from domain.services import audit
 from domain.services import onboarding_book as book
 from domain.services.actor import Actor
+from domain.services.batch_gc import batch_collector
 from domain.services.payments import recorder
 from domain.schedule_templates import Templates
 from domain.terms import ProductTerms
@@ -177,7 +178,7 @@ def validate(rows: Rows, source: str, url: str | None = None, today: date | None
     against loans boarded from the same source, borrower matching); books nothing."""
     today = today or date.today()
     report, seen = Report(), {}
-    with UnitOfWork(url) as s:
+    with batch_collector(), UnitOfWork(url) as s:
         if _prior_batch(s, sha256, report):
             return report
         products, shared = load_products(s), Shared()
@@ -230,7 +231,13 @@ def board(rows: Rows, *, source: str, method: str, actor: Actor, filename: str =
     actor.require_permission("onboarding.board")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
-    today = today or date.today()
+    with batch_collector():  # millions of short-lived rows: domain.services.batch_gc
+        return _board(rows, source, method, actor, filename, sha256, valid_only, dry_run, url,
+                      today or date.today(), within)
+
+
+def _board(rows, source, method, actor, filename, sha256, valid_only, dry_run, url, today,
+           within) -> Report:
     source = (source or "").strip()[:60] or "file"
     if dry_run:
         report = validate(rows, source, url, today, sha256)

@@ -2,6 +2,7 @@
 during a bulk write (domain.services.bulk_checks): it refuses an orphan row, locks the
 pre-existing parents as the triggers would, hands the session back in origin mode, and is
 really what boarding uses; with LENDBOOK_BULK_FK_CHECK=triggers the triggers check instead."""
+import gc
 import sys
 
 import psycopg
@@ -13,6 +14,7 @@ from domain.db.migrate import upgrade
 from domain.db.tables import Installment, JournalEntry, Loan, Payment
 from domain.db.uow import UnitOfWork
 from domain.services import bulk_checks, bulk_write, onboarding, onboarding_book
+from domain.services.batch_gc import BATCH_THRESHOLDS
 from domain.services.bulk_checks import BrokenReference, ReferentialCheck
 from tests.integration.onboarding_support import good_rows, numbered, world
 
@@ -128,10 +130,12 @@ def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
             seen.append((self.on, set(written), self.checked,
                          s.execute(text("SHOW session_replication_role")).scalar()))
 
-    switching, copy = [], bulk_write.BulkWriter._copy
+    switching, collector, copy = [], [], bulk_write.BulkWriter._copy
+    gc_before = gc.get_threshold()
 
     def spy_copy(self, blocks):
         switching.append(sys.getswitchinterval())
+        collector.append(gc.get_threshold())
         copy(self, blocks)
 
     monkeypatch.setattr(bulk_write.BulkWriter, "_copy", spy_copy)
@@ -152,6 +156,9 @@ def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
     # the COPY thread got the finer GIL hand-over while it ran; the process's value is back
     assert switching and set(switching) == {min(before, bulk_write._SWITCH)}
     assert sys.getswitchinterval() == before
+    # and under the batch's collector thresholds (domain.services.batch_gc), restored after
+    assert set(collector) == {tuple(max(a, b) for a, b in zip(BATCH_THRESHOLDS, gc_before))}
+    assert gc.get_threshold() == gc_before
 
 
 def test_with_the_triggers_mode_postgresql_checks_each_row_itself(w, monkeypatch):
