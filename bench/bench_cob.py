@@ -114,7 +114,8 @@ def build_book(url: str, n: int, seed: int = 7) -> dict:
                                                        current_version=1, active=True,
                                                        created_at=now))
             c.execute(insert(ProductVersion.__table__).values(
-                id=p, product_id=p, version=1, name=code, terms=terms.to_dict(), created_at=now))
+                id=p, product_id=p, code=code, version=1, status="published", name=code,
+                terms=terms.to_dict(), created_at=now, published_at=now))
     for first in range(1, n + 1, CHUNK):
         apps, loans, insts, pays, allocs = [], [], [], [], []
         for loan_id in range(first, min(first + CHUNK, n + 1)):
