@@ -119,14 +119,17 @@ def time_from_start(unit: Unit, start: date, d: date, day: int) -> tuple[int, De
 def _fits(a: date, b: date) -> list[Unit]:
     """The standard intervals the period a -> b is exactly: a whole number of months is months
     ((b)(3)(iv): all months are equal); 13-16 days apart on the calendar is a semimonth, and
-    also n days only when n is whole weeks; otherwise n days (at most a year)."""
+    also n days only when n is whole weeks; one month of 28 days (a February) is also 4 weeks,
+    so a 28-day series does not turn monthly where it meets February's end (longer months
+    are not: a quarter of 91 days stays a quarter); otherwise n days (at most a year)."""
     k = (b.year - a.year) * 12 + b.month - a.month
+    days = (b - a).days
+    weeks = [Unit("day", days)] if days % 7 == 0 else []
     if 1 <= k <= 12 and (b.day == a.day or (_month_end(a) and b.day >= a.day)
                          or (_month_end(b) and a.day >= b.day)):
-        return [Unit("month", k)]
-    days = (b - a).days
+        return [Unit("month", k)] + (weeks if k == 1 else [])
     if (k == 0 and 13 <= b.day - a.day <= 16) or (k == 1 and 13 <= a.day - b.day <= 16):
-        return [Unit("semimonth")] + ([Unit("day", days)] if days % 7 == 0 else [])
+        return [Unit("semimonth")] + weeks
     return [Unit("day", days)] if days <= 365 else []
 
 

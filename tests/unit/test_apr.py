@@ -312,3 +312,25 @@ def test_request_and_quote_path_agree(cents, pay, n, frequency):
     got = apr_request({"advances": request[0], "payments": request[1]})["apr"]
     apr = annual_percentage_rate(*_flows(request))
     assert got == str(apr.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"))
+
+
+def test_a_28_day_series_that_meets_february_stays_a_28_day_series():
+    """Found by the property above (2026-12-03): from Jan 31 every 28 days lands on Feb 28 and
+    Mar 28, each also exactly a month; counted as both (as a semimonth of whole weeks is),
+    the tie goes to the smaller period, 28 days, so the APR is the one the same stream has
+    anywhere else in the calendar."""
+    principal, pay = Decimal("1000.00"), Decimal("501.00")
+    start = date(2001, 1, 31)
+    dates = [start + timedelta(days=28 * k) for k in (1, 2)]
+    assert dates == [date(2001, 2, 28), date(2001, 3, 28)]
+    assert infer_unit([start], dates) == Unit("day", 28)
+    here = annual_percentage_rate([(start, principal)], [(d, pay) for d in dates])
+    elsewhere = annual_percentage_rate([(date(2001, 1, 1), principal)],
+                                       [(d - timedelta(days=30), pay) for d in dates])
+    assert abs(here - elsewhere) < Decimal("1e-15")
+
+
+def test_month_end_payments_stay_monthly_through_february():
+    start = date(2001, 1, 31)
+    dates = [date(2001, 2, 28), date(2001, 3, 31), date(2001, 4, 30), date(2001, 5, 31)]
+    assert infer_unit([start], dates) == Unit("month", 1)
