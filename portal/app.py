@@ -33,7 +33,8 @@ def _log_to_stderr() -> None:
 
 
 _log_to_stderr()
-app = rx.App(api_transformer=api_app())  # theme: RadixThemesPlugin in rxconfig.py
+app = rx.App(api_transformer=api_app(),  # theme: RadixThemesPlugin in rxconfig.py
+             stylesheets=["/lendbook.css"])  # assets/lendbook.css: the header's links
 app.register_lifespan_task(close_of_business_job)
 app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost
 app.register_lifespan_task(fake_stripe_lifespan)  # only while Stripe points at the local fake

@@ -26,7 +26,8 @@ ADMIN_LINKS = (("Products", "/admin/products", "product.edit"),
 
 
 def nav_link(text: str, href: str, **props) -> rx.Component:
-    return rx.link(text, href=href, color="white", weight="medium", padding_x="0.5em", **props)
+    """A header link: colour and padding from assets/lendbook.css (why: there)."""
+    return rx.link(text, href=href, weight="medium", class_name="nav-link", **props)
 
 
 def header() -> rx.Component:

@@ -75,6 +75,10 @@ def test_the_viewer_on_a_phone(page: Page, app_url: str, artifacts):
     page.goto(app_url + "/admin/audit")
     rows = page.locator(".audit-row")
     expect(rows.first).to_be_visible()  # the page's load has run: it no longer resets the form
+    # opened by URL, the header's links keep their colour and padding (assets/lendbook.css)
+    link = page.locator("#brand-header a", has_text="Ledger").first
+    assert link.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).paddingLeft]") \
+        == ["rgb(255, 255, 255)", "8px"]
     field = page.get_by_label("Action (starts with)")
     field.fill("application.ref")
     expect(field).to_have_value("application.ref")
