@@ -15,7 +15,7 @@ from domain.db.uow import UnitOfWork
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.onboarding import COLUMNS
 from domain.schedule import Installment
-from domain.services import audit, onboarding
+from domain.services import audit, onboarding, onboarding_checks
 from domain.services.actor import Actor
 
 SOURCE = "manual"
@@ -55,8 +55,8 @@ def preview(actor: Actor, data: dict, today: date | None = None,
         return Preview(tuple((i.column, str(i.value), i.reason) for i in report.issues))
     row, _ = rules.parse_row(1, data, today)
     with UnitOfWork(url) as s:
-        products = onboarding.load_products(s)
-    (_, terms, sched, _), _ = onboarding.prepare(row, products, today)
+        products = onboarding_checks.load_products(s)
+    (_, terms, sched, _), _ = onboarding_checks.prepare(row, products, today)
     return Preview((), sched.installments, sched.total_interest_minor)
 
 

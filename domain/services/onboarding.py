@@ -23,8 +23,8 @@ from domain.services import audit
 from domain.services import onboarding_book as book
 from domain.services.actor import Actor
 from domain.services.batch_gc import batch_collector
-from domain.services.onboarding_checks import (  # noqa: F401  prepare: manual_entry's
-    Report, Shared, check_chunk, load_products, prepare, prior_batch)
+from domain.services.onboarding_checks import (Report, Shared, check_chunk, load_products,
+                                               prior_batch)
 from domain.services.payments import recorder
 
 METHODS = ("api", "file", "manual")

@@ -11,8 +11,7 @@ from domain.db.tables import AppUser
 
 
 class Reader:
-    """The reads booking needs: on PostgreSQL over a second (autocommit) connection, so they
-    do not queue behind a COPY running on the transaction's connection."""
+    """One batch's reads (module docstring); `close` ends the second connection."""
 
     def __init__(self, s):
         self.s, self.side, self.sequences = s, None, {}
@@ -31,7 +30,7 @@ class Reader:
                 seq = self.sequences[table] = self.side.execute(
                     "SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
             return _pg_ids(self.side, seq, n)
-        return reserve_ids(self.s, table, n)
+        return _sqlite_ids(self.s, table, n)
 
     def users(self, emails: list[str]) -> list[tuple[int, str]]:
         if self.side is not None:  # one JSON text parameter: cheaper to send than an array
@@ -56,12 +55,10 @@ def _pg_ids(conn, sequence: str, n: int):
     return range(first, last + 1) if values is None else values
 
 
-def reserve_ids(s, table: str, n: int) -> list[int]:
+def _sqlite_ids(s, table: str, n: int) -> list[int]:
+    """SQLite: the n ids above the table's largest (PostgreSQL draws from its sequence,
+    `_pg_ids`, over the Reader's second connection)."""
     if n == 0:
         return []
-    if s.get_bind().dialect.name == "postgresql":
-        seq = s.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
-        return list(s.execute(text("SELECT nextval(CAST(:seq AS regclass)) "
-                                   "FROM generate_series(1, :n)"), {"seq": seq, "n": n}).scalars())
     start = s.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar() + 1
     return list(range(start, start + n))
