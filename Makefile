@@ -11,8 +11,10 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export LENDBOOK_PORT := $(PORT)
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup run test test-fast browser-deps clean
+.PHONY: docs docs-serve
 
 setup: $(VENV)/.installed $(BUN)/bun
 
@@ -39,10 +41,19 @@ browser-deps:
 	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq --no-install-recommends chromium; }
 
 test: setup browser-deps
+	$(BIN)/mkdocs build --strict --site-dir $(CURDIR)/.site-check  # not -q: it hides strict failures
 	timeout 3000 $(BIN)/pytest
 
 test-fast: setup
 	$(BIN)/pytest -m "not browser"
+
+# The documentation site (docs/, mkdocs.yml) built into site/; docs-serve serves it while editing.
+docs: $(VENV)/.installed
+	$(BIN)/mkdocs build --strict --site-dir $(CURDIR)/site
+	@echo "Built site/. Serve it while editing: make docs-serve (mkdocs serve -a 0.0.0.0:8001)"
+
+docs-serve: $(VENV)/.installed
+	$(BIN)/mkdocs serve -a 0.0.0.0:8001
 
 clean:
 	rm -rf .web .states $(VENV) tools/bun/node_modules

@@ -66,12 +66,12 @@ def fund_application(page: Page, base: str, application_id: str, note: str = "Ch
     expect(page.get_by_text(re.compile(r"LN-\d{6}")).first).to_be_visible()
 
 
-GUIDE = Path(__file__).resolve().parents[2] / "assets" / "guide"  # the README's admin guide
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "assets" / "guide"  # the docs' pictures
 
 
 def guide_shot(page: Page, artifacts: Path, name: str, full_page: bool = True) -> None:
     """A screenshot kept with the test artifacts; with LENDBOOK_GUIDE_SHOTS=1 also copied
-    over the README admin guide's picture (assets/guide/), so an ordinary run leaves the
+    over the docs' picture (docs/assets/guide/), so an ordinary run leaves the
     checkout as it was."""
     page.screenshot(path=str(artifacts / name), full_page=full_page)
     if os.environ.get("LENDBOOK_GUIDE_SHOTS") == "1":

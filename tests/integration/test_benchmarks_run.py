@@ -1,5 +1,5 @@
 """Every benchmark under bench/ still runs, at a tiny size on both engines (they are run by
-hand, not timed here: README "Benchmarks"), so a schema change cannot leave one broken
+hand, not timed here: docs/benchmarks.md), so a schema change cannot leave one broken
 unnoticed until the next measurement (bench_cob's product setup once missed a column added
 by a migration). Each prints its comparison line; the numbers themselves are not checked."""
 import pytest

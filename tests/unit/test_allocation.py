@@ -1,4 +1,5 @@
-"""Allocation hierarchies on one worked example (the README shows the same figures)."""
+"""Allocation hierarchies on one worked example (docs/conventions/payments.md shows the same
+figures)."""
 from datetime import date
 
 import pytest

@@ -1,4 +1,4 @@
-"""The chain's documented format (README "Audit log"), rebuilt here by hand from its
+"""The chain's documented format (docs/audit.md, "Hash chain"), rebuilt here by hand from its
 description: a change to the serialisation would orphan every stored hash, so it must fail."""
 import hashlib
 from datetime import datetime, timedelta, timezone

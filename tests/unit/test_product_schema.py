@@ -1,5 +1,6 @@
 """The product schema is the one definition of product settings: it validates (errors by
-field), generates the admin form's field list, the README table, and the draft preview."""
+field), generates the admin form's field list, the docs settings table, and the draft
+preview."""
 import re
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from domain.terms import ProductTerms
 
 BASE = {"min_amount": "1000", "max_amount": "20000", "min_term": "6", "max_term": "48",
         "annual_rate": "9.9"}
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS_PAGE = ROOT / "docs" / "product-configurator.md"  # the table moved here from README.md
 
 
 def test_defaults_fill_every_setting_and_build_the_engine_terms():
@@ -97,15 +99,15 @@ def test_form_spec_follows_the_schema_in_order_with_widgets():
     assert by["workflow"]["widget"] == "select" and by["workflow"]["options"] == []
 
 
-def test_readme_table_is_the_generated_one():
-    text = README.read_text()
+def test_docs_table_is_the_generated_one():
+    text = DOCS_PAGE.read_text()
     found = re.search(r"<!-- product-schema:start -->\n(.*?)<!-- product-schema:end -->",
                       text, re.S)
-    assert found, "README lacks the generated product settings table"
+    assert found, f"{DOCS_PAGE.relative_to(ROOT)} lacks the generated product settings table"
     assert found.group(1) == markdown()
     out = subprocess.run([sys.executable, "-m", "domain.cli", "product-schema", "--markdown"],
                          capture_output=True, text=True, check=True,
-                         cwd=README.parent).stdout
+                         cwd=ROOT).stdout
     assert out == markdown()
 
 
