@@ -5,7 +5,7 @@ import json
 
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from portal.components.layout import alert, table
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import insert
 from bench.bench_cob import database
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import audit, audit_chain
-from domain.services.actor import SYSTEM
-from domain.services.audit_verify import verify
+from domain.audit import trail as audit, chain as audit_chain
+from domain.kernel.actor import SYSTEM
+from domain.audit.verify import verify
 
 
 def _rows(n: int) -> list[dict]:

@@ -4,8 +4,8 @@
 
 Builds a book of N loans with bulk Core inserts (applications, loans, installments, one payment
 per loan with its allocations; not through the booking service), closes one business date with
-`domain.services.cob` (timed, whole book), then runs the naive loop (ORM load of each loan and
-its installments, `domain.accrual` in Python, postings and loan update one by one) on a sample
+`domain.servicing.cob` (timed, whole book), then runs the naive loop (ORM load of each loan and
+its installments, `domain.calculation.accrual` in Python, postings and loan update one by one) on a sample
 of loans for the next date, and prints the cost per loan of each and their ratio.
 PostgreSQL: creates and drops its own database `lendbook_bench_<hex>`. Not part of `make test`.
 """
@@ -23,16 +23,17 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
-from domain import accrual, ledger
+from domain.calculation import accrual
+from domain.ledger import entries as ledger
 from domain.db.engine import get_engine
 from domain.db.migrate import upgrade
 from domain.db.tables import (AppUser, Application, CobRun, Installment, Loan, Payment,
                               PaymentAllocation, Product, ProductVersion)
-from domain.schedule import build
-from domain.services import journal
-from domain.services.actor import SYSTEM
-from domain.services.cob import close_date
-from domain.terms import ProductTerms
+from domain.calculation.schedule import build
+from domain.ledger import journal
+from domain.kernel.actor import SYSTEM
+from domain.servicing.cob import close_date
+from domain.calculation.terms import ProductTerms
 
 PG_ADMIN_URL = os.environ.get("LENDBOOK_TEST_PG_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -31,11 +31,13 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from bench.bench_cob import database
-from domain import onboarding_files as files
+from domain.onboarding import files
 from domain.db.engine import get_engine
-from domain.onboarding import COLUMNS
-from domain.services import accounts, onboarding, products
-from domain.services.actor import SYSTEM, Actor
+from domain.onboarding.rows import COLUMNS
+from domain.access import accounts
+from domain.onboarding import boarding as onboarding
+from domain.configuration import products
+from domain.kernel.actor import SYSTEM, Actor
 
 
 def write_file(path: str, n: int, today: date) -> None:

@@ -26,8 +26,8 @@ from domain.db.tables import Installment, Loan, LoanCharge, Payment, PaymentAllo
 from domain.nacha import build as nacha_build
 from domain.nacha.parse import parse
 from domain.nacha.returns import build_return_file
-from domain.services import ach_files
-from domain.services.actor import SYSTEM
+from domain.payments import ach_files
+from domain.kernel.actor import SYSTEM
 
 CREATED = datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
 RETURNED_ON = date(2026, 7, 2)

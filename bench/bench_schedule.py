@@ -13,7 +13,7 @@ import timeit
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.schedule import ScheduleTerms, build
+from domain.calculation.schedule import ScheduleTerms, build
 
 CENT = Decimal("0.01")
 GOAL_US = 10.0

@@ -1,10 +1,10 @@
 """The dealer's point-of-sale form, translated both ways: what the dealer typed becomes an
-intake request body (`domain.intake`), and the intake's errors (by JSON path) come back to the
+intake request body (`domain.origination.application_request`), and the intake's errors (by JSON path) come back to the
 form field they concern. The amount financed is computed here, never typed."""
 from decimal import Decimal, InvalidOperation
 
-from domain.money import fmt, to_minor
-from domain.services.dealer import DealerApplication
+from domain.kernel.money import fmt, to_minor
+from domain.origination.dealer import DealerApplication
 
 # form field name -> JSON path in the intake request
 PATHS = {

@@ -9,8 +9,8 @@ import logging
 import os
 from datetime import date
 
-from domain.services import cob
-from domain.services.actor import SYSTEM
+from domain.servicing import cob
+from domain.kernel.actor import SYSTEM
 
 log = logging.getLogger("lendbook.jobs")
 INTERVAL_SECONDS = int(os.environ.get("LENDBOOK_COB_INTERVAL", "3600"))
@@ -41,7 +41,7 @@ def collect_once(on: date | None = None) -> dict:
     under its attempt's idempotency key), mark bank-file debits past the return window
     settled. Bank files themselves are written on the Bank files page or by `lendbook
     ach-debits`, since someone sends them to the bank."""
-    from domain.services import collection_runs, collections
+    from domain.payments import collection_runs, collections
     from integrations.stripe.charger import StripeCharger
     on = on or date.today()
     drafted = collections.schedule_drafts(on)

@@ -1,6 +1,6 @@
 """Turns domain query results into the plain strings and numbers pages display."""
-from domain.money import fmt
-from domain.services.queries import LoanDetail
+from domain.kernel.money import fmt
+from domain.servicing.queries import LoanDetail
 
 STATUS_TEXT = {"active": "Active", "paid_off": "Paid off", "written_off": "Written off",
                "charged_off": "Charged off"}

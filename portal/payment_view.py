@@ -1,14 +1,14 @@
 """Payment pages' display strings: history lines, an autopay enrolment, a pay-now preview.
-Status and channel wording comes from domain.receipt, so the page and the receipt agree."""
+Status and channel wording comes from domain.documents.receipt, so the page and the receipt agree."""
 from datetime import date
 
-from domain.allocation import Allocation
-from domain.errors import ValidationError
-from domain.money import fmt
-from domain.receipt import METHOD_TEXT, channel_text
-from domain.services.autopay import OFFSET_RANGE, EnrolmentView, offset_label
-from domain.services.notices import NoticeView
-from domain.services.queries import HISTORY_STATUSES, HistoryRow
+from domain.calculation.allocation import Allocation
+from domain.kernel.errors import ValidationError
+from domain.kernel.money import fmt
+from domain.documents.receipt import METHOD_TEXT, channel_text
+from domain.payments.autopay import OFFSET_RANGE, EnrolmentView, offset_label
+from domain.servicing.notices import NoticeView
+from domain.servicing.queries import HISTORY_STATUSES, HistoryRow
 
 OFFSET_OPTIONS = [[str(d), offset_label(d).capitalize()]
                   for d in range(OFFSET_RANGE[0], OFFSET_RANGE[1] + 1)]

@@ -5,10 +5,11 @@ through the domain, so a revoked or expired session, or a role change, takes eff
 """
 import reflex as rx
 
-from domain import permissions as catalogue
-from domain.errors import PermissionDenied
-from domain.services import accounts, branding
-from domain.services.actor import Actor
+from domain.kernel import permissions as catalogue
+from domain.kernel.errors import PermissionDenied
+from domain.access import accounts
+from domain.configuration import branding_versions as branding
+from domain.kernel.actor import Actor
 
 SESSION_COOKIE = "lb_session"
 
@@ -89,7 +90,7 @@ class AuthState(rx.State):
 
     def _require(self, *permissions: str) -> Actor:
         """The backend check behind every page and action: the signed-in actor, if they hold
-        one of `permissions` (catalogue codes, domain/permissions.py)."""
+        one of `permissions` (catalogue codes, domain/kernel/permissions.py)."""
         actor = self._actor()
         if actor is None:
             raise PermissionDenied("please sign in")

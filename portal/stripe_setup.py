@@ -2,9 +2,10 @@
 pay-now pages: the borrower is sent to Stripe's hosted page (the local fake's by default) and
 comes back with `?stripe_session=cs_...`, which is read back here and saved as an instrument.
 Card and bank details never touch our pages."""
-from domain.errors import ValidationError
-from domain.services import accounts, instruments
-from domain.services.actor import Actor
+from domain.kernel.errors import ValidationError
+from domain.access import accounts
+from domain.payments import instruments
+from domain.kernel.actor import Actor
 from integrations.stripe.client import SetupIncomplete, StripeError, StripeGateway
 
 SESSION_PARAM = "stripe_session"

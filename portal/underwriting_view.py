@@ -3,11 +3,11 @@ strings the underwriting pages display (no Reflex here, so it is easy to test)."
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from domain.documents import UPLOAD_KINDS
-from domain.money import fmt
-from domain.services.application_view import ApplicationDetail
-from domain.services.funding import FundingState
-from domain.services.underwriting import ADVERSE_ACTION_CODES, QueueRow
+from domain.kernel.document_kinds import UPLOAD_KINDS
+from domain.kernel.money import fmt
+from domain.origination.application_view import ApplicationDetail
+from domain.origination.funding import FundingState
+from domain.origination.underwriting import ADVERSE_ACTION_CODES, QueueRow
 
 STAGE_LABELS = {"underwriting": "Underwriting review", "funding": "Funding approval",
                 "signature": "Signed, held", "offer": "Offer", "booked": "Booked",

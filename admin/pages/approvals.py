@@ -3,8 +3,8 @@
 reason. The domain refuses approving one's own request."""
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.services import approvals
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.access import approvals
 from portal.components.layout import alert, card, denied, shell, table
 from portal.state import AuthState
 

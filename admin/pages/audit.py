@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from domain.errors import PermissionDenied, ValidationError
-from domain.services import audit_queries, audit_verify
-from domain.services.audit_chain import utc_iso
+from domain.kernel.errors import PermissionDenied, ValidationError
+from domain.audit import queries as audit_queries, verify as audit_verify
+from domain.audit.chain import utc_iso
 from portal.components.audit_view import chain_banner, diff_panel, filter_form, row_card
 from portal.components.layout import alert, card, denied, shell
 from portal.state import AuthState

@@ -4,9 +4,9 @@ draft (validated: the contrast rule, the logo by its bytes), publish. The borrow
 agent portals show the published version on their next page load, without a redeploy."""
 import reflex as rx
 
-from domain import branding as rules
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.services import branding
+from domain.configuration import branding as rules
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.configuration import branding_versions as branding
 from portal.components.layout import alert, brand_footer, card, denied, shell, table
 from portal.state import AuthState
 

@@ -4,9 +4,9 @@ unchanged, removed-not-applied) or each error with its JSON path, then apply it:
 versions in one transaction, audited with the document's SHA-256."""
 import reflex as rx
 
-from domain.config_doc import ADDED, CHANGED, REMOVED, UNCHANGED
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.services import config_io
+from domain.config_document.document import ADDED, CHANGED, REMOVED, UNCHANGED
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.config_document import export_import as config_io
 from portal.components.layout import alert, card, denied, shell, table
 from portal.state import AuthState
 
@@ -97,7 +97,7 @@ class ConfigState(AuthState):
         try:
             self._doc = await files[0].read()
             self.doc_name = files[0].name or "document"
-            from domain.config_doc import sha256
+            from domain.config_document.document import sha256
             self.doc_sha = sha256(self._doc)
             result = self._run(dry_run=True)
         except DomainError as e:

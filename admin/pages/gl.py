@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
-from domain import gl
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.money import fmt
-from domain.services import gl_export, gl_mapping
+from domain.ledger import gl
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.money import fmt
+from domain.ledger import gl_export, gl_mapping
 from portal.components.layout import alert, card, denied, select_field, shell, table
 from portal.state import AuthState
 

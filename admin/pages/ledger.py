@@ -3,9 +3,10 @@ from datetime import date
 
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied
-from domain.money import fmt
-from domain.services import cob, reports
+from domain.kernel.errors import DomainError, PermissionDenied
+from domain.kernel.money import fmt
+from domain.servicing import cob
+from domain.ledger import reports
 from portal.components.layout import alert, card, denied, shell, table
 from portal.state import AuthState
 

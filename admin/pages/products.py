@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.money import fmt, to_minor
-from domain.product_preview import preview
-from domain.product_schema_views import form_spec, form_text, groups
-from domain.product_schema import SCHEMA
-from domain.services import products, rulesets, workflows
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.money import fmt, to_minor
+from domain.configuration.product_preview import preview
+from domain.configuration.product_schema_views import form_spec, form_text, groups
+from domain.configuration.product_schema import SCHEMA
+from domain.configuration import products
+from domain.configuration import workflow_versions
+from domain.origination import rulesets
 from portal.components.layout import alert, card, denied, shell, table
 from portal.components.product_form import (history_card, identity, preview_card,
                                              publish_box, settings_groups)
@@ -115,7 +117,7 @@ class ProductsState(AuthState):
             return None if self.is_signed_in else rx.redirect("/login?next=/admin/products")
         self.denied, self.notice = "", ""
         self._list()
-        wf = sorted({v["code"] for v in workflows.versions(actor)
+        wf = sorted({v["code"] for v in workflow_versions.versions(actor)
                      if v["status"] in ("published", "built-in")},
                     key=lambda c: (c != "standard", c))
         rs = sorted({v["code"] for v in rulesets.versions(actor)})

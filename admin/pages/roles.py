@@ -1,12 +1,12 @@
 """Admin: roles. List the roles (who holds each), create a role, edit a role's permissions as
-a grouped checkbox list generated from the catalogue (domain/permissions.py), delete a custom
+a grouped checkbox list generated from the catalogue (domain/kernel/permissions.py), delete a custom
 role. The domain refuses granting a permission the admin does not hold, and deleting a
 built-in role; where role changes need approval, a save becomes a change request."""
 import reflex as rx
 
-from domain import permissions as catalogue
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.services import roles
+from domain.kernel import permissions as catalogue
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.access import roles
 from portal.components.layout import alert, card, denied, field, select_field, shell, table
 from portal.state import AuthState
 

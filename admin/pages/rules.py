@@ -5,9 +5,9 @@ import json
 import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
-from domain.errors import DomainError, PermissionDenied
+from domain.kernel.errors import DomainError, PermissionDenied
 from domain.rules.examples import EXAMPLE
-from domain.services import rulesets
+from domain.origination import rulesets
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 

@@ -4,8 +4,8 @@ the organisations (dealers, agencies) dealers and field agents belong to. Assign
 is granting its permissions: the domain refuses a role with permissions the admin lacks."""
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.services import organisations, roles, users
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.access import organisations, roles, users
 from portal.components.layout import alert, card, denied, field, select_field, shell, table
 from portal.state import AuthState
 

@@ -6,10 +6,10 @@ import json
 import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
-from domain import workflow_editing as editing
-from domain.errors import DomainError, PermissionDenied
-from domain.services import workflows
-from domain.workflow import STANDARD, Workflow
+from domain.configuration import workflow_editing as editing
+from domain.kernel.errors import DomainError, PermissionDenied
+from domain.configuration import workflow_versions
+from domain.configuration.workflow import STANDARD, Workflow
 from portal.components.layout import card, denied, shell, table
 from portal.components.workflow_editor import stage_editor
 from portal.state import AuthState
@@ -87,7 +87,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
         self.versions = [{"code": v["code"], "version": str(v["version"]),
                           "status": v["status"], "created": v["created_at"],
                           "stages": " → ".join(s["key"] for s in v["definition"]["stages"])}
-                         for v in workflows.versions(actor)]
+                         for v in workflow_versions.versions(actor)]
 
     @rx.event
     def load(self):
@@ -108,7 +108,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
         except DomainError as e:
             self.error = f"Not saved: {e}"
             return
-        definition = self._save_draft(lambda d: workflows.save_draft(actor, self.code, d),
+        definition = self._save_draft(lambda d: workflow_versions.save_draft(actor, self.code, d),
                                       "workflow")
         if definition is None:
             return
@@ -127,7 +127,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
         except DomainError as e:
             self.error = f"Not published: {e}"
             return
-        if self._publish(lambda c, v: workflows.publish(actor, c, v, "published in the admin"),
+        if self._publish(lambda c, v: workflow_versions.publish(actor, c, v, "published in the admin"),
                          "new applications follow it; those in flight keep theirs."):
             self._refresh(actor)
 

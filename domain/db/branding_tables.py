@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.tables import _ts
+from domain.db.columns import ts as _ts
 
 
 class BrandingVersion(SQLModel, table=True):

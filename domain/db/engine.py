@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import settings
+from domain.kernel import settings
 from domain.db.tables import APPEND_ONLY
 
 

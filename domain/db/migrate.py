@@ -4,7 +4,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from domain import settings
+from domain.kernel import settings
 from domain.db.engine import ensure_sqlite_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.tables import _money, _ts
+from domain.db.columns import money as _money, ts as _ts
 
 
 class OnboardingBatch(SQLModel, table=True):
@@ -50,12 +50,12 @@ class OnboardedLoan(SQLModel, table=True):
     row_number: int
     method: str = Field(max_length=10)
     # the business date it was boarded: late fees on installments already past their grace
-    # before it are the source system's (domain.services.cob)
+    # before it are the source system's (domain.servicing.cob)
     boarded_on: date | None = None
 
 
 class OnboardingMapping(SQLModel, table=True):
-    """A file column mapping of one source, versioned like rule sets (domain.services.versioned)."""
+    """A file column mapping of one source, versioned like rule sets (domain.configuration.versioned)."""
     __tablename__ = "onboarding_mapping"
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.tables import _ts
+from domain.db.columns import ts as _ts
 
 
 class RuleSetVersion(SQLModel, table=True):

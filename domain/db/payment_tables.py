@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.tables import _money, _ts
+from domain.db.columns import money as _money, ts as _ts
 
 
 class PaymentInstrument(SQLModel, table=True):
@@ -32,6 +32,13 @@ class PaymentInstrument(SQLModel, table=True):
     mandate_ip: str = Field(default="", max_length=64)
     mandate_user_agent: str = Field(default="", max_length=300)
     status: str = Field(default="active", max_length=12)  # active, disabled, removed
+
+    def label(self) -> str:
+        """How the instrument is named to people: "Visa ending 4242", "First Bank checking
+        ending 6789"."""
+        if self.kind == "card":
+            return f"{self.card_brand.title() or 'Card'} ending {self.last4}"
+        return f"{self.bank_name or 'Bank account'} {self.account_type} ending {self.last4}"
     disabled_reason: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
 

@@ -5,16 +5,7 @@ from sqlalchemy import Index, JSON, BigInteger, Column, DateTime, UniqueConstrai
 from sqlmodel import Field, SQLModel
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _ts(**kw):
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kw)
-
-
-def _money(**kw):
-    return Field(sa_type=BigInteger, **kw)
+from domain.db.columns import money as _money, ts as _ts, utcnow  # noqa: F401  (utcnow: re-used by callers)
 
 
 class Lender(SQLModel, table=True):
@@ -56,7 +47,7 @@ class Product(SQLModel, table=True):
 class ProductVersion(SQLModel, table=True):
     """One version of a product's settings: draft, then published (one per product, the one
     new applications get), then retired. `code` repeats the product's code so products use
-    the shared draft/publish helper (domain/services/versioned.py) like other definitions."""
+    the shared draft/publish helper (domain/configuration/versioned.py) like other definitions."""
     __tablename__ = "product_version"
     __table_args__ = (UniqueConstraint("product_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -252,7 +243,7 @@ class AuditLog(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=Column(JSON))
     after: dict | None = Field(default=None, sa_column=Column(JSON))
     reason: str = Field(default="", max_length=300)
-    # the hash chain (domain/services/audit_chain.py): set once, when the row is sealed
+    # the hash chain (domain/audit/chain.py): set once, when the row is sealed
     content_sha: str | None = Field(default=None, max_length=64)
     chain_seq: int | None = Field(default=None, unique=True, index=True)
     prev_hash: str | None = Field(default=None, max_length=64)

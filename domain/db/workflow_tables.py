@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.tables import _money, _ts
+from domain.db.columns import money as _money, ts as _ts
 
 
 class WorkflowVersion(SQLModel, table=True):

@@ -11,8 +11,13 @@ from domain.nacha.build import BuiltFile, DebitEntry, Originator, build_debit_fi
 from domain.nacha.codes import CHANGE_CODES, RETURN_CODES, ReturnPolicy, return_policy
 from domain.nacha.model import AchFile
 from domain.nacha.parse import NachaFormatError, parse
-from domain.nacha.returns import (ReturnItem, build_noc_file, build_return_file, match_returns,
-                                  return_items)
+from domain.nacha.returns import (
+    ReturnItem,
+    build_noc_file,
+    build_return_file,
+    match_returns,
+    return_items,
+)
 from domain.nacha.writer import FileTotals
 
 __all__ = ["AchFile", "BuiltFile", "CHANGE_CODES", "DebitEntry", "FileTotals",

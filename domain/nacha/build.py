@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.nacha import records as rec
 from domain.nacha.writer import BatchRecords, FileTotals, assemble
 

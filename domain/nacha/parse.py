@@ -6,11 +6,21 @@ spaces. Everything else is checked: record order, every field's kind, routing ch
 trace numbers, and each batch and file control recomputed. All errors found are reported
 together, each as (line, field, reason).
 """
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 from domain.nacha import records as rec
 from domain.nacha.addenda import read_addenda
-from domain.nacha.model import (DEBIT_CODES, TRANSACTION_CODES, AchFile, Batch, BatchControl,
-                                BatchHeader, Entry, FileControl, FileHeader, yymmdd)
+from domain.nacha.model import (
+    DEBIT_CODES,
+    TRANSACTION_CODES,
+    AchFile,
+    Batch,
+    BatchControl,
+    BatchHeader,
+    Entry,
+    FileControl,
+    FileHeader,
+    yymmdd,
+)
 
 SEC_CODES = frozenset({"PPD", "WEB", "CCD", "CTX", "TEL", "COR", "POS", "ARC", "BOC", "POP",
                        "RCK", "ACK", "ATX", "CIE", "DNE", "ENR", "MTE", "SHR", "TRC", "TRX",

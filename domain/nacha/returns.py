@@ -8,10 +8,15 @@ installment attempt.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.nacha import records as rec
-from domain.nacha.codes import (CHANGE_CODES, CONTESTED_CODES, DISHONORED_CODES, RETURN_CODES,
-                                return_reason)
+from domain.nacha.codes import (
+    CHANGE_CODES,
+    CONTESTED_CODES,
+    DISHONORED_CODES,
+    RETURN_CODES,
+    return_reason,
+)
 from domain.nacha.model import AchFile, Batch, Entry, yymmdd
 from domain.nacha.writer import BatchRecords, assemble
 

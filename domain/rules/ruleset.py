@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.rules.expression import EvaluationError, ExpressionError, compile_expression
 
 OUTCOMES = ("approve", "decline", "refer", "tier")

@@ -1,7 +1,7 @@
-"""Credit bureau adapters behind `domain.bureau.BureauPort`."""
+"""Credit bureau adapters behind `domain.origination.bureau.BureauPort`."""
 import os
 
-from domain.bureau import BureauPort
+from domain.origination.bureau import BureauPort
 
 
 def configured() -> BureauPort:

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import replace
 
-from domain.bureau import Applicant, BureauReport
+from domain.origination.bureau import Applicant, BureauReport
 
 FIXED = {"0000": {"score": None, "thin_file": True, "tradelines": 0,
                   "reasons": ("Insufficient credit history",)},

@@ -1,6 +1,6 @@
-"""The Stripe side of the collections port: `domain.services.collection_runs.Charger`
+"""The Stripe side of the collections port: `domain.payments.collection_runs.Charger`
 implemented on the SDK adapter, so the domain never sees a Stripe object."""
-from domain.services.collection_runs import ChargeResult
+from domain.payments.collection_runs import ChargeResult
 from integrations.stripe.client import StripeGateway
 
 

@@ -10,7 +10,7 @@ submit anything.
 device's id for that capture, scoped to the agent, so a replayed sync stores nothing twice.
 `POST /api/v1/agent/applications/{id}/documents?kind=id&filename=x.pdf` takes one document's
 raw bytes (Content-Type the file's), keyed by the device's id for that document the same way;
-the type is sniffed from the bytes here whatever the device said (domain/documents.py).
+the type is sniffed from the bytes here whatever the device said (domain/documents/files.py).
 """
 
 from starlette.concurrency import run_in_threadpool
@@ -18,11 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.documents import MAX_BYTES, UPLOAD_KINDS
-from domain.errors import Conflict, NotFound, ValidationError
-from domain.money import from_minor
-from domain.services import accounts, document_store, products, submissions
-from domain.services.actor import Actor
+from domain.documents.files import MAX_BYTES
+from domain.kernel.document_kinds import UPLOAD_KINDS
+from domain.kernel.errors import Conflict, NotFound, ValidationError
+from domain.kernel.money import from_minor
+from domain.access import accounts
+from domain.documents import store as document_store
+from domain.configuration import products
+from domain.origination import submissions
+from domain.kernel.actor import Actor
 from portal.api.intake import _errors, submit_from
 from portal.state import SESSION_COOKIE
 

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from domain.errors import PermissionDenied, ValidationError
-from domain.services import accounts, audit_queries
+from domain.kernel.errors import PermissionDenied, ValidationError
+from domain.access import accounts
+from domain.audit import queries as audit_queries
 from portal.api.documents import SESSION_COOKIE
 
 

@@ -5,8 +5,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.errors import NotFound, PermissionDenied
-from domain.services import accounts, ach_files
+from domain.kernel.errors import NotFound, PermissionDenied
+from domain.access import accounts
+from domain.payments import ach_files
 from portal.api.documents import SESSION_COOKIE, _error
 
 

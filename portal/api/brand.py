@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from domain.services import branding
+from domain.configuration import branding_versions as branding
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 PUBLIC_KEYS = ("name", "primary", "accent", "support_email", "support_phone", "legal",

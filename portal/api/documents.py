@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from domain.errors import NotFound, ValidationError
-from domain.services import accounts, document_store
+from domain.kernel.errors import NotFound, ValidationError
+from domain.access import accounts
+from domain.documents import store as document_store
 
 SESSION_COOKIE = "lb_session"  # portal.state.SESSION_COOKIE (kept free of the Reflex import)
 

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.services import accounts, gl_export
+from domain.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.access import accounts
+from domain.ledger import gl_export
 from portal.api.documents import SESSION_COOKIE
 
 

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.errors import Conflict, PermissionDenied, ValidationError
-from domain.services import intake as intake_service
-from domain.services import partners
-from domain import intake
+from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
+from domain.origination import intake as intake_service
+from domain.access import partners
+from domain.origination import application_request as intake
 from integrations.bureau import configured as configured_bureau
 from portal.api.openapi import document
 

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.errors import Conflict, ValidationError
-from domain.services import onboarding_api, partners
+from domain.kernel.errors import Conflict, ValidationError
+from domain.onboarding import api_commands as onboarding_api
+from domain.access import partners
 from portal.api.intake import _errors, _key
 
 MAX_BODY = 4 * 1024 * 1024

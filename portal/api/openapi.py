@@ -1,8 +1,13 @@
 """The published OpenAPI 3.1 document of the intake API, built from the same JSON Schema the
-API validates with (domain.intake_schema)."""
-from domain.intake_schema import APPLICATION_REQUEST, APPLICATION_RESPONSE, ERROR
-from domain.onboarding_schema import (BATCH_REQUEST, BATCH_RESPONSE, LOAN_REQUEST,
-                                      LOAN_RESPONSE, LOAN_STATUS)
+API validates with (domain.origination.intake_schema)."""
+from domain.origination.intake_schema import APPLICATION_REQUEST, APPLICATION_RESPONSE, ERROR
+from domain.onboarding.schema import (
+    BATCH_REQUEST,
+    BATCH_RESPONSE,
+    LOAN_REQUEST,
+    LOAN_RESPONSE,
+    LOAN_STATUS,
+)
 
 
 def _error(description: str) -> dict:

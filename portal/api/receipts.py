@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.errors import NotFound, PermissionDenied
-from domain.services import accounts, receipts
+from domain.kernel.errors import NotFound, PermissionDenied
+from domain.access import accounts
+from domain.servicing import receipts
 from portal.api.documents import SESSION_COOKIE, _error
 
 

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.services import collection_runs, esign
+from domain.payments import collection_runs
+from domain.origination import esign
 from integrations.docusign.client import DocuSignConfig, ESignClient
 from integrations.docusign.connect import ConnectPayloadError, parse_connect, verify_connect
 from integrations.docusign.defaults import CONNECT_WEBHOOK_PATH

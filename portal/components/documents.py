@@ -3,7 +3,7 @@ borrower's and the dealer's application pages; the page State supplies the lists
 upload handler."""
 import reflex as rx
 
-from domain.documents import UPLOAD_KINDS
+from domain.kernel.document_kinds import UPLOAD_KINDS
 
 KIND_LABELS = {"id": "Photo ID", "proof_of_income": "Proof of income",
                "bank_statement": "Bank statement", "proof_of_address": "Proof of address",

@@ -1,7 +1,7 @@
 """Stateless pieces of the product configurator: one generated field per schema entry
 (text, select, checkboxes) with its help and its error beside it, the draft preview (sample
 schedule, APR, balance chart) and the diff shown before publishing. No setting is named here:
-the fields come from `domain.product_schema_views.form_spec`."""
+the fields come from `domain.configuration.product_schema_views.form_spec`."""
 import reflex as rx
 
 from portal.components.layout import card, table

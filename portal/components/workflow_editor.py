@@ -3,8 +3,8 @@ and `when` conditions, the roles that act as checkboxes, and move up / down / re
 "Add stage" below. It edits the same JSON the text editor shows."""
 import reflex as rx
 
-from domain.services.actor import ROLE_LABELS
-from domain.workflow import ROLES
+from domain.kernel.actor import ROLE_LABELS
+from domain.configuration.workflow import ROLES
 
 
 def _role(state, i, role: str) -> rx.Component:

@@ -3,8 +3,9 @@ workflow's progress, accepting and e-signing on DocuSign's page, uploading reque
 and the loan once it is funded."""
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied
-from domain.services import document_store, esign, my_application, origination
+from domain.kernel.errors import DomainError, PermissionDenied
+from domain.documents import store as document_store
+from domain.origination import esign, my_application, applications as origination
 from integrations.docusign.client import ESignClient
 from portal.components.documents import document_panel, labelled
 from portal.components.layout import alert, card, denied, shell, stat

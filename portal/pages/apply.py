@@ -3,10 +3,11 @@ step is checked and saved as the borrower goes, so they resume where they left o
 step submits through the intake path every channel uses and opens the application page."""
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.intake_schema import EMPLOYMENT, US_STATES
-from domain.money import fmt
-from domain.services import drafts, products
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.origination.intake_schema import EMPLOYMENT, US_STATES
+from domain.kernel.money import fmt
+from domain.origination import drafts
+from domain.configuration import products
 from integrations.bureau import configured as configured_bureau
 from portal.components.layout import alert, card, denied, shell
 from portal.components.steps import step_field, step_select, stepper

@@ -3,9 +3,10 @@ new bank account, draft day, amount, the debit authorization accepted); pause, r
 and cancel, each confirmed. The borrower acts; staff may look."""
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
-from domain.money import parse_amount
-from domain.services import autopay, instruments, payment_methods, queries
+from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.money import parse_amount
+from domain.payments import autopay, instruments, payment_methods
+from domain.servicing import queries
 from portal import payment_view, stripe_setup
 from portal.components.autopay import (cancel_form, enrolment_actions, enrolment_card,
                                        fixed_amount_field, inactive_note, pause_form)

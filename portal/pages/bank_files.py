@@ -4,9 +4,9 @@ from datetime import date
 
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.money import fmt
-from domain.services import ach_files, collections
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.money import fmt
+from domain.payments import ach_files, collections
 from portal.components.bank_files import files_table, result_card, return_lines
 from portal.components.layout import card, denied, shell
 from portal.state import AuthState

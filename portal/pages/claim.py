@@ -1,11 +1,11 @@
 """Claiming an account opened for the applicant (at a dealer's counter, by a field agent or a
 partner app): e-mail, the one-time code the dealer handed over, a password of their own.
-The domain (domain/services/claims.py) checks everything; a refusal reads the same whatever
+The domain (domain/access/claims.py) checks everything; a refusal reads the same whatever
 was wrong."""
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
-from domain.services import claims
+from domain.kernel.errors import DomainError, ValidationError
+from domain.access import claims
 from portal.components.layout import alert, card, field, shell
 from portal.state import AuthState
 

@@ -5,10 +5,11 @@ import uuid
 
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.intake_schema import EMPLOYMENT, US_STATES
-from domain.money import fmt
-from domain.services import dealer, products
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.origination.intake_schema import EMPLOYMENT, US_STATES
+from domain.kernel.money import fmt
+from domain.origination import dealer
+from domain.configuration import products
 from integrations.bureau import configured as configured_bureau
 from portal import dealer_form
 from portal.components.dealer import (applications_table, checked_field, checked_select,

@@ -2,8 +2,11 @@
 Anyone else's application is refused on the backend, whatever id the URL carries."""
 import reflex as rx
 
-from domain.errors import DomainError
-from domain.services import claims, dealer, document_store
+from domain.kernel.errors import DomainError
+from domain.access import claims
+from domain.origination import dealer
+from domain.documents import store as document_store
+from domain.origination import document_requests
 from portal import dealer_form
 from portal.components.dealer import facts, status_badge
 from portal.components.documents import document_panel, labelled
@@ -28,7 +31,7 @@ class DealerApplicationState(AuthState):
         self.documents = labelled([
             {"kind": d.kind, "filename": d.filename}
             for d in document_store.for_application(actor, application_id)])
-        self.requested = labelled(document_store.requested(actor, application_id))
+        self.requested = labelled(document_requests.requested(actor, application_id))
 
     @rx.event
     def load(self):

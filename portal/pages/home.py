@@ -1,8 +1,8 @@
 """Landing page: what Lendbook offers and where each role goes next."""
 import reflex as rx
 
-from domain.money import fmt
-from domain.services import products
+from domain.kernel.money import fmt
+from domain.configuration import products
 from portal.components.layout import card, shell
 from portal.state import AuthState
 

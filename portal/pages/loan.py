@@ -2,8 +2,9 @@
 to autopay, payment history with receipts, schedule."""
 import reflex as rx
 
-from domain.errors import DomainError
-from domain.services import autopay, notices, queries
+from domain.kernel.errors import DomainError
+from domain.payments import autopay
+from domain.servicing import notices, queries
 from portal import loan_view, payment_view
 from portal.components.history import history_table, notices_card, payment_links
 from portal.components.layout import alert, denied, shell

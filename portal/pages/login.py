@@ -3,8 +3,8 @@ import json
 
 import reflex as rx
 
-from domain.errors import DomainError
-from domain.services import accounts
+from domain.kernel.errors import DomainError
+from domain.access import accounts
 from portal.components.layout import alert, card, field, shell
 from portal.state import AuthState, home_for
 

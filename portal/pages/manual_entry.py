@@ -3,10 +3,10 @@ the schedule previewed before it is saved, and a second person's approval before
 booked (maker-checker, unless switched off)."""
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
-from domain.money import fmt
-from domain.onboarding import COLUMNS, REQUIRED
-from domain.services import manual_entry
+from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.money import fmt
+from domain.onboarding.rows import COLUMNS, REQUIRED
+from domain.onboarding import manual_entry
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 

@@ -1,9 +1,9 @@
 """A borrower's loans and applications (staff see every loan on /servicing)."""
 import reflex as rx
 
-from domain.errors import PermissionDenied
-from domain.money import fmt
-from domain.services import queries
+from domain.kernel.errors import PermissionDenied
+from domain.kernel.money import fmt
+from domain.servicing import queries
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 

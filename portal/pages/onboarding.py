@@ -3,9 +3,9 @@
 valid rows only by an explicit choice; then the Bulk Loan Upload Report."""
 import reflex as rx
 
-from domain.errors import DomainError, PermissionDenied, ValidationError
-from domain.money import fmt
-from domain.services import onboarding_uploads as uploads
+from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.money import fmt
+from domain.onboarding import uploads
 from portal.components.layout import card, denied, shell
 from portal.components.onboarding import upload_report_card, validation_card
 from portal.state import AuthState

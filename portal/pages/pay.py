@@ -7,10 +7,11 @@ from datetime import date
 
 import reflex as rx
 
-from domain.agreement import long_date
-from domain.errors import DomainError, ValidationError
-from domain.money import fmt
-from domain.services import collection_runs, instruments, payment_methods, queries
+from domain.documents.agreement import long_date
+from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.money import fmt
+from domain.payments import collection_runs, instruments, payment_methods
+from domain.servicing import queries
 from integrations.stripe.charger import StripeCharger
 from portal import payment_view, stripe_setup
 from portal.components.autopay import fixed_amount_field

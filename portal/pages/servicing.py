@@ -1,9 +1,10 @@
 """Servicing console: the book by delinquency bucket, and every loan."""
 import reflex as rx
 
-from domain.errors import PermissionDenied
-from domain.money import fmt
-from domain.services import queries, reports
+from domain.kernel.errors import PermissionDenied
+from domain.kernel.money import fmt
+from domain.servicing import queries
+from domain.ledger import reports
 from portal.components.layout import card, denied, shell, table
 from portal.state import AuthState
 

@@ -4,9 +4,10 @@ from datetime import date
 
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
-from domain.money import fmt
-from domain.services import modifications, payments, queries, reports
+from domain.kernel.errors import DomainError, ValidationError
+from domain.kernel.money import fmt
+from domain.servicing import modifications, payments, queries
+from domain.ledger import reports
 from portal import loan_view, payment_view
 from portal.components.history import history_filters, history_table
 from portal.components.layout import denied, shell

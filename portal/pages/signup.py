@@ -1,8 +1,8 @@
 """Borrower self-service sign-up (staff accounts are created by admins)."""
 import reflex as rx
 
-from domain.errors import ValidationError
-from domain.services import accounts
+from domain.kernel.errors import ValidationError
+from domain.access import accounts
 from portal.components.layout import alert, card, field, shell
 from portal.state import AuthState
 

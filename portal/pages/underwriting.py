@@ -2,8 +2,8 @@
 stages, funding approval, and signed applications held for a check), oldest first."""
 import reflex as rx
 
-from domain.errors import DomainError
-from domain.services import application_view, underwriting
+from domain.kernel.errors import DomainError
+from domain.origination import application_view, underwriting
 from portal import underwriting_view as view
 from portal.components.layout import denied, shell
 from portal.components.underwriting import queue_filter, queue_table

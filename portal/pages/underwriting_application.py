@@ -5,8 +5,8 @@ funding panel (pre-funding checks, approvals, disbursement). Every handler check
 the backend again; the domain services check it once more against the workflow."""
 import reflex as rx
 
-from domain.errors import DomainError, ValidationError
-from domain.services import application_view, esign, funding, underwriting
+from domain.kernel.errors import DomainError, ValidationError
+from domain.origination import application_view, esign, funding, underwriting
 from portal import underwriting_view as view
 from portal.components.layout import denied, shell
 from portal.components.underwriting import (approve_form, bureau_card, complete_form,

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.netcut import NetCut
 from tests.browser.pages import DEMO_PASSWORD, sign_in
-from domain.services import accounts
-from domain.services.actor import SYSTEM
+from domain.access import accounts
+from domain.kernel.actor import SYSTEM
 from tests.browser.test_agent_offline import capture, net, phone  # noqa: F401
 from tests.unit.test_documents import REAL_PDF
 

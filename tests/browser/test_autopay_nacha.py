@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from domain.db.payment_tables import CollectionAttempt
 from domain.db.uow import UnitOfWork
-from domain.services import collections
+from domain.payments import collections
 from tests.browser.pages import sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from domain.db.tables import Product
 from domain.db.uow import UnitOfWork
-from domain.demo import PASSWORD
-from domain.services import accounts, origination
-from domain.services.actor import SYSTEM, Actor
+from cli.demo import PASSWORD
+from domain.access import accounts
+from domain.origination import applications as origination
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.stripe.fake_control import FakeStripeControl
 from tests.browser.conftest import PORT
 from tests.browser.pages import sign_in

@@ -7,8 +7,9 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from domain.services import accounts, dealer
-from domain.services.actor import SYSTEM, Actor
+from domain.access import accounts
+from domain.origination import dealer
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from tests.browser.pages import DEMO_PASSWORD, fill, sign_in, sign_out
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from domain.db.origination_tables import RuleSetVersion
 from domain.db.tables import AuditLog, ProductVersion
 from domain.db.uow import UnitOfWork
-from domain.services import rulesets
+from domain.origination import rulesets
 from tests.browser.pages import guide_shot, sign_in, sign_out
 from tests.integration.helpers import make_product, make_user
 from tests.integration.test_rulesets import rules
@@ -92,7 +92,7 @@ def test_admin_exports_checks_applies_and_is_refused_an_invalid_document(
     row = page.get_by_role("row").filter(has_text=code)
     expect(row).to_contain_text("13.49%")
     with UnitOfWork(app_url.database_url) as s:  # the rule set's v2 is the one in use
-        from domain.services.rulesets import published
+        from domain.origination.rulesets import published
         live = published(s, rule_set)
         assert live.version == 2 and [r.id for g in live.groups for r in g.rules][-1] == "young"
 

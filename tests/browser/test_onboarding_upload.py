@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from domain.onboarding import COLUMNS
+from domain.onboarding.rows import COLUMNS
 from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser

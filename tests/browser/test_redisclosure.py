@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
-from domain.services.esign import agreement_and_disclosure
+from domain.origination.esign import agreement_and_disclosure
 from tests.browser.pages import apply_for_loan, fill, sign_in, sign_on_docusign, sign_out
 
 pytestmark = pytest.mark.browser

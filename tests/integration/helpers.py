@@ -3,8 +3,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from domain.db.uow import UnitOfWork
-from domain.services import accounts, products
-from domain.services.actor import SYSTEM, Actor
+from domain.access import accounts
+from domain.configuration import products
+from domain.kernel.actor import SYSTEM, Actor
 
 
 def make_user(url, uniq, role, tag="u") -> Actor:

@@ -5,14 +5,16 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlmodel import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.payment_tables import AchFile, CollectionAttempt, PaymentInstrument
 from domain.db.tables import Loan, PaymentReversal
 from domain.db.uow import UnitOfWork
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.nacha.parse import parse
 from domain.nacha.returns import build_noc_file, build_return_file
-from domain.services import ach_files, autopay, collections, instruments, journal, origination
+from domain.payments import ach_files, autopay, collections, instruments
+from domain.ledger import journal
+from domain.origination import applications as origination
 from tests.integration.helpers import count, make_product, make_user
 
 BOOKED = date(2026, 1, 10)
@@ -150,7 +152,7 @@ def test_notification_of_change_corrects_the_account(world):
 def test_cli_returns_round_trip_and_refusal(world, tmp_path, capsys):
     import json
 
-    from domain.cli import main
+    from cli.main import main
     from tests.conftest import SHARED
     w = world
     f, _ = make_file(w)
@@ -177,7 +179,7 @@ def loan_state_of(url, number):
     has paid and been charged, the attempts' statuses and retries, notices."""
     from domain.db.payment_tables import Notice
     from domain.db.tables import LoanCharge
-    from domain.services import loan_state
+    from domain.servicing import loan_state
     with UnitOfWork(url) as s:
         loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
         st = loan_state.load(s, loan)

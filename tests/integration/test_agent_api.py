@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from domain.db.origination_tables import IdempotencyRecord
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
-from domain.services import accounts
+from domain.access import accounts
 from portal.api import api_app
 from tests.integration.helpers import count, make_product, make_user
 from tests.integration.test_intake_api import FIELD_CASES, VALID

@@ -7,7 +7,8 @@ from sqlmodel import select
 from domain.db.origination_tables import Document, IdempotencyRecord
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import accounts, document_store
+from domain.access import accounts
+from domain.documents import store as document_store
 from portal.api import api_app
 from starlette.testclient import TestClient
 from tests.integration.helpers import count, make_user

@@ -5,13 +5,19 @@ import copy
 
 import pytest
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
-from domain.errors import PermissionDenied
-from domain.services import (application_view, document_store, intake as intake_service,
-                             origination, underwriting, workflows)
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel.errors import PermissionDenied
+from domain.origination import (
+    application_view,
+    intake as intake_service,
+    applications as origination,
+    underwriting,
+    workflows,
+)
+from domain.documents import store as document_store
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import make_product, make_user
 from tests.integration.test_intake_api import VALID

@@ -14,10 +14,10 @@ from sqlmodel import select
 from domain.db.migrate import upgrade
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import audit
-from domain.services.actor import Actor
-from domain.services.audit_chain import GENESIS, link_hash
-from domain.services.audit_verify import verify
+from domain.audit import trail as audit
+from domain.kernel.actor import Actor
+from domain.audit.chain import GENESIS, link_hash
+from domain.audit.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor(1, "admin", "chain-admin@example.test")
@@ -176,7 +176,7 @@ def test_a_row_written_around_the_seal_is_reported_then_chained(fresh_url):
 
 def _cli(url, *args):
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "domain.cli", "--database-url", url, "audit",
+    return subprocess.run([sys.executable, "-m", "cli.main", "--database-url", url, "audit",
                            *args], capture_output=True, text=True, cwd=ROOT, env=env,
                           timeout=120)
 
@@ -236,8 +236,8 @@ def test_the_migration_chains_the_rows_written_before_it(fresh_url):
 
 
 def test_the_viewer_status_shows_the_last_verification(fresh_url):
-    from domain.services.audit_queries import chain_status
-    from domain.services.audit_verify import verify_and_record
+    from domain.audit.queries import chain_status
+    from domain.audit.verify import verify_and_record
     assert chain_status(ADMIN, fresh_url) is None
     _write(fresh_url, 2, 1)
     assert verify_and_record(ADMIN, fresh_url).ok

@@ -11,9 +11,10 @@ from starlette.testclient import TestClient
 
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.errors import PermissionDenied, ValidationError
-from domain.services import accounts, audit
-from domain.services.audit_queries import Filter, diff, search
+from domain.kernel.errors import PermissionDenied, ValidationError
+from domain.access import accounts
+from domain.audit import trail as audit
+from domain.audit.queries import Filter, diff, search
 from portal.api import api_app
 from tests.integration.helpers import make_user
 

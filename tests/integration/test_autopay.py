@@ -5,13 +5,16 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.payment_tables import AutopayEnrolment, CollectionAttempt, Notice, \
     PaymentInstrument
 from domain.db.tables import AuditLog, Installment, Loan
 from domain.db.uow import UnitOfWork
-from domain.errors import NotFound, ValidationError
-from domain.services import autopay, collections, instruments, journal, loan_state, origination
+from domain.kernel.errors import NotFound, ValidationError
+from domain.payments import autopay, collections, instruments
+from domain.ledger import journal
+from domain.servicing import loan_state
+from domain.origination import applications as origination
 from tests.integration.helpers import count, make_product, make_user
 
 BOOKED = date(2026, 1, 10)  # monthly: due 10 Feb, 10 Mar, 10 Apr ...
@@ -198,7 +201,7 @@ def test_pause_resume_cancel_are_audited_and_respected(world):
 def test_the_lenders_autopay_disclosure_is_part_of_the_accepted_mandate(world, uniq):
     """A published autopay disclosure (portal branding) is stored with the acceptance, after
     the authorization text, exactly as the page showed it; without one the text is unchanged."""
-    from domain.services import branding
+    from domain.configuration import branding_versions as branding
     w = world
     admin = make_user(w["url"], uniq, "admin", tag="brand")
     text = f"Acme {uniq}: debits appear as ACME LOAN on your statement."

@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, PermissionDenied, ValidationError
-from domain.services import branding
+from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
+from domain.configuration import branding_versions as branding
 from tests.images import png
 from tests.integration.helpers import make_user
 

@@ -1,5 +1,5 @@
 """The set-based reference check that replaces PostgreSQL's per-row foreign-key triggers
-during a bulk write (domain.services.bulk_checks): it refuses an orphan row, locks the
+during a bulk write (domain.db.bulk_checks): it refuses an orphan row, locks the
 pre-existing parents as the triggers would, hands the session back in origin mode, and is
 really what boarding uses; with LENDBOOK_BULK_FK_CHECK=triggers the triggers check instead."""
 import gc
@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from domain.db.migrate import upgrade
 from domain.db.tables import Installment, JournalEntry, Loan, Payment
 from domain.db.uow import UnitOfWork
-from domain.services import bulk_checks, bulk_write, onboarding, onboarding_book
-from domain.services.batch_gc import BATCH_THRESHOLDS
-from domain.services.bulk_checks import BrokenReference, ReferentialCheck
+from domain.db import bulk_checks, bulk_write
+from domain.onboarding import boarding as onboarding, book as onboarding_book
+from domain.db.batch_gc import BATCH_THRESHOLDS
+from domain.db.bulk_checks import BrokenReference, ReferentialCheck
 from tests.integration.onboarding_support import good_rows, numbered, world
 
 INSERT = text("INSERT INTO installment (loan_id, schedule_version, number, due_date, "
@@ -111,7 +112,7 @@ def test_a_journal_entry_is_found_by_its_loan_and_one_without_a_loan_needs_none(
 
 
 def test_the_writer_counts_only_rows_with_an_anchor(w):
-    from domain.services.bulk_write import BulkWriter
+    from domain.db.bulk_write import BulkWriter
     with UnitOfWork(w["url"]) as s:
         writer = BulkWriter(s)
         writer.anchors = {"journal_entry": "loan_id"}
@@ -156,7 +157,7 @@ def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
     # the COPY thread got the finer GIL hand-over while it ran; the process's value is back
     assert switching and set(switching) == {min(before, bulk_write._SWITCH)}
     assert sys.getswitchinterval() == before
-    # and under the batch's collector thresholds (domain.services.batch_gc), restored after
+    # and under the batch's collector thresholds (domain.db.batch_gc), restored after
     assert set(collector) == {tuple(max(a, b) for a, b in zip(BATCH_THRESHOLDS, gc_before))}
     assert gc.get_threshold() == gc_before
 

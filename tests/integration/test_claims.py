@@ -10,8 +10,9 @@ from sqlmodel import select
 from domain.db.origination_tables import AccountClaim
 from domain.db.tables import AppUser, AuditLog, utcnow
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.services import accounts, claims, dealer
+from domain.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.access import accounts, claims
+from domain.origination import dealer
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import count, make_user
 from tests.integration.test_dealer import pos  # noqa: F401

@@ -1,5 +1,5 @@
 """Close of business on SQLite and PostgreSQL: the set-based SQL must produce exactly what the
-pure per-loan rules of domain/accrual.py produce, once per business date.
+pure per-loan rules of domain/calculation/accrual.py produce, once per business date.
 
 COB is book-wide and dated (a closed date is never closed again), so each test gets its own
 empty migrated database on the engine of `db_url` instead of sharing the session database.
@@ -13,16 +13,19 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain import accrual, ledger
-from domain.cli import main as cli
+from domain.calculation import accrual
+from domain.ledger import entries as ledger
+from cli.main import main as cli
 from domain.db.engine import get_engine
 from domain.db.migrate import upgrade
 from domain.db.tables import (AuditLog, CobRun, Installment, JournalEntry, Loan, LoanCharge,
                               Payment, PaymentAllocation, Posting, Product, ProductVersion)
 from domain.db.uow import UnitOfWork
-from domain.services import cob, journal, origination, payments
-from domain.services.actor import SYSTEM
-from domain.terms import ProductTerms
+from domain.servicing import cob, payments
+from domain.ledger import journal
+from domain.origination import applications as origination
+from domain.kernel.actor import SYSTEM
+from domain.calculation.terms import ProductTerms
 from tests.conftest import _pg_admin_connect
 from tests.integration.helpers import count, make_user
 

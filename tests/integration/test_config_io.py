@@ -9,18 +9,22 @@ import yaml
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain import config_doc
+from domain.config_document import document as config_doc
 from domain.db.branding_tables import BrandingVersion
 from domain.db.origination_tables import RuleSetVersion
 from domain.db.payment_tables import GlMappingVersion
 from domain.db.tables import AuditLog, Product, ProductVersion
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import WorkflowVersion
-from domain.errors import PermissionDenied, ValidationError
-from domain.gl import DEFAULT as GL_DEFAULT
-from domain.services import branding, config_io, gl_mapping, rulesets, workflows
-from domain.services.actor import SYSTEM
-from domain.workflow import BUILT_IN
+from domain.kernel.errors import PermissionDenied, ValidationError
+from domain.ledger.gl import DEFAULT as GL_DEFAULT
+from domain.config_document import export_import as config_io
+from domain.configuration import branding_versions as branding
+from domain.ledger import gl_mapping
+from domain.configuration import workflow_versions
+from domain.origination import rulesets
+from domain.kernel.actor import SYSTEM
+from domain.configuration.workflow import BUILT_IN
 from tests.images import png
 from tests.integration.helpers import make_product, make_user
 from tests.integration.test_rulesets import rules
@@ -67,7 +71,7 @@ def configure(url, uniq) -> None:
     logo, two products (one naming the workflow and rule set, with fees)."""
     admin = make_user(url, uniq, "admin")
     wf = {**copy.deepcopy(BUILT_IN["instant"]), "name": "Fast track"}
-    workflows.publish(admin, "fast", workflows.save_draft(admin, "fast", wf, url), "", url)
+    workflow_versions.publish(admin, "fast", workflow_versions.save_draft(admin, "fast", wf, url), "", url)
     rulesets.publish(admin, "credit", rulesets.save_draft(admin, "credit", rules(600), url), "",
                      url)
     mapping = GL_DEFAULT.to_dict()
@@ -221,7 +225,7 @@ def test_product_references_and_admin_only(db_url, fresh_db, uniq):
 
 
 def test_cli_export_dry_run_and_refusal(fresh_db, uniq, tmp_path, capsys):
-    from domain.cli import main
+    from cli.main import main
     a = fresh_db()
     configure(a, uniq)
     assert main(["--database-url", a, "config", "export"]) == 0
@@ -246,8 +250,8 @@ def test_cli_export_dry_run_and_refusal(fresh_db, uniq, tmp_path, capsys):
 def test_a_failure_while_applying_rolls_back_every_section(fresh_db, uniq, monkeypatch):
     """Validation runs first, but a section that fails while applying (after others have
     written their versions) still leaves the database as it was: one transaction."""
-    from domain.errors import Conflict
-    from domain.services import config_registry
+    from domain.kernel.errors import Conflict
+    from domain.config_document import section as config_registry, sections as config_sections
     a = fresh_db()
     configure(a, uniq)
     doc = _changed(yaml.safe_load(config_io.export(SYSTEM, "yaml", a)))
@@ -257,7 +261,7 @@ def test_a_failure_while_applying_rolls_back_every_section(fresh_db, uniq, monke
         raise Conflict("refused while applying")
     late = config_registry.Section("zz_late", lambda s: [], lambda s, v, d: [],
                                    lambda s, v: [config_doc.Change("x", config_doc.ADDED)], fail)
-    monkeypatch.setitem(config_registry._sections, "zz_late", late)
+    monkeypatch.setattr(config_sections, "SECTIONS", (*config_sections.SECTIONS, late))
     doc["sections"]["zz_late"] = []
     before = counts(a)
     with pytest.raises(Conflict):
@@ -271,7 +275,7 @@ def test_roles_and_organisations_round_trip_and_import_in_the_one_transaction(db
     """The roles section (roles with their permissions, organisations, maker-checker
     settings) exports, shows a custom role as added in a dry run, and imports with the rest."""
     from domain.db.access_tables import Role
-    from domain.services.accounts import role_permissions
+    from domain.access.accounts import role_permissions
     admin = make_user(db_url, uniq, "admin")
     doc = yaml.safe_load(config_io.export(admin, "yaml", db_url))
     section = doc["sections"]["roles"]

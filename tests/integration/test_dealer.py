@@ -8,8 +8,8 @@ import pytest
 from domain.db.origination_tables import BureauPull, IdempotencyRecord
 from domain.db.tables import AppUser, Application
 from domain.db.uow import UnitOfWork
-from domain.errors import NotFound, PermissionDenied, ValidationError
-from domain.services import dealer
+from domain.kernel.errors import NotFound, PermissionDenied, ValidationError
+from domain.origination import dealer
 from integrations.bureau.local import LocalBureau
 from portal import dealer_form
 from tests.integration.helpers import count, make_product, make_user

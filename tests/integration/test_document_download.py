@@ -7,10 +7,12 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import accounts, document_store, intake as intake_service
+from domain.access import accounts
+from domain.documents import store as document_store
+from domain.origination import intake as intake_service
 from integrations.bureau.local import LocalBureau
 from portal.api import api_app
 from tests.integration.helpers import make_product, make_user

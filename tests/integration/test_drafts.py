@@ -4,8 +4,8 @@ import pytest
 
 from domain.db.tables import Application
 from domain.db.workflow_tables import ApplicationDraft
-from domain.errors import Conflict, ValidationError
-from domain.services import drafts
+from domain.kernel.errors import Conflict, ValidationError
+from domain.origination import drafts
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import count, make_product, make_user
 

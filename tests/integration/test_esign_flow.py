@@ -10,12 +10,13 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.origination_tables import Document, Envelope
 from domain.db.tables import Application, AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import document_store, esign, intake as intake_service
-from domain.services.actor import SYSTEM, Actor
+from domain.documents import store as document_store
+from domain.origination import esign, intake as intake_service
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from integrations.docusign.client import ESignClient
 from integrations.docusign.connect import sign

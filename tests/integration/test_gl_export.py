@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from domain import gl, ledger
+from domain.ledger import gl, entries as ledger
 from domain.db.payment_tables import GlExport, GlExportedEntry
 from domain.db.tables import AuditLog, JournalEntry, Posting
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, PermissionDenied, ValidationError
-from domain.services import cob, gl_export, journal, payments
-from domain.services.actor import SYSTEM
+from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
+from domain.servicing import cob, payments
+from domain.ledger import gl_export, journal
+from domain.kernel.actor import SYSTEM
 from tests.integration.helpers import count
 from tests.integration.test_cob import book, make_world, url  # noqa: F401  (url: a fixture)
 

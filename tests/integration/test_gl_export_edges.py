@@ -11,13 +11,14 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain import gl, ledger
-from domain.cli import main as cli
+from domain.ledger import gl, entries as ledger
+from cli.main import main as cli
 from domain.db.payment_tables import GlExport, GlMappingVersion
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.errors import ValidationError
-from domain.services import accounts, gl_export, gl_mapping
+from domain.kernel.errors import ValidationError
+from domain.access import accounts
+from domain.ledger import gl_export, gl_mapping
 from portal.api import api_app
 from tests.integration.helpers import count, make_user
 from tests.integration.test_cob import book, make_world, url  # noqa: F401  (url: a fixture)

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from domain.db.origination_tables import BureauPull, IdempotencyRecord
 from domain.db.tables import Application, AuditLog
 from domain.db.uow import UnitOfWork
-from domain.services import partners
+from domain.access import partners
 from portal.api import api_app
 from tests.integration.helpers import count, make_product, make_user
 

@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.origination_tables import BureauPull, IdempotencyRecord
 from domain.db.tables import AppUser, Application
-from domain.errors import PermissionDenied
-from domain.services import intake as intake_service
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel.errors import PermissionDenied
+from domain.origination import intake as intake_service
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import count, make_product, make_user
 from tests.integration.test_intake_api import VALID
@@ -87,7 +87,7 @@ def test_the_in_process_system_actor_may_record_any_channel(world):
 def test_the_borrowers_own_form_records_only_the_portal_channel(world):
     from domain.db.tables import Product
     from domain.db.uow import UnitOfWork
-    from domain.services import origination
+    from domain.origination import applications as origination
     from sqlmodel import select
     with UnitOfWork(world["url"]) as s:
         product_id = s.exec(select(Product.id).where(Product.code == world["code"])).one()

@@ -8,9 +8,13 @@ from domain.db.engine import get_engine
 from domain.db.tables import (APPEND_ONLY, Application, AuditLog, Installment, JournalEntry,
                               Loan, Payment, Posting)
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.ledger import CASH, INTEREST_INCOME, INTEREST_RECEIVABLE, LOANS_RECEIVABLE
-from domain.services import accounts, journal, origination, payments, products, queries
+from domain.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.ledger.entries import CASH, INTEREST_INCOME, INTEREST_RECEIVABLE, LOANS_RECEIVABLE
+from domain.access import accounts
+from domain.ledger import journal
+from domain.origination import applications as origination
+from domain.servicing import payments, queries
+from domain.configuration import products
 from tests.integration.helpers import count, make_product, make_user
 
 

@@ -6,8 +6,8 @@ from sqlmodel import select
 from domain.db.onboarding_tables import ManualLoanEntry, OnboardedLoan
 from domain.db.tables import AuditLog, Loan
 from domain.db.uow import UnitOfWork
-from domain.errors import NotFound, PermissionDenied, ValidationError
-from domain.services import manual_entry
+from domain.kernel.errors import NotFound, PermissionDenied, ValidationError
+from domain.onboarding import manual_entry
 from tests.integration.helpers import count, make_user
 from tests.integration.onboarding_support import good_rows, world
 

@@ -5,11 +5,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.tables import AuditLog, Installment, Loan, LoanModification
 from domain.db.uow import UnitOfWork
-from domain.errors import ValidationError
-from domain.services import journal, loan_state, modifications, origination, payments
+from domain.kernel.errors import ValidationError
+from domain.ledger import journal
+from domain.servicing import loan_state, modifications, payments
+from domain.origination import applications as origination
 from tests.integration.helpers import count, make_product, make_user
 
 BOOKED = date(2026, 1, 10)

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from domain import onboarding_files as files
+from domain.onboarding import files
 from domain.db.onboarding_tables import OnboardedLoan, OnboardingBatch
 from domain.db.tables import AppUser, AuditLog, Installment, Loan, Payment, Posting
 from domain.db.uow import UnitOfWork
-from domain.services import journal, onboarding, queries
+from domain.ledger import journal
+from domain.onboarding import boarding as onboarding
+from domain.servicing import queries
 from tests.integration.helpers import count
 from tests.integration.onboarding_support import good_rows, numbered, world, write_csv
 
@@ -168,7 +170,7 @@ def test_seasoned_loan_continues_with_the_right_balances(w):
     probe = onboarding.validate(numbered([{**row, "payments_to_date": "1.00"}]), "probe",
                                 w["url"], today)
     assert not probe.issues
-    from domain import onboarding as rules
+    from domain.onboarding import rows as rules
     parsed, _ = rules.parse_row(2, row, today)
     with UnitOfWork(w["url"]) as s:
         product = onboarding.load_products(s)[w["monthly"]]
@@ -176,7 +178,7 @@ def test_seasoned_loan_continues_with_the_right_balances(w):
     paid = sum(i.total_minor for i in sched.installments[:4])
     principal_paid = sum(i.principal_minor for i in sched.installments[:4])
     dpd = (today - sched.installments[4].due_date).days
-    from domain.money import from_minor
+    from domain.kernel.money import from_minor
     seasoned = {**row, "payments_to_date": f"{from_minor(paid):.2f}",
                 "current_principal": f"{from_minor(600000 - principal_paid):.2f}",
                 "days_past_due": str(dpd)}
@@ -254,8 +256,8 @@ def test_concurrent_batches_with_the_same_references_book_once(w, monkeypatch):
     import threading
     import time
 
-    from domain.errors import Conflict
-    from domain.services.onboarding_book import SLEEP_HOOK
+    from domain.kernel.errors import Conflict
+    from domain.onboarding.book import SLEEP_HOOK
     rows = good_rows(w, 3)
     loans = count(w["url"], Loan)
     monkeypatch.setenv(SLEEP_HOOK, "1:2")  # the first batch holds its transaction open

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from domain.db.onboarding_tables import OnboardedLoan
 from domain.db.tables import Loan
-from domain.services import partners
+from domain.access import partners
 from portal.api import api_app
 from portal.api.openapi import document
 from tests.integration.helpers import count
@@ -110,17 +110,18 @@ def test_seasoned_loan_with_dated_payments(api):
 
     from sqlalchemy import select
 
-    from domain import onboarding as rules
+    from domain.onboarding import rows as rules
     from domain.db.tables import Payment
     from domain.db.uow import UnitOfWork
-    from domain.onboarding_schema import flatten
-    from domain.services import journal, onboarding
+    from domain.onboarding.schema import flatten
+    from domain.ledger import journal
+    from domain.onboarding import boarding as onboarding
     b = body(api, 7)
     with UnitOfWork(api["url"]) as s:
         product = onboarding.load_products(s)[api["monthly"]]
     row, _ = rules.parse_row(1, flatten(b), date.today())
     first, second, third = rules.schedule_of(row, product.terms).installments[:3]
-    from domain.money import from_minor
+    from domain.kernel.money import from_minor
     m = lambda minor: f"{from_minor(minor):.2f}"  # noqa: E731
     left = 500000 - first.principal_minor - second.principal_minor
     b["history"] = {"payments": [{"date": str(second.due_date), "amount": m(second.total_minor)},

@@ -5,12 +5,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from domain import ledger
-from domain.accrual import Period, accrued_through
+from domain.ledger import entries as ledger
+from domain.calculation.accrual import Period, accrued_through
 from domain.db.tables import Installment, Loan, Posting
 from domain.db.uow import UnitOfWork
-from domain.services import cob, journal, onboarding
-from domain.services.actor import SYSTEM
+from domain.servicing import cob
+from domain.ledger import journal
+from domain.onboarding import boarding as onboarding
+from domain.kernel.actor import SYSTEM
 from tests.integration.onboarding_support import good_rows, numbered, world
 from tests.integration.test_cob import url  # noqa: F401  (the fresh-database fixture)
 
@@ -49,7 +51,7 @@ def test_a_boarded_late_loan_is_not_charged_the_source_systems_late_fees(url, un
     """Installments already past their grace period the day before boarding were the source
     system's to charge: close of business charges only what falls late after boarding."""
     from domain.db.tables import LoanCharge
-    from domain.periods import add_months
+    from domain.calculation.periods import add_months
     from tests.integration.helpers import make_product
     today = date.today()
     w = world(url, uniq)

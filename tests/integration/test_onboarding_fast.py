@@ -7,13 +7,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from domain import onboarding as rules
+from domain.onboarding import rows as rules
 from domain.db.onboarding_tables import OnboardedLoan
 from domain.db.tables import (Installment, JournalEntry, Loan, LoanCharge, Payment,
                               PaymentAllocation, Posting)
 from domain.db.uow import UnitOfWork
-from domain.schedule import build
-from domain.services import journal, onboarding
+from domain.calculation.schedule import build
+from domain.ledger import journal
+from domain.onboarding import boarding as onboarding
 from tests.integration.onboarding_support import good_rows, numbered, world
 
 
@@ -73,13 +74,13 @@ def loan_picture(s, source: str, ref: str) -> dict:
 
 
 def test_a_mixed_batch_boards_each_loan_as_boarding_it_alone_does(w, monkeypatch):
-    from domain.services import audit_chain
+    from domain.audit import chain as audit_chain
     monkeypatch.setattr(audit_chain, "_PAGE", 2)  # staged audit rows linked two at a time
     rows, today = mixed_rows(w), date.today()
     batch = onboarding.board(numbered(rows), source=f"FAST-{w['uniq']}", method="file",
                              actor=w["servicer"], url=w["url"], today=today)
     assert batch.status == "booked" and batch.rows_booked == len(rows), batch.issues
-    from domain.services.audit_verify import verify
+    from domain.audit.verify import verify
     chain = verify(w["url"])  # the bulk-written audit rows were linked into the chain
     assert chain.broken is None and chain.unsealed == [], chain
     for r in rows:

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.tables import Installment, Loan, LoanCharge, Posting
 from domain.db.uow import UnitOfWork
-from domain.onboarding_schema import LOAN_REQUEST, check, flatten
-from domain.services import journal, loan_state, onboarding
+from domain.onboarding.schema import LOAN_REQUEST, check, flatten
+from domain.ledger import journal
+from domain.servicing import loan_state
+from domain.onboarding import boarding as onboarding
 from tests.integration.onboarding_support import good_rows, numbered, world
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from domain.db.migrate import upgrade
 from domain.db.uow import UnitOfWork
-from domain.services import onboarding_reads
+from domain.onboarding import reads as onboarding_reads
 
 
 def test_postgres_ids_come_from_the_sequence_and_survive_interleaved_draws(pg_url):

@@ -6,10 +6,13 @@ configuration-as-data round-trips."""
 import pytest
 from starlette.testclient import TestClient
 
-from domain.errors import NotFound, PermissionDenied, ValidationError
-from domain.services import (accounts, approvals, dealer, document_store, organisations, roles,
-                             roles_config, rulesets, users)
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel.errors import NotFound, PermissionDenied, ValidationError
+from domain.access import accounts, organisations, roles, users
+from domain.access import approvals
+from domain.config_document import roles_section as roles_config
+from domain.origination import dealer, rulesets
+from domain.documents import store as document_store
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from portal.api import api_app
 from tests.integration.test_dealer import pos  # noqa: F401  (the point-of-sale fixture)
@@ -94,7 +97,7 @@ def test_publishing_needs_a_second_admin_and_self_approval_is_refused(db_url, un
 
 def test_a_product_publish_waits_for_a_second_admin_then_new_applications_get_it(
         db_url, uniq, policy):
-    from domain.services import products
+    from domain.configuration import products
     _, maker = person(db_url, uniq, "pmaker", "admin")
     _, checker = person(db_url, uniq, "pchecker", "admin")
     code = f"PM{uniq}".upper()[:30]

@@ -10,10 +10,11 @@ from starlette.testclient import TestClient
 from domain.db.payment_tables import CollectionAttempt, Notice
 from domain.db.tables import AuditLog, Loan
 from domain.db.uow import UnitOfWork
-from domain.errors import NotFound, ValidationError
-from domain.services import (accounts, autopay, collection_runs, collections, instruments,
-                             notices, origination, payment_methods, payments, queries,
-                             receipts)
+from domain.kernel.errors import NotFound, ValidationError
+from domain.access import accounts
+from domain.payments import autopay, collection_runs, collections, instruments, payment_methods
+from domain.servicing import notices, payments, queries, receipts
+from domain.origination import applications as origination
 from tests.integration.helpers import make_product, make_user
 
 BOOKED = date(2026, 1, 10)  # monthly: due 10 Feb, 10 Mar, ...

@@ -7,13 +7,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.tables import Application, Installment, Loan, ProductVersion
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.services import intake as intake_service
-from domain.services import my_application, origination, products, queries, rulesets
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.origination import intake as intake_service
+from domain.origination import my_application, applications as origination, rulesets
+from domain.configuration import products
+from domain.servicing import queries
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import make_user
 from tests.integration.test_intake_api import VALID

@@ -12,8 +12,8 @@ from sqlmodel import select
 from domain.db.tables import Application, Installment, Loan
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import FundingApproval
-from domain.errors import Conflict, PermissionDenied
-from domain.services import esign, funding, origination
+from domain.kernel.errors import Conflict, PermissionDenied
+from domain.origination import esign, funding, applications as origination
 from integrations.docusign.client import ESignClient
 from tests.integration.helpers import count
 from tests.integration.test_underwriting_funding import apply, stage, world  # noqa: F401

@@ -8,9 +8,12 @@ from starlette.testclient import TestClient
 
 from domain.db.tables import AuditLog
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, PermissionDenied, ValidationError
-from domain.services import accounts, ach_files, gl_export, payments, queries, roles, users
-from domain.services.actor import SYSTEM
+from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
+from domain.access import accounts, roles, users
+from domain.payments import ach_files
+from domain.ledger import gl_export
+from domain.servicing import payments, queries
+from domain.kernel.actor import SYSTEM
 from portal.api import api_app
 
 PASSWORD = "correct-horse-battery"

@@ -5,13 +5,13 @@ import copy
 import pytest
 from sqlmodel import select
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.tables import Application
 from domain.db.uow import UnitOfWork
-from domain.errors import Conflict, ValidationError
-from domain.services import intake as intake_service
-from domain.services import rulesets
-from domain.services.actor import SYSTEM
+from domain.kernel.errors import Conflict, ValidationError
+from domain.origination import intake as intake_service
+from domain.origination import rulesets
+from domain.kernel.actor import SYSTEM
 from integrations.bureau.local import LocalBureau
 from tests.integration.helpers import make_product, make_user
 from tests.integration.test_intake_api import VALID

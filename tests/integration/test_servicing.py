@@ -6,11 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.tables import JournalEntry, Loan, LoanCharge, Posting
 from domain.db.uow import UnitOfWork
-from domain.errors import ValidationError
-from domain.services import journal, loan_state, origination, payments, queries
+from domain.kernel.errors import ValidationError
+from domain.ledger import journal
+from domain.servicing import loan_state, payments, queries
+from domain.origination import applications as origination
 from tests.integration.helpers import count, make_product, make_user
 
 BOOKED = date(2026, 1, 10)

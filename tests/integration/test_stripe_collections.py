@@ -7,12 +7,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from domain import ledger
+from domain.ledger import entries as ledger
 from domain.db.payment_tables import CollectionAttempt, ProviderEvent
 from domain.db.tables import Loan
 from domain.db.uow import UnitOfWork
-from domain.services import autopay, collection_runs, collections, instruments, journal, \
-    loan_state, origination
+from domain.payments import autopay, collection_runs, collections, instruments
+from domain.ledger import journal
+from domain.servicing import loan_state
+from domain.origination import applications as origination
 from integrations.stripe.charger import StripeCharger
 from integrations.stripe.client import StripeConfig, StripeGateway
 from integrations.stripe.defaults import WEBHOOK_PATH

@@ -8,14 +8,16 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from domain import intake
+from domain.origination import application_request as intake
 from domain.db.tables import Application, AuditLog, Loan
 from domain.db.uow import UnitOfWork
 from domain.db.workflow_tables import Disbursement
-from domain.errors import Conflict, PermissionDenied, ValidationError
-from domain.services import document_store, esign, funding, intake as intake_service
-from domain.services import origination, underwriting, workflows
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
+from domain.documents import store as document_store
+from domain.origination import esign, funding, intake as intake_service
+from domain.configuration import workflow_versions
+from domain.origination import applications as origination, underwriting, workflows
+from domain.kernel.actor import SYSTEM, Actor
 from integrations.bureau.local import LocalBureau
 from integrations.docusign.client import ESignClient
 from tests.integration.helpers import (make_product, make_user,
@@ -167,15 +169,15 @@ def test_decline_and_workflow_versions(world):
         assert (app.status, app.stage) == ("declined", "declined")
         assert app.decision["adverse_action_codes"] == ["OTH"]
 
-    from domain.workflow import STANDARD
+    from domain.configuration.workflow import STANDARD
     custom = copy.deepcopy(STANDARD)
     custom["stages"].insert(2, {"key": "verification", "name": "Income verification",
                                 "actors": ["underwriter"], "when": "amount > 3000"})
     code = f"wf{w['uniq']}"
-    version = workflows.save_draft(w["admin"], code, custom, w["url"])
-    workflows.publish(w["admin"], code, version, "verify larger loans", w["url"])
+    version = workflow_versions.save_draft(w["admin"], code, custom, w["url"])
+    workflow_versions.publish(w["admin"], code, version, "verify larger loans", w["url"])
     with UnitOfWork(w["url"]) as s:
-        wf = workflows.current(s, code)
+        wf = workflow_versions.current(s, code)
     assert [st.key for st in wf.stages][2] == "verification" and wf.version == version
 
 
@@ -203,8 +205,8 @@ def test_only_underwriters_act_and_only_on_open_applications(world):
 def test_a_role_an_admin_created_can_act_at_a_workflow_stage(world):
     """Stage actors are role codes: an admin's own role (created under Roles) may be one; a
     role that does not exist is refused by path when the draft is saved."""
-    from domain.services import accounts, roles, users
-    from domain.workflow import STANDARD
+    from domain.access import accounts, roles, users
+    from domain.configuration.workflow import STANDARD
     w = world
     code = f"verifier_{w['uniq']}"[:32].lower()
     roles.save(w["admin"], {"create": True, "code": code, "name": "Income verifier",
@@ -218,17 +220,17 @@ def test_a_role_an_admin_created_can_act_at_a_workflow_stage(world):
     bad = copy.deepcopy(custom)
     bad["stages"][2]["actors"] = ["no_such_role"]
     with pytest.raises(ValidationError) as e:
-        workflows.save_draft(w["admin"], wf_code, bad, w["url"])
+        workflow_versions.save_draft(w["admin"], wf_code, bad, w["url"])
     assert e.value.errors == {"stages[2].actors": "no role no_such_role (create it under "
                                                   "Roles first)"}
-    version = workflows.save_draft(w["admin"], wf_code, custom, w["url"])
-    workflows.publish(w["admin"], wf_code, version, "custom verifier", w["url"])
+    version = workflow_versions.save_draft(w["admin"], wf_code, custom, w["url"])
+    workflow_versions.publish(w["admin"], wf_code, version, "custom verifier", w["url"])
     email = f"verifier-{w['uniq']}@example.test"
     users.create(SYSTEM, email, "correct-horse-battery", "Vera", code, None, w["url"])
     verifier = accounts.resolve(accounts.sign_in(email, "correct-horse-battery", w["url"]),
                                 w["url"])
     with UnitOfWork(w["url"]) as s:
-        wf = workflows.current(s, wf_code)
+        wf = workflow_versions.current(s, wf_code)
     assert workflows.require_actor(wf, "verification", verifier).key == "verification"
     with pytest.raises(PermissionDenied):
         workflows.require_actor(wf, "verification", w["servicer"])

@@ -7,10 +7,16 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from domain.agreement import (SIGN_ANCHOR, AgreementData, ScheduledPayment, frequency_label,
-                              render_agreement, schedule_lines)
-from domain.money import fmt, to_minor
-from domain.quote import quote
+from domain.documents.agreement import (
+    SIGN_ANCHOR,
+    AgreementData,
+    ScheduledPayment,
+    frequency_label,
+    render_agreement,
+    schedule_lines,
+)
+from domain.kernel.money import fmt, to_minor
+from domain.calculation.quote import quote
 
 REQUEST = {"principal": "5000.00", "annual_rate": "12.5", "periods": 12,
            "frequency": "monthly", "disbursement_date": "2025-01-15",

@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.allocation import (Allocation, OverPayment, Outstanding, Rule, allocate, net,
-                               payoff_split)
+from domain.calculation.allocation import (
+    Allocation,
+    OverPayment,
+    Outstanding,
+    Rule,
+    allocate,
+    net,
+    payoff_split,
+)
 
 ON = date(2026, 3, 15)
 # Two installments past due, one due later; each owes fee, interest, principal.

@@ -14,10 +14,16 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.apr import (Unit, annual_percentage_rate, apr_request, infer_unit, parse_unit,
-                        time_from_start)
-from domain.errors import ValidationError
-from domain.periods import parse_frequency
+from domain.calculation.apr import (
+    Unit,
+    annual_percentage_rate,
+    apr_request,
+    infer_unit,
+    parse_unit,
+    time_from_start,
+)
+from domain.kernel.errors import ValidationError
+from domain.calculation.periods import parse_frequency
 from tests.conftest import shared_file
 
 

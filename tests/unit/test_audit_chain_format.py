@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from domain.services import audit
-from domain.services.actor import Actor
-from domain.services.audit_chain import GENESIS, content_sha, link_hash
+from domain.audit import trail as audit
+from domain.kernel.actor import Actor
+from domain.audit.chain import GENESIS, content_sha, link_hash
 
 
 def test_content_hash_is_sha256_of_the_documented_canonical_json():
@@ -40,7 +40,7 @@ def test_link_hash_is_sha256_of_the_documented_link_json():
 
 
 def test_link_hash_written_out_equals_the_canonical_encoder():
-    from domain.services.audit_chain import canonical
+    from domain.audit.chain import canonical
     for seq, rid, prev in ((1, 1, GENESIS), (123456789, 987654321, "ab" * 32)):
         sha = hashlib.sha256(str(seq).encode()).hexdigest()
         doc = canonical({"chain_seq": seq, "content_sha": sha, "id": rid, "prev_hash": prev})
@@ -81,13 +81,13 @@ JSON_VALUES = st.recursive(
 
 @given(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=6) | JSON_VALUES)
 def test_canonical_text_is_exactly_the_canonical_encoder(value):
-    from domain.services.audit_chain import _CANONICAL, canonical_text
+    from domain.audit.chain import _CANONICAL, canonical_text
     assert canonical_text(value) == _CANONICAL.encode(value)
 
 
 def test_canonical_text_refuses_what_json_cannot_hold():
     from datetime import date
 
-    from domain.services.audit_chain import canonical_text
+    from domain.audit.chain import canonical_text
     with pytest.raises(TypeError, match="date is not JSON serializable"):
         canonical_text({"on": date(2026, 1, 1)})

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from domain.services import batch_gc
-from domain.services.batch_gc import BATCH_THRESHOLDS, batch_collector
+from domain.db import batch_gc
+from domain.db.batch_gc import BATCH_THRESHOLDS, batch_collector
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from domain import branding
-from domain.errors import ValidationError
+from domain.configuration import branding
+from domain.kernel.errors import ValidationError
 from tests.images import jpeg_header, png
 
 OK = {"name": "Acme Lending", "primary": "#1D3557", "accent": "#e63946",

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain.services import bulk_write
+from domain.db import bulk_write
 
 TABLE = SimpleNamespace(name="loan")
 
 
 class Writer(bulk_write.BulkWriter):
     def __init__(self):  # no session: only the queue is under test
-        self.postgres, self.staging, self.fine = True, True, False
+        self.postgres, self.staged, self.fine = True, set(), False
         self.pending, self.thread, self.error, self.dropping = [], None, None, False
         self.queue = bulk_write.queue.Queue(maxsize=1)
         self.copied, self.gate, self.fail_on = [], threading.Event(), None

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from domain.services import bulk_write
+from domain.db import bulk_write
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 from hypothesis import given, strategies as st
 
-from domain.services.bulk_write import Json, _copy_text, _pg
+from domain.db.bulk_write import Json, _copy_text, _pg
 
 VALUES = st.one_of(
     st.integers(), st.text(max_size=12), st.none(), st.booleans(), st.dates(),

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from domain import config_doc as cd
-from domain.errors import ValidationError
+from domain.config_document import document as cd
+from domain.kernel.errors import ValidationError
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 

@@ -3,9 +3,9 @@ payments from the funding date against Reg Z's 1/8-point tolerance (1026.22(a)(2
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.disclosure import TOLERANCE, Disclosure, on_funding
-from domain.quote import quote
-from domain.terms import ProductTerms
+from domain.origination.disclosure import TOLERANCE, Disclosure, on_funding
+from domain.calculation.quote import quote
+from domain.calculation.terms import ProductTerms
 
 TERMS = ProductTerms(100000, 5000000, 6, 60, Decimal("11.99"))
 ON = date(2026, 3, 2)

@@ -7,9 +7,18 @@ import zlib
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from domain.documents import (JPEG, MAX_BYTES, PDF, PNG, DocumentCipher, DocumentDecryptError,
-                              document_aad, sniff, validate_upload)
-from domain.errors import ValidationError
+from domain.documents.files import (
+    JPEG,
+    MAX_BYTES,
+    PDF,
+    PNG,
+    DocumentCipher,
+    DocumentDecryptError,
+    document_aad,
+    sniff,
+    validate_upload,
+)
+from domain.kernel.errors import ValidationError
 
 SECRET = "test-document-key-0123456789abcdef"
 
@@ -262,7 +271,7 @@ def test_generated_key_is_one_key_however_many_workers_need_it_first(tmp_path, m
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from domain import settings
+    from domain.kernel import settings
 
     monkeypatch.setenv("LENDBOOK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("LENDBOOK_DOCUMENT_KEY", raising=False)

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import gl, ledger
-from domain.errors import ValidationError
+from domain.ledger import gl, entries as ledger
+from domain.kernel.errors import ValidationError
 
 
 def errors_of(mapping) -> dict[str, str]:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import ledger
+from domain.ledger import entries as ledger
 
 amounts = st.integers(0, 10**10)
 ON = date(2026, 1, 1)

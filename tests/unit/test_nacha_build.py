@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.nacha.build import DebitEntry, Originator, build_debit_file
 from domain.nacha.parse import parse
 from domain.nacha.records import check_digit

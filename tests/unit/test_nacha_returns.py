@@ -5,13 +5,18 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.nacha.banking_days import add_banking_days, is_banking_day
 from domain.nacha.build import DebitEntry, Originator, build_debit_file
 from domain.nacha.codes import CHANGE_CODES, RETURN_CODES, ReturnPolicy, return_policy
 from domain.nacha.parse import parse
-from domain.nacha.returns import (ReturnItem, build_noc_file, build_return_file,
-                                  match_returns, return_items)
+from domain.nacha.returns import (
+    ReturnItem,
+    build_noc_file,
+    build_return_file,
+    match_returns,
+    return_items,
+)
 
 ORIGIN = Originator("231380104", "First Bank", "1234567890", "Demo Lending", "DEMO LENDING",
                     "1234567890", "23138010")

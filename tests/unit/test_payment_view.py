@@ -1,10 +1,10 @@
 """The payment pages' display strings: history lines, the autopay summary, the preview, errors."""
 from datetime import date
 
-from domain.allocation import Allocation
-from domain.receipt import status_text
-from domain.services.autopay import EnrolmentView
-from domain.services.queries import HistoryRow
+from domain.calculation.allocation import Allocation
+from domain.documents.receipt import status_text
+from domain.payments.autopay import EnrolmentView
+from domain.servicing.queries import HistoryRow
 from portal import payment_view as v
 
 

@@ -2,9 +2,9 @@
 keep the behaviour of the old role strings, the grant rule, and what a refusal says."""
 import pytest
 
-from domain import permissions as catalogue
-from domain.errors import PermissionDenied
-from domain.services.actor import SYSTEM, Actor
+from domain.kernel import permissions as catalogue
+from domain.kernel.errors import PermissionDenied
+from domain.kernel.actor import SYSTEM, Actor
 
 
 def test_codes_are_unique_labelled_and_grouped():

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from domain import product_schema as ps
-from domain.errors import ValidationError
-from domain.product_preview import preview
-from domain.product_schema_views import diff_rows, form_spec, markdown
-from domain.quote import quote
-from domain.terms import ProductTerms
+from domain.configuration import product_schema as ps
+from domain.kernel.errors import ValidationError
+from domain.configuration.product_preview import preview
+from domain.configuration.product_schema_views import diff_rows, form_spec, markdown
+from domain.calculation.quote import quote
+from domain.calculation.terms import ProductTerms
 
 BASE = {"min_amount": "1000", "max_amount": "20000", "min_term": "6", "max_term": "48",
         "annual_rate": "9.9"}
@@ -105,7 +105,7 @@ def test_docs_table_is_the_generated_one():
                       text, re.S)
     assert found, f"{DOCS_PAGE.relative_to(ROOT)} lacks the generated product settings table"
     assert found.group(1) == markdown()
-    out = subprocess.run([sys.executable, "-m", "domain.cli", "product-schema", "--markdown"],
+    out = subprocess.run([sys.executable, "-m", "cli.main", "product-schema", "--markdown"],
                          capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout
     assert out == markdown()

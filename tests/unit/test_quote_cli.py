@@ -27,14 +27,14 @@ BASE = {"principal": "5000.00", "annual_rate": "12", "periods": 12, "frequency":
 
 
 def _run(command: str, payload, tmp_path: Path | None = None, stdin: bool = False):
-    """Run `python -m domain.cli COMMAND FILE|-`; payload is a dict (dumped) or raw text."""
+    """Run `python -m cli.main COMMAND FILE|-`; payload is a dict (dumped) or raw text."""
     text = payload if isinstance(payload, str) else json.dumps(payload)
     if stdin:
-        args, feed = [sys.executable, "-m", "domain.cli", command, "-"], text
+        args, feed = [sys.executable, "-m", "cli.main", command, "-"], text
     else:
         path = tmp_path / "input.json"
         path.write_text(text, encoding="utf-8")
-        args, feed = [sys.executable, "-m", "domain.cli", command, str(path)], None
+        args, feed = [sys.executable, "-m", "cli.main", command, str(path)], None
     return subprocess.run(args, input=feed, capture_output=True, text=True, cwd=ROOT,
                           timeout=60)
 
@@ -126,7 +126,7 @@ def test_apr_bad_json_exits_2(tmp_path):
 
 
 def test_missing_file_exits_2(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "domain.cli", "quote",
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "quote",
                            str(tmp_path / "nope.json")],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""

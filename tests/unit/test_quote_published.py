@@ -618,7 +618,7 @@ FLAT_PROGRESSIVE_PER_PERIOD_CASES = [
 
 
 def _check(case):
-    from domain.quote import quote
+    from domain.calculation.quote import quote
 
     result = quote(dict(case["input"]))
     expect = case["expect"]

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain import ledger
-from domain.allocation import OverPayment, Outstanding, allocate
-from domain.decisioning import decide
-from domain.errors import ValidationError
-from domain.money import fmt, parse_amount, parse_rate
-from domain.terms import ProductTerms
+from domain.ledger import entries as ledger
+from domain.calculation.allocation import OverPayment, Outstanding, allocate
+from domain.origination.decisioning import decide
+from domain.kernel.errors import ValidationError
+from domain.kernel.money import fmt, parse_amount, parse_rate
+from domain.calculation.terms import ProductTerms
 
 TERMS = ProductTerms(100000, 2500000, 6, 60, Decimal("11.99"))
 

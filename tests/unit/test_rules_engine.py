@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import ValidationError
+from domain.kernel.errors import ValidationError
 from domain.rules import (ORIGINATION_FIELDS, EvaluationError, ExpressionError, Rule, RuleGroup,
                           RuleResult, RuleSet, compile_expression, evaluate)
 from domain.rules import ruleset as ruleset_module

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.money import fmt, to_minor
-from domain.schedule import build_schedule
+from domain.kernel.money import fmt, to_minor
+from domain.calculation.schedule import build_schedule
 from tests.conftest import shared_file
 
 

@@ -11,11 +11,18 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from domain.errors import ValidationError
-from domain.money import ROUNDING_MODES, from_minor, to_minor
-from domain.periods import DAY_COUNTS, NAMED_FREQUENCIES
-from domain.schedule import (AMORTIZATIONS, INTEREST_METHODS, INTEREST_PERIODS, Rounding,
-                             ScheduleTerms, build, period_rates)
+from domain.kernel.errors import ValidationError
+from domain.kernel.money import ROUNDING_MODES, from_minor, to_minor
+from domain.calculation.periods import DAY_COUNTS, NAMED_FREQUENCIES
+from domain.calculation.schedule import (
+    AMORTIZATIONS,
+    INTEREST_METHODS,
+    INTEREST_PERIODS,
+    Rounding,
+    ScheduleTerms,
+    build,
+    period_rates,
+)
 
 PROPERTY = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -236,7 +243,7 @@ def test_apr_equals_the_nominal_rate_without_fees(principal, rate, periods, amor
     charges exactly the nominal periodic rate, so the Appendix J APR is the nominal rate (up to
     the cent roundings: from 10,000.00 up their effect stays near 0.001 points; on a few
     dollars the cent rounding of interest alone moves the APR by more than 0.01)."""
-    from domain.quote import quote
+    from domain.calculation.quote import quote
 
     assume(grace_principal < periods)
     out = quote({"principal": str(from_minor(principal)), "annual_rate": str(rate),

@@ -1,4 +1,4 @@
-"""Schedules built through shared templates (domain.schedule_templates, used by onboarding)
+"""Schedules built through shared templates (domain.calculation.schedule_templates, used by onboarding)
 are exactly the schedules `build` gives, for any terms: one Templates instance serves every
 example, so a key that forgot something the amounts depend on would hand one loan another's
 schedule and fail here."""
@@ -9,11 +9,17 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.errors import ValidationError
-from domain.periods import DAY_COUNTS, NAMED_FREQUENCIES
-from domain.schedule import (AMORTIZATIONS, INTEREST_METHODS, INTEREST_PERIODS, Rounding,
-                             ScheduleTerms, build)
-from domain.schedule_templates import Templates
+from domain.kernel.errors import ValidationError
+from domain.calculation.periods import DAY_COUNTS, NAMED_FREQUENCIES
+from domain.calculation.schedule import (
+    AMORTIZATIONS,
+    INTEREST_METHODS,
+    INTEREST_PERIODS,
+    Rounding,
+    ScheduleTerms,
+    build,
+)
+from domain.calculation.schedule_templates import Templates
 
 ALTERNATIVES = dict(
     principal_minor=[100000, 250000, 1234567],

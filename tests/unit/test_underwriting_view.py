@@ -1,5 +1,5 @@
 """The underwriting pages' display strings: audit changes, approval levels, stage filter."""
-from domain.services.underwriting import QueueRow
+from domain.origination.underwriting import QueueRow
 from portal import underwriting_view as view
 
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import ValidationError
-from domain.workflow import STANDARD, Workflow, built_in
+from domain.kernel.errors import ValidationError
+from domain.configuration.workflow import STANDARD, Workflow, built_in
 
 
 def facts(**kw):

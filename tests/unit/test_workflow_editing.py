@@ -2,9 +2,9 @@
 validates (or names what is wrong) through Workflow.from_dict."""
 import pytest
 
-from domain import workflow_editing as e
-from domain.errors import ValidationError
-from domain.workflow import STANDARD, Workflow
+from domain.configuration import workflow_editing as e
+from domain.kernel.errors import ValidationError
+from domain.configuration.workflow import STANDARD, Workflow
 
 
 def keys(d):

@@ -1,7 +1,7 @@
 """roles as data, organisations, maker-checker change requests
 
 Seeds the built-in roles with exactly the permissions each role string had before
-(domain/permissions.py BUILT_IN_ROLES), then makes app_user.role reference role.code.
+(domain/kernel/permissions.py BUILT_IN_ROLES), then makes app_user.role reference role.code.
 
 Revision ID: 0009
 Revises: 0008
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-from domain.permissions import BUILT_IN_ROLES
+from domain.kernel.permissions import BUILT_IN_ROLES
 
 revision = '0009'
 down_revision = '0008'

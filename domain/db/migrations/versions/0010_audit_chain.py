@@ -62,7 +62,7 @@ def upgrade() -> None:
 
 def _seal_existing() -> None:
     """The rows written before the chain existed, linked in id order (triggers are off)."""
-    from domain.services.audit_chain import GENESIS, content_sha, link_hash
+    from domain.audit.chain import GENESIS, content_sha, link_hash
     conn = op.get_bind()
     cols = ", ".join(c for c in CONTENT)
     prev, seq, out = GENESIS, 0, []

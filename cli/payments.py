@@ -1,0 +1,84 @@
+"""`lendbook` payment commands: bank files out (`ach-debits`) and back (`returns`)."""
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from domain.kernel.errors import DomainError, ValidationError
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        print(f"error: date: '{text}' is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return None
+
+
+def _fail(e: DomainError) -> int:
+    if isinstance(e, ValidationError):
+        for where, why in e.errors.items():
+            print(f"error: {where}: {why}", file=sys.stderr)
+    else:
+        print(f"error: {e}", file=sys.stderr)
+    return 2
+
+
+def _returns(args) -> int:
+    """Process a bank return / notification-of-change file; prints one JSON summary."""
+    from domain.payments import ach_files
+    from domain.kernel.actor import SYSTEM
+    on = _day(args.date)
+    if on is None:
+        return 2
+    path = Path(args.file)
+    try:
+        content = sys.stdin.read() if args.file == "-" else path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"error: file: cannot read {args.file}: {e}", file=sys.stderr)
+        return 2
+    try:
+        r = ach_files.process_return_file(SYSTEM, content, path.name, on, args.database_url)
+    except DomainError as e:
+        return _fail(e)
+    print(json.dumps({"file_id": r.file_id, "already_processed": r.already_processed,
+                      "returns": r.returns, "notifications": r.notifications,
+                      "reversed": r.reversed, "fees": r.fees, "retries": r.retries,
+                      "autopay_disabled": r.autopay_disabled, "lines": r.lines}, default=str))
+    return 0
+
+
+def _ach_debits(args) -> int:
+    """Create the drafts due by --date and write the NACHA debit file for them."""
+    from domain.kernel.money import fmt
+    from domain.payments import ach_files, collections
+    from domain.kernel.actor import SYSTEM
+    on = _day(args.date)
+    if on is None:
+        return 2
+    try:
+        drafted = collections.schedule_drafts(on, args.database_url)
+        result = ach_files.generate_debit_file(SYSTEM, on, args.database_url)
+    except DomainError as e:
+        return _fail(e)
+    print(f"{drafted} new drafts", file=sys.stderr)
+    if result is None:
+        print(f"nothing due on the bank-file rail through {on}", file=sys.stderr)
+        return 0
+    out = Path(args.out or result.filename)
+    out.write_text(result.text, encoding="ascii")
+    print(f"{out}: {result.entry_count} debits, {fmt(result.total_minor)}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("returns", help="process a NACHA return / NOC file (FILE or -)")
+    p.add_argument("file")
+    p.add_argument("--date", help="business date the returns are posted on (default today)")
+    p.set_defaults(func=_returns)
+    p = sub.add_parser("ach-debits", help="write the NACHA debit file for due autopay drafts")
+    p.add_argument("--date", help="drafts due through this date (default today)")
+    p.add_argument("--out", help="file to write (default lendbook-debits-DATE-X.ach)")
+    p.set_defaults(func=_ach_debits)

@@ -1,0 +1,1 @@
+"""Who may act: accounts and sessions, roles, staff users, organisations, API partners, claiming an account."""

@@ -1,0 +1,1 @@
+"""The configuration document (`lendbook config export/import`, the admin Configuration page): every section of configuration as one YAML/JSON document, validated whole, diffed, and applied in one transaction."""

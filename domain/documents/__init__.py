@@ -1,0 +1,1 @@
+"""Documents: what an uploaded file really is, encryption at rest, and the document store."""

@@ -1,0 +1,1 @@
+"""Boarding loans from another system: rows from files, the API and manual entry, validated and booked set-based."""

@@ -1,1 +1,0 @@
-"""Command handlers (one command each, inside a unit of work) and read-side queries."""

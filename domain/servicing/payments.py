@@ -1,0 +1,351 @@
+"""Posting and reversing payments: validate, allocate by the loan's hierarchy, journal, audit.
+
+The idempotency key makes a replay harmless. A backdated payment, or a reversal, re-allocates
+every later payment in effective-date order, by appending reversing rows and new rows (never by
+editing), so the loan ends exactly as if the payments had arrived in date order.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from domain.ledger import entries as ledger
+from domain.calculation.allocation import Allocation, OverPayment, allocate, net, payoff_split
+from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
+    PaymentAllocation, PaymentReversal
+from domain.db.uow import UnitOfWork
+from domain.kernel.errors import Conflict, NotFound, ValidationError
+from domain.kernel.money import fmt, parse_amount
+from domain.audit import trail as audit
+from domain.ledger import journal
+from domain.servicing import loan_state
+from domain.kernel.actor import Actor
+
+CHANNELS = ("servicer", "portal", "autopay", "ach", "stripe", "lockbox", "import")
+FEE_RETURN_CODES = ("R01", "R09")  # returns that carry the NSF fee (insufficient funds)
+SYSTEM_EMAIL = "system@lendbook.invalid"
+NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment_id: int
+    amount_minor: int
+    principal_minor: int
+    interest_minor: int
+    replayed: bool
+    fee_minor: int = 0
+    advance_minor: int = 0
+
+
+def outstanding(s, loan_id: int):
+    """What each installment of the current schedule still owes (kept for the read side)."""
+    return loan_state.load(s, s.get(Loan, loan_id)).outstanding()
+
+
+def record_payment(actor: Actor, loan_number: str, amount: str, received_on: date | None,
+                   idempotency_key: str, reason: str = "", url: str | None = None, *,
+                   channel: str = "servicer", payoff: bool = False,
+                   today: date | None = None) -> PaymentResult:
+    """Post one payment effective `received_on` (default today). `payoff` closes the loan and
+    must equal the payoff amount for that date."""
+    actor.require_permission("payment.post")
+    today = today or date.today()
+    if not idempotency_key or len(idempotency_key) > 100:
+        raise ValidationError({"idempotency_key": "is required (at most 100 characters)"})
+    if channel not in CHANNELS:
+        raise ValidationError({"channel": f"must be one of {', '.join(CHANNELS)}"})
+    amount_minor = parse_amount(amount, "amount")
+    received_on = received_on or today
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
+        if loan is None:
+            raise NotFound(f"loan {loan_number}")
+        return post_in(s, actor, loan, amount_minor, received_on, idempotency_key, reason,
+                       channel=channel, payoff=payoff, today=today)
+
+
+def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
+            idempotency_key: str, reason: str = "", *, channel: str, payoff: bool = False,
+            today: date) -> PaymentResult:
+    """Post a payment inside the caller's transaction (collections settle an attempt and
+    post its payment atomically); a key seen before replays the first result."""
+    prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+    if prior is not None:
+        if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
+            raise Conflict("this idempotency key was used for a different payment")
+        return _result(s, prior, replayed=True)
+    if loan.status != "active":
+        raise ValidationError({"amount": f"loan is {loan.status.replace('_', ' ')}"})
+    if received_on < loan.disbursement_date or received_on > today:
+        raise ValidationError({"received_on": "must be between funding and today"})
+    _refuse_before_modification(s, loan, received_on, "received_on")
+    later = _active_payments(s, loan.id, after=received_on)
+    _unapply(s, loan, later, f"backdated payment {idempotency_key}")
+    payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
+                      amount_minor=amount_minor, received_on=received_on,
+                      method="payoff" if payoff else "regular", channel=channel,
+                      reason=reason.strip(), recorded_by=recorder(s, actor),
+                      journal_entry_id=f"pay-{idempotency_key}")
+    s.add(payment)
+    s.flush()
+    parts = _apply(s, loan, payment, payment.journal_entry_id)
+    _reapply(s, loan, later)
+    audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
+                 {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
+                  "reallocated_later_payments": [p.id for p in later]}, reason)
+    _update_status(s, loan, actor, today)
+    return _result(s, payment, replayed=False)
+
+
+def reverse_payment(actor: Actor, payment_id: int, reason: str, return_code: str = "",
+                    on: date | None = None, url: str | None = None,
+                    assess_fee: bool | None = None) -> int:
+    """Undo a payment (returned debit, posting error): the loan returns exactly to the state
+    it would have had without it; an NSF fee follows for R01/R09 returns by default."""
+    actor.require_permission("payment.reverse")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "is required to reverse a payment"})
+    on = on or date.today()
+    with UnitOfWork(url) as s:
+        payment = s.get(Payment, payment_id)
+        if payment is None:
+            raise NotFound(f"payment {payment_id}")
+        return reverse_in(s, actor, payment, reason, return_code, on, assess_fee)
+
+
+def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str, on: date,
+               assess_fee: bool | None = None) -> int:
+    """Reverse inside the caller's transaction (a return file reverses all its entries or
+    none); a payment reversed before returns that reversal."""
+    existing = s.exec(select(PaymentReversal).where(
+        PaymentReversal.payment_id == payment.id)).first()
+    if existing is not None:
+        return existing.id
+    loan = s.get(Loan, payment.loan_id)
+    if payment.method in NOT_PAYMENTS:
+        raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
+    _refuse_before_modification(s, loan, payment.received_on, "payment")
+    later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
+    _unapply(s, loan, later, f"reversal of payment {payment.id}")
+    rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
+                          return_code=return_code.strip().upper(), reason=reason.strip(),
+                          recorded_by=actor.user_id, journal_entry_id=f"rev-{payment.id}")
+    s.add(rev)
+    s.flush()
+    current = net(_rows(s, payment.id))
+    s.add_all(_rows_for(payment, [_neg(a) for a in current], reversal_id=rev.id))
+    journal.post(s, _entry(rev.journal_entry_id, loan.id, on, current, -1,
+                           ledger.REVERSAL, f"Payment {payment.id} reversed: {reason}"))
+    _reapply(s, loan, later)
+    fee = loan_state.load(s, loan).terms.nsf_fee_minor
+    if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
+            and fee:
+        _charge_nsf(s, loan, payment, fee, on)
+    audit.record(s, actor, "payment.reversed", "payment", payment.id,
+                 audit.snapshot(payment), audit.snapshot(rev), reason)
+    _update_status(s, loan, actor, on)
+    return rev.id
+
+
+def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
+                   idempotency_key: str, reason: str, url: str | None = None) -> int:
+    """Pay back money held as an advance (suspense): suspense -> cash, recorded as a refund
+    row in the payment history; never more than is held."""
+    actor.require_permission("payment.post")
+    amount_minor = parse_amount(amount, "amount")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "is required for a refund"})
+    if not idempotency_key:
+        raise ValidationError({"idempotency_key": "is required"})
+    on = on or date.today()
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
+        if loan is None:
+            raise NotFound(f"loan {loan_number}")
+        prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+        if prior is not None:
+            if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
+                raise Conflict("this idempotency key was used for a different request")
+            return prior.id
+        held = loan_state.load(s, loan).advance_minor
+        if amount_minor > held:
+            raise ValidationError({"amount": f"exceeds the {fmt(held)} held as an advance"})
+        refund = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
+                         amount_minor=amount_minor, received_on=on, method="refund",
+                         channel="servicer", reason=reason.strip(), recorded_by=actor.user_id,
+                         journal_entry_id=f"refund-{idempotency_key}")
+        s.add(refund)
+        s.flush()
+        s.add(PaymentAllocation(payment_id=refund.id, loan_id=loan.id, installment_number=0,
+                                principal_minor=0, interest_minor=0,
+                                advance_minor=-amount_minor))
+        journal.post(s, ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
+            ledger.Line(ledger.SUSPENSE, amount_minor), ledger.Line(ledger.CASH, -amount_minor)),
+            "Advance refunded"))
+        audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
+                     audit.snapshot(refund), reason)
+        return refund.id
+
+
+def recorder(s, actor: Actor) -> int:
+    """The user a payment is recorded by: the actor, or for automated collections (no user)
+    the inactive system account, which cannot sign in."""
+    if actor.user_id is not None:
+        return actor.user_id
+    uid = s.exec(select(AppUser.id).where(AppUser.email == SYSTEM_EMAIL)).first()
+    if uid is None:
+        user = AppUser(email=SYSTEM_EMAIL, name="Lendbook (automated)", role="admin",
+                       password_hash="!", active=False)
+        s.add(user)
+        s.flush()
+        uid = user.id
+    return uid
+
+
+def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
+    state = loan_state.load(s, loan)
+    if payment.method == "payoff":
+        quote = state.payoff_minor(payment.received_on)
+        if payment.amount_minor != quote:
+            raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
+                                             f"{fmt(quote)}"})
+        parts, rebate = payoff_split(state.outstanding(), state.accrued_unpaid(payment.received_on))
+        if rebate or state.advance_minor or state.interest_adjustment_minor or \
+                state.fee_adjustment_minor:
+            parts.append(Allocation(0, interest_minor=-rebate - state.interest_adjustment_minor,
+                                    fee_minor=-state.fee_adjustment_minor,
+                                    advance_minor=-state.advance_minor))
+    else:
+        try:
+            parts = allocate(payment.amount_minor, state.outstanding(), state.rule,
+                             payment.received_on)
+        except OverPayment as e:
+            raise ValidationError({"amount": f"exceeds the {fmt(e.owed_minor)} the loan can "
+                                             "take; use a payoff to close it"}) from None
+    s.add_all(_rows_for(payment, parts))
+    journal.post(s, _entry(entry_id, loan.id, payment.received_on, parts, 1, ledger.REPAYMENT,
+                           f"Payment {payment.id} ({payment.channel})"))
+    return parts
+
+
+def _unapply(s, loan: Loan, payments: list[Payment], why: str) -> None:
+    """Take later payments off the loan (reversing rows and entries) before re-applying."""
+    for p in reversed(payments):
+        current = net(_rows(s, p.id))
+        if not current:
+            continue
+        s.add_all(_rows_for(p, [_neg(a) for a in current]))
+        journal.post(s, _entry(_next_id(s, p, "out"), loan.id, p.received_on, current, -1,
+                               ledger.REVERSAL, f"Re-allocation of payment {p.id}: {why}"))
+    s.flush()
+
+
+def _reapply(s, loan: Loan, payments: list[Payment]) -> None:
+    for p in payments:
+        _apply(s, loan, p, _next_id(s, p, "in"))
+        s.flush()
+
+
+def _refuse_before_modification(s, loan: Loan, on: date, field: str) -> None:
+    """Re-allocation stops at a modification: its schedule was built on the state then."""
+    last = s.exec(select(func.max(LoanModification.effective_date)).where(
+        LoanModification.loan_id == loan.id)).one()
+    if last is not None and on < last:
+        raise ValidationError({field: f"is before the loan's modification of {last}; "
+                                      "reverse or post it as of that date or later"})
+
+
+def _active_payments(s, loan_id: int, after: date, exclude: int | None = None) -> list[Payment]:
+    """Payments effective after `after` and not reversed, oldest first."""
+    reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan_id)
+    q = (select(Payment).where(Payment.loan_id == loan_id, Payment.received_on > after,
+                               Payment.id.not_in(reversed_ids),
+                               Payment.method.not_in(NOT_PAYMENTS))
+         .order_by(Payment.received_on, Payment.id))
+    return [p for p in s.exec(q) if p.id != exclude]
+
+
+def _rows(s, payment_id: int) -> list[Allocation]:
+    return [Allocation(r.installment_number, r.principal_minor, r.interest_minor, r.fee_minor,
+                       r.advance_minor)
+            for r in s.exec(select(PaymentAllocation).where(
+                PaymentAllocation.payment_id == payment_id))]
+
+
+def _rows_for(payment: Payment, parts: list[Allocation], reversal_id: int | None = None):
+    return [PaymentAllocation(payment_id=payment.id, loan_id=payment.loan_id,
+                              installment_number=a.number, principal_minor=a.principal_minor,
+                              interest_minor=a.interest_minor, fee_minor=a.fee_minor,
+                              advance_minor=a.advance_minor, reversal_id=reversal_id)
+            for a in parts]
+
+
+def _neg(a: Allocation) -> Allocation:
+    return Allocation(a.number, -a.principal_minor, -a.interest_minor, -a.fee_minor,
+                      -a.advance_minor)
+
+
+def _entry(entry_id, loan_id, on, parts, sign, code, memo) -> ledger.Entry:
+    p = sum(a.principal_minor for a in parts) * sign
+    i = sum(a.interest_minor for a in parts) * sign
+    f = sum(a.fee_minor for a in parts) * sign
+    adv = sum(a.advance_minor for a in parts) * sign
+    e = ledger.repayment(entry_id, loan_id, on, p, i, f, adv)
+    return ledger.Entry(e.entry_id, code, on, loan_id, e.lines, memo)
+
+
+def _next_id(s, payment: Payment, direction: str) -> str:
+    prefix = f"realloc-{payment.id}-{direction}-"
+    n = s.exec(select(func.count()).select_from(JournalEntry)
+               .where(JournalEntry.id.like(prefix + "%"))).one()
+    return f"{prefix}{n + 1}"
+
+
+def _charge_nsf(s, loan: Loan, payment: Payment, fee: int, on: date) -> None:
+    state = loan_state.load(s, loan)
+    target = next((i.number for i in state.installments if i.unpaid_minor > 0),
+                  state.installments[-1].number)
+    entry_id = f"nsf-{payment.id}"
+    s.add(LoanCharge(loan_id=loan.id, kind="nsf", installment_number=target, amount_minor=fee,
+                     assessed_on=on, source_key=f"nsf:{payment.id}", journal_entry_id=entry_id))
+    journal.post(s, ledger.fee_charge(entry_id, loan.id, on, fee,
+                                      f"Returned payment fee (payment {payment.id})"))
+
+
+def _update_status(s, loan: Loan, actor: Actor, on: date) -> None:
+    """Close the loan when nothing is owed; reopen it if a reversal makes it owe again."""
+    s.flush()
+    state = loan_state.load(s, loan)
+    status = "paid_off" if state.fully_paid else "active"
+    if status == loan.status or loan.status not in ("active", "paid_off"):
+        return
+    if status == "paid_off":
+        _close_accrual(s, loan, on)
+    before = audit.snapshot(loan)
+    loan.status, loan.closed_on = status, (on if status == "paid_off" else None)
+    s.add(loan)
+    s.flush()
+    audit.record(s, actor, f"loan.{'paid_off' if status == 'paid_off' else 'reopened'}", "loan",
+                 loan.loan_number, before, audit.snapshot(loan),
+                 "paid in full" if status == "paid_off" else "a reversal left money owing")
+
+
+def _close_accrual(s, loan: Loan, on: date) -> None:
+    """At payoff, recognise exactly the interest collected: accrual stops, and interest
+    receivable for the loan is brought to zero (collected ahead of accrual, or accrued beyond
+    what the payoff charged)."""
+    left = journal.account_balance(s, ledger.INTEREST_RECEIVABLE, loan.id)
+    if left:
+        n = s.exec(select(func.count()).select_from(JournalEntry).where(
+            JournalEntry.id.like(f"close-{loan.id}-%"))).one()
+        journal.post(s, ledger.accrual(f"close-{loan.id}-{n + 1}", loan.id, on, -left))
+
+
+def _result(s, payment: Payment, replayed: bool) -> PaymentResult:
+    parts = net(_rows(s, payment.id))
+    return PaymentResult(payment.id, payment.amount_minor,
+                         sum(p.principal_minor for p in parts),
+                         sum(p.interest_minor for p in parts), replayed,
+                         sum(p.fee_minor for p in parts), sum(p.advance_minor for p in parts))
