@@ -219,8 +219,8 @@ def naive_loop(url: str, loan_ids: list[int], on: date) -> int:
             delta = accrual.accrued_through(periods, on) + \
                 journal.account_balance(s, ledger.INTEREST_INCOME, loan.id)
             if delta:
-                posted += journal.post(s, ledger.accrual(f"naive-{on}-{loan.id}", loan.id, on,
-                                                         delta))
+                posted += journal.write(s, [ledger.accrual(f"naive-{on}-{loan.id}", loan.id,
+                                                           on, delta)])
             dpd = accrual.days_past_due(periods, on)
             loan.days_past_due = dpd
             loan.delinquency_bucket = accrual.bucket(dpd, tuple(loan.terms["delinquency_buckets"]))

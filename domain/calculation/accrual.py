@@ -43,10 +43,6 @@ def days_past_due(periods: list[Period], on: date) -> int:
     return 0
 
 
-def overdue_minor(periods: list[Period], on: date) -> int:
-    return sum(max(p.due_minor - p.paid_minor, 0) for p in periods if p.due_date < on)
-
-
 def bucket(dpd: int, lower_bounds: tuple[int, ...]) -> str:
     """Name of the delinquency bucket: 'current', then '1-30', '31-60', ..., '91+'."""
     if dpd < lower_bounds[0]:

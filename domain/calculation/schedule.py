@@ -295,10 +295,3 @@ def _flat_interest(principal: Decimal, rates: list[Decimal]) -> list[Decimal]:
     half up to the cent (equal every period when the periods are regular)."""
     cache: dict[Decimal, Decimal] = {}
     return [cache.get(r) or cache.setdefault(r, round_to_cent(principal * r)) for r in rates]
-
-
-def build_schedule(principal_minor: int, annual_rate: Decimal, periods: int, frequency: str,
-                   amortization: str, disbursement_date: date, **options) -> Schedule:
-    """Shorthand used by booking: product frequency/amortization with 30/360 defaults."""
-    return build(ScheduleTerms(principal_minor, annual_rate, periods, frequency,
-                               disbursement_date, amortization, **options))

@@ -85,10 +85,6 @@ def validate(code: str, name: str, settings: dict) -> tuple[str, str, ProductTer
     return code, name, terms
 
 
-def parse_form(form: ProductForm) -> ProductTerms:
-    return validate(form.code, form.name, form_values(form))[2]
-
-
 def _check_references(s, terms: ProductTerms) -> None:
     """A product may only name a workflow that can be used now (a rule set may be published
     later: until then its applications are referred to underwriting)."""
@@ -303,14 +299,6 @@ def list_products(url: str | None = None, active_only: bool = True) -> list[Prod
     """Products with their published (or, once retired, last published) version."""
     with UnitOfWork(url) as s:
         return _current(s, Product.active if active_only else None)
-
-
-def get_product(product_id: int, url: str | None = None) -> ProductView:
-    with UnitOfWork(url) as s:
-        found = _current(s, Product.id == product_id)
-    if not found:
-        raise NotFound(f"product {product_id}")
-    return found[0]
 
 
 def _apply_approved(s, actor: Actor, row) -> None:

@@ -45,6 +45,7 @@ class UnbalancedEntry(ValueError):
 class Line:
     account: str
     amount_minor: int  # debit > 0, credit < 0
+    loan_id: int | None = None  # the posting's loan when it differs from the entry's (batches)
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,20 @@ class Entry:
     memo: str = ""
 
     def __post_init__(self) -> None:
-        if len(self.lines) < 2:
-            raise UnbalancedEntry("an entry needs at least two lines")
-        if sum(line.amount_minor for line in self.lines) != 0:
-            raise UnbalancedEntry(f"entry {self.entry_id} does not balance")
-        if any(line.account not in ACCOUNTS for line in self.lines):
-            raise UnbalancedEntry("unknown account")
+        check(self)
+
+
+def check(entry: Entry) -> Entry:
+    """Refuse an entry that does not balance, has fewer than two lines or names an account
+    outside the chart. Entries check themselves when built; the journal writer checks again
+    on every path, so nothing unbalanced reaches the database however it was assembled."""
+    if len(entry.lines) < 2:
+        raise UnbalancedEntry(f"entry {entry.entry_id} needs at least two lines")
+    if sum(line.amount_minor for line in entry.lines) != 0:
+        raise UnbalancedEntry(f"entry {entry.entry_id} does not balance")
+    if any(line.account not in ACCOUNTS for line in entry.lines):
+        raise UnbalancedEntry(f"entry {entry.entry_id} names an unknown account")
+    return entry
 
 
 def _entry(entry_id, code, on, loan_id, memo, *pairs) -> Entry:
@@ -100,6 +109,8 @@ def fee_charge(entry_id: str, loan_id: int, on: date, amount_minor: int, memo: s
 
 
 def reversing(entry_id: str, original: Entry, on: date, memo: str) -> Entry:
-    """The correction of an entry: the same lines with opposite signs, never an edit."""
+    """The one way a correction is built: the same lines with opposite signs under a new id,
+    never an edit of what was posted (payment reversals, returns, re-allocations)."""
     return Entry(entry_id, REVERSAL, on, original.loan_id,
-                 tuple(Line(l.account, -l.amount_minor) for l in original.lines), memo)
+                 tuple(Line(l.account, -l.amount_minor, l.loan_id) for l in original.lines),
+                 memo)

@@ -8,8 +8,6 @@ before the insert and nothing is read back row by row. On PostgreSQL the reads a
 connection, so they never wait for the COPY of the chunks before, which runs meanwhile.
 """
 import json
-import os
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,9 +27,6 @@ from domain.db.bulk_write import BulkWriter, Json
 from domain.onboarding.reads import Reader
 from domain.db.tables import CobRun
 
-# Test-only (documented in README "Loan onboarding"): "N:SECONDS" sleeps inside the booking
-# transaction after N rows are written, so a test can kill the process mid-batch.
-SLEEP_HOOK = "LENDBOOK_ONBOARD_SLEEP_AFTER"
 APP_COLUMNS = ("id", "borrower_id", "product_id", "product_version", "channel", "amount_minor",
                "term", "monthly_income_minor", "purpose", "installment_minor", "status",
                "stage", "created_at", "decision", "applicant", "external_ref")
@@ -133,10 +128,6 @@ def _audit(ctx: Context, rows, reason: str = "") -> None:
                                                                     now))
 
 
-def _journal_rows(entries, postings, now, e: ledger.Entry) -> None:
-    journal.bulk_rows(e, entries, postings, now)
-
-
 def _frozen(ctx: Context, terms) -> Json:
     frozen = ctx.frozen.get(terms)
     if frozen is None:  # one stored copy per distinct terms, not one asdict per loan
@@ -167,8 +158,8 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
     app_ids, loan_ids = ctx.reader.ids("application", n), ctx.reader.ids("loan", n)
     pay_ids = iter(ctx.reader.ids("payment", sum(len(c[4].payments) for c in chunk if c[4])))
     now = utcnow()
-    apps, loans, insts, entries, postings, pays, allocs, audits, refs, out, charges = (
-        [] for _ in range(11))
+    apps, loans, insts, entries, pays, allocs, audits, refs, out, charges = (
+        [] for _ in range(10))
     decision = Json(json.dumps({"outcome": "onboarded", "reasons": [
         f"boarded from {ctx.source} ({ctx.method})"]}))
     copy, lines = ctx.writer.postgres, 0
@@ -196,18 +187,18 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         else:
             insts.extend((loan_id, *t) for t in tails[1])
         fee = terms.origination_fee_minor
-        _journal_rows(entries, postings, now, ledger.disbursement(
+        entries.append(ledger.disbursement(
             f"disb-{number}", loan_id, row.funding_date, sched.principal_minor,
             financed_fee_minor=fee if terms.origination_fee_financed else 0,
             deducted_fee_minor=0 if terms.origination_fee_financed else fee))
         paid = None
         if season and season.payments:
-            paid = _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id,
-                             number, season)
+            paid = _catch_up(ctx, pays, allocs, entries, now, pay_ids, loan_id, number,
+                             season)
         if season and season.fee_installment is not None:  # after the payments to date
             charges.append((loan_id, "boarded", season.fee_installment, row.fees_due_minor,
                             ctx.as_of, f"onboard-fees:{loan_id}", f"fees-{number}", now))
-            _journal_rows(entries, postings, now, ledger.fee_charge(
+            entries.append(ledger.fee_charge(
                 f"fees-{number}", loan_id, ctx.as_of, row.fees_due_minor,
                 f"Fees owed when boarded from {ctx.source}"[:200]))
         refs.append((loan_id, ctx.source, row.external_ref, ctx.batch_id, row.number,
@@ -220,11 +211,11 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
             "funding_date": row.funding_date.isoformat(), "payments_to_date_minor": paid,
             "fees_due_minor": row.fees_due_minor}))
         out.append((row.number, loan_id, number))
-    accrual = _accrual_rows(ctx, chunk, loan_ids)
-    if accrual and not ctx.accrual_started:  # the batch's one entry, on first use
-        entries.append(dict(id=accrual_entry_id(ctx.batch_id), code=ledger.ACCRUAL,
-                            loan_id=None, effective_date=ctx.accrual_date,
-                            memo="Interest accrued before boarding", recorded_at=now))
+    accrual = _accrual(ctx, chunk, loan_ids)
+    opened = frozenset()
+    if accrual is not None:  # the batch's one entry: opened by its first chunk
+        entries.append(accrual)
+        opened = frozenset({accrual.entry_id} if ctx.accrual_started else ())
         ctx.accrual_started = True
     w = ctx.writer
     w.add(Application.__table__, APP_COLUMNS, apps)
@@ -233,19 +224,17 @@ def book_chunk(s, ctx: Context, chunk) -> list[tuple[int, int, str]]:
         w.add_lines(Installment.__table__, INSTALLMENT_COLUMNS, insts, lines)
     else:
         w.add(Installment.__table__, INSTALLMENT_COLUMNS, insts, plain=True)
-    w.add_dicts(JournalEntry.__table__, entries)
+    journal.write(s, entries, into=w, recorded_at=now, continuing=opened)
     w.add_dicts(Payment.__table__, pays)
     w.add_dicts(PaymentAllocation.__table__, allocs)
-    w.add_dicts(Posting.__table__, postings + accrual)
     w.add(LoanCharge.__table__, CHARGE_COLUMNS, charges)
     w.add(OnboardedLoan.__table__, REF_COLUMNS, refs)
     _audit(ctx, audits)
     ctx.written += n
-    _maybe_sleep(ctx, n)
     return out
 
 
-def _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id, number, season):
+def _catch_up(ctx, pays, allocs, entries, now, pay_ids, loan_id, number, season):
     """The payments to date (one total on the boarding date, or each dated one), allocated
     by the loan's rule as `domain.onboarding.rows.season` split them."""
     for k, (on, amount, split) in enumerate(season.payments):
@@ -263,28 +252,29 @@ def _catch_up(ctx, pays, allocs, entries, postings, now, pay_ids, loan_id, numbe
                                advance_minor=a.advance_minor, reversal_id=None))
             for c in total:
                 total[c] += getattr(a, f"{c}_minor")
-        _journal_rows(entries, postings, now, ledger.repayment(
+        entries.append(ledger.repayment(
             f"pay-{key}", loan_id, on, total["principal"], total["interest"], total["fee"],
             total["advance"]))
     return sum(a for _, a, _ in season.payments)
 
 
-def _accrual_rows(ctx: Context, chunk, loan_ids) -> list[dict]:
+def _accrual(ctx: Context, chunk, loan_ids) -> ledger.Entry | None:
     """Interest accrued from funding through the last closed business date (COB carries on
-    from the next date), as postings of the batch's one catch-up accrual entry."""
+    from the next date): this chunk's lines of the batch's one catch-up accrual entry, a
+    debit and a credit per loan, so each chunk balances on its own."""
     if ctx.accrual_date is None:
-        return []
-    entry_id = accrual_entry_id(ctx.batch_id)
-    rows = []
+        return None
+    lines = []
     for (row, _p, _t, sched, _s), loan_id in zip(chunk, loan_ids):
         accrued = accrued_through([Period(i.number, i.start_date, i.due_date, i.interest_minor,
                                           0) for i in sched.installments], ctx.accrual_date)
         if accrued:
-            rows.append(dict(entry_id=entry_id, account=ledger.INTEREST_RECEIVABLE,
-                             loan_id=loan_id, amount_minor=accrued))
-            rows.append(dict(entry_id=entry_id, account=ledger.INTEREST_INCOME,
-                             loan_id=loan_id, amount_minor=-accrued))
-    return rows
+            lines.append(ledger.Line(ledger.INTEREST_RECEIVABLE, accrued, loan_id))
+            lines.append(ledger.Line(ledger.INTEREST_INCOME, -accrued, loan_id))
+    if not lines:
+        return None
+    return ledger.Entry(accrual_entry_id(ctx.batch_id), ledger.ACCRUAL, ctx.accrual_date, None,
+                        tuple(lines), "Interest accrued before boarding")
 
 
 def accrual_entry_id(batch_id: int) -> str:
@@ -298,20 +288,6 @@ def row_results(ctx: Context, results) -> None:
                    [(ctx.batch_id, n, ref[:100], loan_id, status, errors)
                     for n, ref, loan_id, status, errors in results])
     ctx.writer.flush()
-
-
-def _maybe_sleep(ctx: Context, n: int) -> None:
-    hook = os.environ.get(SLEEP_HOOK)
-    if hook:
-        after, seconds = hook.split(":")
-        written = ctx.written
-        if written - n < int(after) <= written:
-            import sys
-            ctx.writer.flush()  # the rows are in the transaction before it sleeps
-            ctx.writer.wait()
-            print(f"onboarding: {written} rows written, sleeping {seconds}s (test hook)",
-                  file=sys.stderr, flush=True)
-            time.sleep(float(seconds))
 
 
 def last_closed_date(s):

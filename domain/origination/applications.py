@@ -179,10 +179,10 @@ def _book(s, actor: Actor, app: Application, version: ProductVersion,
                           fee_minor=i.fee_minor)
               for i in schedule.installments)
     fee = terms.origination_fee_minor
-    journal.post(s, ledger.disbursement(
+    journal.write(s, [ledger.disbursement(
         f"disb-{loan.loan_number}", loan.id, today, loan.principal_minor,
         financed_fee_minor=fee if terms.origination_fee_financed else 0,
-        deducted_fee_minor=0 if terms.origination_fee_financed else fee))
+        deducted_fee_minor=0 if terms.origination_fee_financed else fee)])
     app.status, app.stage = "booked", "booked"
     s.add(app)
     s.flush()

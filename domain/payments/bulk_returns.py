@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from domain.ledger import entries as ledger
 from domain.calculation.allocation import Allocation, net
 from domain.db.payment_tables import CollectionAttempt, Notice
-from domain.db.tables import Installment, JournalEntry, Loan, LoanCharge, \
-    LoanModification, Payment, PaymentAllocation, PaymentReversal, Posting, utcnow
+from domain.db.tables import Installment, Loan, LoanCharge, LoanModification, Payment, \
+    PaymentAllocation, PaymentReversal, utcnow
 from domain.kernel.money import fmt
 from domain.nacha.codes import return_policy
 from domain.audit import trail as audit
@@ -113,7 +113,7 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
     for ids in _chunks(pids):
         rev_ids.update(s.exec(select(PaymentReversal.payment_id, PaymentReversal.id)
                               .where(PaymentReversal.payment_id.in_(ids))).all())
-    alloc_rows, entries, postings, audits = [], [], [], []
+    alloc_rows, entries, audits = [], [], []
     for a, i in pairs:
         current = net(rows[a.payment_id])
         alloc_rows += [dict(payment_id=a.payment_id, loan_id=a.loan_id,
@@ -121,9 +121,8 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
                             interest_minor=-x.interest_minor, fee_minor=-x.fee_minor,
                             advance_minor=-x.advance_minor, reversal_id=rev_ids[a.payment_id])
                        for x in current]
-        e = payments._entry(f"rev-{a.payment_id}", a.loan_id, today, current, -1,
-                            ledger.REVERSAL, f"Payment {a.payment_id} reversed: {reason[a.id]}")
-        journal.bulk_rows(e, entries, postings, now)
+        entries.append(payments.correction(f"rev-{a.payment_id}", a.loan_id, today, current,
+                                           f"Payment {a.payment_id} reversed: {reason[a.id]}"))
         p = pays[a.payment_id]
         audits.append(audit.entry(
             actor, "payment.reversed", "payment", p["id"], p,
@@ -132,9 +131,8 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
     _many(s, insert(PaymentAllocation), alloc_rows)
     fees = _fees(s, actor, [(a, nsf_fee[a.loan_id]) for a, _ in pairs
                             if policies[a.id].fee and nsf_fee[a.loan_id]],
-                 today, now, entries, postings)
-    _many(s, insert(JournalEntry), entries)
-    _many(s, insert(Posting), postings)
+                 today, now, entries)
+    journal.write(s, entries, recorded_at=now)
     _many(s, update(CollectionAttempt).where(CollectionAttempt.id == bindparam("aid")).values(
         status="returned", failure_code=bindparam("code"), failure_reason=bindparam("why"),
         updated_at=now).execution_options(synchronize_session=False),
@@ -180,7 +178,7 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
     return out
 
 
-def _fees(s, actor, due, today, now, entries, postings) -> set[int]:
+def _fees(s, actor, due, today, now, entries) -> set[int]:
     """NSF fee on the first installment still owing after the reversal (last if none)."""
     if not due:
         return set()
@@ -219,9 +217,8 @@ def _fees(s, actor, due, today, now, entries, postings) -> set[int]:
                             amount_minor=fee, assessed_on=today,
                             source_key=f"nsf:{a.payment_id}", journal_entry_id=entry_id,
                             recorded_at=now))
-        journal.bulk_rows(ledger.fee_charge(entry_id, a.loan_id, today, fee,
-                                            f"Returned payment fee (payment {a.payment_id})"),
-                          entries, postings, now)
+        entries.append(ledger.fee_charge(entry_id, a.loan_id, today, fee,
+                                         f"Returned payment fee (payment {a.payment_id})"))
         charged.add(a.id)
     _many(s, insert(LoanCharge), charges)
     return charged

@@ -31,9 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
 from domain.calculation import accrual
-from domain.ledger import entries as ledger
+from domain.ledger import entries as ledger, journal
 from domain.db.onboarding_tables import OnboardedLoan
-from domain.db.tables import (CobRun, Installment, JournalEntry, Loan, LoanCharge, Payment,
+from domain.db.tables import (CobRun, Installment, Loan, LoanCharge, Payment,
                               PaymentAllocation, PaymentReversal, Posting, utcnow)
 from domain.db.uow import UnitOfWork
 from domain.audit import trail as audit
@@ -46,7 +46,6 @@ PA = PaymentAllocation.__table__
 PAY = Payment.__table__
 REV = PaymentReversal.__table__
 PO = Posting.__table__
-JE = JournalEntry.__table__
 LC = LoanCharge.__table__
 RUN = CobRun.__table__
 OL = OnboardedLoan.__table__
@@ -253,15 +252,14 @@ def _sign_rows(debit_account: str, credit_account: str):
 def _post_from(s, entry_id: str, code: str, on: date, memo: str, source: Table,
                debit_account: str, credit_account: str) -> None:
     """One journal entry with a debit and a credit posting per row of `source`
-    (loan_id, amount_minor), in one INSERT ... SELECT."""
-    s.execute(insert(JE).values(id=entry_id, code=code, loan_id=None, effective_date=on,
-                                memo=memo, recorded_at=utcnow()))
+    (loan_id, amount_minor), through the journal writer's set-based back-end (one
+    INSERT ... SELECT, then checked to balance like every other entry)."""
     side = _sign_rows(debit_account, credit_account)
     rows = (select(literal(entry_id, String), side.c.account, source.c.loan_id,
                    source.c.amount_minor * side.c.sign)
             .select_from(source.join(side, true()))
             .order_by(source.c.loan_id, side.c.sign.desc()))
-    s.execute(insert(PO).from_select(["entry_id", "account", "loan_id", "amount_minor"], rows))
+    journal.write_selected(s, entry_id, code, on, memo, rows)
 
 
 def _count_sum(s, table: Table) -> tuple[int, int]:

@@ -183,11 +183,11 @@ def _capitalize(s, loan: Loan, kept, effective: date, actor_id) -> tuple[str | N
                                 interest_minor=i.interest_minor - i.paid_interest_minor,
                                 fee_minor=i.fee_minor - i.paid_fee_minor)
               for i in kept if i.unpaid_minor)
-    journal.post(s, ledger.Entry(entry_id, ledger.MODIFICATION, effective, loan.id, tuple(
+    journal.write(s, [ledger.Entry(entry_id, ledger.MODIFICATION, effective, loan.id, tuple(
         ledger.Line(a, m) for a, m in ((ledger.LOANS_RECEIVABLE, it + f),
                                        (ledger.INTEREST_RECEIVABLE, -it),
                                        (ledger.FEES_RECEIVABLE, -f)) if m),
-        "Arrears capitalized into principal"))
+        "Arrears capitalized into principal")])
     return entry_id, p + it + f
 
 
@@ -199,10 +199,10 @@ def _close(s, loan: Loan, state, kind: str, effective: date) -> str | None:
     entry_id = None
     if total:
         entry_id = f"{kind}-{loan.id}"
-        journal.post(s, ledger.Entry(entry_id, ledger.WRITE_OFF, effective, loan.id, tuple(
+        journal.write(s, [ledger.Entry(entry_id, ledger.WRITE_OFF, effective, loan.id, tuple(
             [ledger.Line(a, -m) for a, m in balances.items() if m]
             + [ledger.Line(ledger.CREDIT_LOSSES, total)]),
-            f"Loan {kind.replace('_', '-')}"))
+            f"Loan {kind.replace('_', '-')}")])
     loan.status = "written_off" if kind == "write_off" else "charged_off"
     loan.closed_on = effective
     return entry_id

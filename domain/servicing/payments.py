@@ -136,8 +136,8 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
     s.flush()
     current = net(_rows(s, payment.id))
     s.add_all(_rows_for(payment, [_neg(a) for a in current], reversal_id=rev.id))
-    journal.post(s, _entry(rev.journal_entry_id, loan.id, on, current, -1,
-                           ledger.REVERSAL, f"Payment {payment.id} reversed: {reason}"))
+    journal.write(s, [correction(rev.journal_entry_id, loan.id, on, current,
+                                 f"Payment {payment.id} reversed: {reason}")])
     _reapply(s, loan, later)
     fee = loan_state.load(s, loan).terms.nsf_fee_minor
     if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
@@ -181,9 +181,9 @@ def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
         s.add(PaymentAllocation(payment_id=refund.id, loan_id=loan.id, installment_number=0,
                                 principal_minor=0, interest_minor=0,
                                 advance_minor=-amount_minor))
-        journal.post(s, ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
+        journal.write(s, [ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
             ledger.Line(ledger.SUSPENSE, amount_minor), ledger.Line(ledger.CASH, -amount_minor)),
-            "Advance refunded"))
+            "Advance refunded")])
         audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
                      audit.snapshot(refund), reason)
         return refund.id
@@ -225,8 +225,8 @@ def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
             raise ValidationError({"amount": f"exceeds the {fmt(e.owed_minor)} the loan can "
                                              "take; use a payoff to close it"}) from None
     s.add_all(_rows_for(payment, parts))
-    journal.post(s, _entry(entry_id, loan.id, payment.received_on, parts, 1, ledger.REPAYMENT,
-                           f"Payment {payment.id} ({payment.channel})"))
+    journal.write(s, [_entry(entry_id, loan.id, payment.received_on, parts,
+                             f"Payment {payment.id} ({payment.channel})")])
     return parts
 
 
@@ -237,8 +237,8 @@ def _unapply(s, loan: Loan, payments: list[Payment], why: str) -> None:
         if not current:
             continue
         s.add_all(_rows_for(p, [_neg(a) for a in current]))
-        journal.post(s, _entry(_next_id(s, p, "out"), loan.id, p.received_on, current, -1,
-                               ledger.REVERSAL, f"Re-allocation of payment {p.id}: {why}"))
+        journal.write(s, [correction(_next_id(s, p, "out"), loan.id, p.received_on, current,
+                                     f"Re-allocation of payment {p.id}: {why}")])
     s.flush()
 
 
@@ -287,13 +287,18 @@ def _neg(a: Allocation) -> Allocation:
                       -a.advance_minor)
 
 
-def _entry(entry_id, loan_id, on, parts, sign, code, memo) -> ledger.Entry:
-    p = sum(a.principal_minor for a in parts) * sign
-    i = sum(a.interest_minor for a in parts) * sign
-    f = sum(a.fee_minor for a in parts) * sign
-    adv = sum(a.advance_minor for a in parts) * sign
-    e = ledger.repayment(entry_id, loan_id, on, p, i, f, adv)
-    return ledger.Entry(e.entry_id, code, on, loan_id, e.lines, memo)
+def _entry(entry_id, loan_id, on, parts, memo) -> ledger.Entry:
+    """The repayment entry of allocated parts (cash in; principal, interest, fees, advance)."""
+    e = ledger.repayment(entry_id, loan_id, on, sum(a.principal_minor for a in parts),
+                         sum(a.interest_minor for a in parts), sum(a.fee_minor for a in parts),
+                         sum(a.advance_minor for a in parts))
+    return ledger.Entry(e.entry_id, ledger.REPAYMENT, on, loan_id, e.lines, memo)
+
+
+def correction(entry_id, loan_id, on, parts, memo) -> ledger.Entry:
+    """Undoing allocated parts (a reversal, a return, a re-allocation): the repayment entry
+    of the same parts, reversed by the ledger's one correction builder."""
+    return ledger.reversing(entry_id, _entry(entry_id, loan_id, on, parts, memo), on, memo)
 
 
 def _next_id(s, payment: Payment, direction: str) -> str:
@@ -310,8 +315,8 @@ def _charge_nsf(s, loan: Loan, payment: Payment, fee: int, on: date) -> None:
     entry_id = f"nsf-{payment.id}"
     s.add(LoanCharge(loan_id=loan.id, kind="nsf", installment_number=target, amount_minor=fee,
                      assessed_on=on, source_key=f"nsf:{payment.id}", journal_entry_id=entry_id))
-    journal.post(s, ledger.fee_charge(entry_id, loan.id, on, fee,
-                                      f"Returned payment fee (payment {payment.id})"))
+    journal.write(s, [ledger.fee_charge(entry_id, loan.id, on, fee,
+                                        f"Returned payment fee (payment {payment.id})")])
 
 
 def _update_status(s, loan: Loan, actor: Actor, on: date) -> None:
@@ -340,7 +345,7 @@ def _close_accrual(s, loan: Loan, on: date) -> None:
     if left:
         n = s.exec(select(func.count()).select_from(JournalEntry).where(
             JournalEntry.id.like(f"close-{loan.id}-%"))).one()
-        journal.post(s, ledger.accrual(f"close-{loan.id}-{n + 1}", loan.id, on, -left))
+        journal.write(s, [ledger.accrual(f"close-{loan.id}-{n + 1}", loan.id, on, -left)])
 
 
 def _result(s, payment: Payment, replayed: bool) -> PaymentResult:

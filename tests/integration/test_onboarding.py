@@ -135,13 +135,33 @@ def test_reupload_books_nothing_twice(w, tmp_path):
     assert refs_booked(w, rows) == 5
 
 
+# The real `lendbook import`, with booking made to stop for a minute inside its transaction
+# once rows are written (flushed to the database), so the test can kill it there. The pause
+# is patched in here: production code carries no test hook.
+SLEEPING_IMPORT = """
+import sys, time
+from domain.onboarding import book
+real = book.book_chunk
+def paused(s, ctx, chunk):
+    out = real(s, ctx, chunk)
+    ctx.writer.flush()
+    ctx.writer.wait()
+    print(f"onboarding: {ctx.written} rows written, sleeping (test)", file=sys.stderr, flush=True)
+    time.sleep(60)
+    return out
+book.book_chunk = paused
+from cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_killed_import_leaves_no_partial_batch(w, tmp_path):
     rows = good_rows(w, 6)
     path = write_csv(tmp_path / "kill.csv", rows)
     loans = count(w["url"], Loan)
-    proc = subprocess.Popen([LENDBOOK, "--database-url", w["url"], "import", str(path)],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "LENDBOOK_ONBOARD_SLEEP_AFTER": "3:60"})
+    proc = subprocess.Popen([sys.executable, "-c", SLEEPING_IMPORT, "--database-url", w["url"],
+                             "import", str(path)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         for line in proc.stderr:  # the hook sleeps inside the transaction, rows written
             if "sleeping" in line:

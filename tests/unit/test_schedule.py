@@ -7,8 +7,15 @@ from decimal import Decimal
 import pytest
 
 from domain.kernel.money import fmt, to_minor
-from domain.calculation.schedule import build_schedule
+from domain.calculation.schedule import ScheduleTerms, build
 from tests.conftest import shared_file
+
+
+def build_schedule(principal_minor, annual_rate, periods, frequency, amortization,
+                   disbursement_date, **options):
+    """Shorthand for these tests: 30/360 and the other defaults of ScheduleTerms."""
+    return build(ScheduleTerms(principal_minor, annual_rate, periods, frequency,
+                               disbursement_date, amortization, **options))
 
 
 def _cases():
