@@ -277,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     cli_config.register(sub)
     from cli import products as cli_products
     cli_products.register(sub)
+    from cli import settings as cli_settings
+    cli_settings.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -20,11 +20,10 @@ Only when the role may set the parameter (superuser, or PostgreSQL 15+ `GRANT SE
 PARAMETER session_replication_role TO <role>`); otherwise, or with
 LENDBOOK_BULK_FK_CHECK=triggers, the triggers check each row as usual.
 """
-import os
+from domain.kernel import settings
 
 from sqlalchemy import text
 
-MODE = "LENDBOOK_BULK_FK_CHECK"  # auto (default), set, triggers
 
 
 class BrokenReference(RuntimeError):
@@ -36,8 +35,7 @@ def permitted(s) -> bool:
     """May this session switch its triggers off for the transaction?"""
     if s.get_bind().dialect.name != "postgresql":
         return False
-    mode = os.environ.get(MODE, "auto")
-    if mode == "triggers":
+    if settings.load().bulk_fk_check == "triggers":
         return False
     row = s.execute(text(
         "SELECT current_setting('is_superuser') = 'on', "

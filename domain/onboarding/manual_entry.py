@@ -2,7 +2,7 @@
 schedule preview before anything is saved, and maker-checker: with approval configured (the
 default; LENDBOOK_MANUAL_ENTRY_APPROVAL=off books at once) the entry waits until a second
 servicer or admin, never its maker, approves it; then it is boarded as method "manual"."""
-import os
+from domain.kernel import settings
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,8 +30,7 @@ class Preview:
 
 
 def approval_required() -> bool:
-    return os.environ.get("LENDBOOK_MANUAL_ENTRY_APPROVAL", "on").lower() not in (
-        "off", "0", "no", "false")
+    return settings.load().manual_entry_approval
 
 
 def _clean(data: dict) -> dict:

@@ -7,7 +7,7 @@ malformed one is refused with the line and field at fault; a return that names n
 sent refuses the whole file.
 """
 import hashlib
-import os
+from domain.kernel import settings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -32,16 +32,15 @@ NOC_FIELDS = {"C01": ("account",), "C02": ("routing",), "C03": ("routing", "acco
 
 
 def originator() -> nacha_build.Originator:
-    """The lender's bank details for its files (LENDBOOK_ACH_*; demo values by default)."""
-    env = os.environ.get
+    """The lender's bank details for its files (settings LENDBOOK_ACH_*; demo values by
+    default)."""
+    c = settings.load()
     return nacha_build.Originator(
-        immediate_destination=env("LENDBOOK_ACH_DESTINATION", "110000000"),
-        immediate_destination_name=env("LENDBOOK_ACH_DESTINATION_NAME", "DEMO BANK"),
-        immediate_origin=env("LENDBOOK_ACH_ORIGIN", "1234567890"),
-        immediate_origin_name=env("LENDBOOK_ACH_ORIGIN_NAME", "LENDBOOK DEMO LENDER"),
-        company_name=env("LENDBOOK_ACH_COMPANY_NAME", "LENDBOOK DEMO"),
-        company_id=env("LENDBOOK_ACH_COMPANY_ID", "1234567890"),
-        odfi_routing=env("LENDBOOK_ACH_ODFI", "11000000"))
+        immediate_destination=c.ach_destination,
+        immediate_destination_name=c.ach_destination_name,
+        immediate_origin=c.ach_origin, immediate_origin_name=c.ach_origin_name,
+        company_name=c.ach_company_name, company_id=c.ach_company_id,
+        odfi_routing=c.ach_odfi)
 
 
 @dataclass(frozen=True)

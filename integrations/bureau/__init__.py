@@ -1,12 +1,11 @@
 """Credit bureau adapters behind `domain.origination.bureau.BureauPort`."""
-import os
-
+from domain.kernel import settings
 from domain.origination.bureau import BureauPort
 
 
 def configured() -> BureauPort:
     """The provider named by LENDBOOK_BUREAU (default `local`, the offline provider)."""
-    name = os.environ.get("LENDBOOK_BUREAU", "local")
+    name = settings.load().bureau
     if name == "local":
         from integrations.bureau.local import LocalBureau
         return LocalBureau.from_env()

@@ -9,9 +9,9 @@ Rules (documented in the README):
 """
 import hashlib
 import json
-import os
 from dataclasses import replace
 
+from domain.kernel import settings
 from domain.origination.bureau import Applicant, BureauReport
 
 FIXED = {"0000": {"score": None, "thin_file": True, "tradelines": 0,
@@ -29,7 +29,7 @@ class LocalBureau:
 
     @classmethod
     def from_env(cls) -> "LocalBureau":
-        path = os.environ.get("LENDBOOK_BUREAU_FIXTURES")
+        path = settings.load().bureau_fixtures
         if not path:
             return cls()
         with open(path, encoding="utf-8") as f:

@@ -163,7 +163,7 @@ def test_boarding_verifies_every_foreign_key_of_what_it_wrote(w, monkeypatch):
 
 
 def test_with_the_triggers_mode_postgresql_checks_each_row_itself(w, monkeypatch):
-    monkeypatch.setenv(bulk_checks.MODE, "triggers")
+    monkeypatch.setenv("LENDBOOK_BULK_FK_CHECK", "triggers")
     with pytest.raises(IntegrityError, match="installment_loan_id_fkey"):
         with UnitOfWork(w["url"]) as s:
             check = ReferentialCheck(s, [Installment.__table__])
