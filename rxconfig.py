@@ -8,7 +8,7 @@ redis_url = os.environ.get("REDIS_URL") or None
 
 config = rx.Config(
     app_name="lendbook",
-    app_module_import="portal.app",
+    app_module_import="webapp.app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
     redis_url=redis_url,

@@ -1,1 +1,2 @@
-"""Configuration admin pages (products, audit trail) served by the one Reflex app."""
+"""Admin pages (products, rules, workflows, ledger, GL, branding, audit, roles, users...) and
+their components, drawn with the `ui` kit; registered by webapp.app, never imported by portal."""

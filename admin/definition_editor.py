@@ -6,11 +6,10 @@ import json
 import reflex as rx
 
 from domain.kernel.errors import DomainError, ValidationError
-from portal.components.layout import alert, table
+from ui.components import alert, table
 
 
 class DefinitionEditor(rx.State, mixin=True):
-    denied: str = ""
     code: str = ""
     text: str = ""
     versions: list[dict[str, str]] = []

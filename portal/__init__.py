@@ -1,1 +1,2 @@
-"""The Reflex web app: borrower portal, staff servicing console; registers admin pages too."""
+"""The borrower portal and staff servicing console: pages, their components and the HTTP API
+(registered, with the admin pages, by webapp.app)."""

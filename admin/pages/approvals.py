@@ -3,14 +3,14 @@
 reason. The domain refuses approving one's own request."""
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.access import approvals
-from portal.components.layout import alert, card, denied, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
-class ApprovalsState(AuthState):
-    denied: str = ""
+class ApprovalsState(ProtectedState, AuthState):
     policies: list[dict[str, str]] = []
     rows: list[dict[str, str]] = []
     reasons: dict[str, str] = {}  # request id -> the reason typed beside it
@@ -24,14 +24,8 @@ class ApprovalsState(AuthState):
         self.rows = [{k: str(v if v is not None else "") for k, v in r.items()}
                      for r in approvals.pending(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("config.approve")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/approvals")
-        self.denied, self.errors, self.notice = "", [], ""
+    def _load_page(self, actor):
+        self.errors, self.notice = [], ""
         self._refresh(actor)
 
     def _run(self, done: str, fn) -> None:
@@ -93,20 +87,17 @@ def request_row(r) -> rx.Component:
             spacing="2", wrap="wrap")))
 
 
-@rx.page(route="/admin/approvals", title="Approvals · Lendbook admin",
-         on_load=ApprovalsState.load)
+@protected_page("/admin/approvals", "config.approve", state=ApprovalsState,
+                title="Approvals · Lendbook admin", heading="Approvals")
 def approvals_page() -> rx.Component:
-    return shell("Approvals", rx.cond(
-        ApprovalsState.denied != "", denied(ApprovalsState.denied),
-        rx.flex(
-            alert(ApprovalsState.notice, color="green", id="approvals-notice"),
-            rx.foreach(ApprovalsState.errors, lambda e: alert(e)),
-            card(rx.el.fieldset(
-                rx.el.legend("Maker-checker", style={"fontWeight": 600}),
-                rx.foreach(ApprovalsState.policies, policy_row),
-                style={"border": "none", "padding": 0})),
-            card(table(["#", "Kind", "Change", "Why", "Requested by", "When", "Decision"],
-                       ApprovalsState.rows, request_row, "Pending change requests"),
-                 id="approvals-table"),
-            direction="column", spacing="3"),
-    ))
+    return rx.flex(
+        alert(ApprovalsState.notice, color="green", id="approvals-notice"),
+        rx.foreach(ApprovalsState.errors, lambda e: alert(e)),
+        card(rx.el.fieldset(
+            rx.el.legend("Maker-checker", style={"fontWeight": 600}),
+            rx.foreach(ApprovalsState.policies, policy_row),
+            style={"border": "none", "padding": 0})),
+        card(table(["#", "Kind", "Change", "Why", "Requested by", "When", "Decision"],
+                   ApprovalsState.rows, request_row, "Pending change requests"),
+             id="approvals-table"),
+        direction="column", spacing="3")

@@ -9,19 +9,20 @@ import reflex as rx
 from domain.kernel.errors import PermissionDenied, ValidationError
 from domain.audit import queries as audit_queries, verify as audit_verify
 from domain.audit.chain import utc_iso
-from portal.components.audit_view import chain_banner, diff_panel, filter_form, row_card
-from portal.components.layout import alert, card, denied, shell
-from portal.state import AuthState
+from admin.components.audit_view import chain_banner, diff_panel, filter_form, row_card
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 EXPORT_PATH = "/api/v1/audit/export"
+NEEDS = "audit.view"
 
 
 def _when(at) -> str:
     return utc_iso(at)[:19].replace("T", " ")
 
 
-class AuditState(AuthState):
-    denied: str = ""
+class AuditState(ProtectedState, AuthState):
     error: str = ""
     filters: dict[str, str] = {}
     rows: list[dict[str, str]] = []
@@ -45,7 +46,7 @@ class AuditState(AuthState):
 
     def _actor_or_deny(self):
         try:
-            return self._require("audit.view")
+            return self._require(NEEDS)
         except PermissionDenied as e:
             self.denied = f"Access refused: {e}."
             return None
@@ -72,12 +73,8 @@ class AuditState(AuthState):
                                 "text": f"{'Intact' if st['ok'] else 'BROKEN'}, verified "
                                         f"{_when(st['at'])} UTC by {st['by']}: {st['summary']}"}
 
-    @rx.event
-    def load(self):
-        actor = self._actor_or_deny()
-        if actor is None:
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/audit")
-        self.denied, self.filters, self.cursors = "", {}, [0]
+    def _load_page(self, actor):
+        self.filters, self.cursors = {}, [0]
         self._show(actor, None)
         self._chain(actor)
 
@@ -134,25 +131,23 @@ class AuditState(AuthState):
         self.cursors = [0]
 
 
-@rx.page(route="/admin/audit", title="Audit trail · Lendbook admin", on_load=AuditState.load)
+@protected_page("/admin/audit", NEEDS, state=AuditState,
+                title="Audit trail · Lendbook admin", heading="Audit trail")
 def audit_page() -> rx.Component:
     s = AuditState
-    return shell("Audit trail", rx.cond(
-        s.denied != "", denied(s.denied),
+    return rx.flex(
+        chain_banner(s.chain, s.verify_now),
+        card(filter_form(s.apply, s.clear, s.export_csv, s.export_jsonl)),
+        alert(s.error, id="audit-error"),
+        rx.cond(s.rows.length() == 0,
+                rx.text("No audit rows match this filter.", id="audit-empty")),
+        rx.flex(rx.foreach(s.rows, lambda r: row_card(
+            r, s.open_id == r["id"], s.toggle(r["id"]), diff_panel(s.diff))),
+            direction="column", spacing="2", id="audit-rows", role="list"),
         rx.flex(
-            chain_banner(s.chain, s.verify_now),
-            card(filter_form(s.apply, s.clear, s.export_csv, s.export_jsonl)),
-            alert(s.error, id="audit-error"),
-            rx.cond(s.rows.length() == 0,
-                    rx.text("No audit rows match this filter.", id="audit-empty")),
-            rx.flex(rx.foreach(s.rows, lambda r: row_card(
-                r, s.open_id == r["id"], s.toggle(r["id"]), diff_panel(s.diff))),
-                direction="column", spacing="2", id="audit-rows", role="list"),
-            rx.flex(
-                rx.button("Newer", on_click=s.newer, disabled=~s.has_newer, variant="soft",
-                          id="audit-newer"),
-                rx.button("Older", on_click=s.older, disabled=s.next_before == 0,
-                          variant="soft", id="audit-older"),
-                spacing="2", justify="end"),
-            direction="column", spacing="3", width="100%"),
-    ))
+            rx.button("Newer", on_click=s.newer, disabled=~s.has_newer, variant="soft",
+                      id="audit-newer"),
+            rx.button("Older", on_click=s.older, disabled=s.next_before == 0,
+                      variant="soft", id="audit-older"),
+            spacing="2", justify="end"),
+        direction="column", spacing="3", width="100%")

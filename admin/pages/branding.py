@@ -5,16 +5,17 @@ agent portals show the published version on their next page load, without a rede
 import reflex as rx
 
 from domain.configuration import branding as rules
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.configuration import branding_versions as branding
-from portal.components.layout import alert, brand_footer, card, denied, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, table
+from ui.layout import brand_footer
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 FIELDS = ("name", "primary", "accent", "support_email", "support_phone", "legal")
 
 
-class BrandingState(AuthState):
-    denied: str = ""
+class BrandingState(ProtectedState, AuthState):
     f_name: str = ""
     f_primary: str = ""
     f_accent: str = ""
@@ -39,14 +40,8 @@ class BrandingState(AuthState):
                           if v["published_at"] else ""}
                          for v in branding.versions(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("branding.edit")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/branding")
-        self.denied, self.errors, self.notice, self.draft_version = "", [], "", 0
+    def _load_page(self, actor):
+        self.errors, self.notice, self.draft_version = [], "", 0
         b = branding.current()
         for k in FIELDS:
             setattr(self, f"f_{k}", b[k])
@@ -151,53 +146,50 @@ def preview_card(s) -> rx.Component:
         id="brand-preview")
 
 
-@rx.page(route="/admin/branding", title="Portal branding · Lendbook admin",
-         on_load=BrandingState.load)
+@protected_page("/admin/branding", "branding.edit", state=BrandingState,
+                title="Portal branding · Lendbook admin", heading="Portal branding")
 def branding_page() -> rx.Component:
     s = BrandingState
-    return shell("Portal branding", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.flex(
-                rx.text("What the borrower, dealer and field-agent portals show. White text sits "
-                        "on the primary colour, so it needs a contrast ratio of at least "
-                        f"{rules.MIN_CONTRAST}:1. Logo: PNG or JPEG, at most "
-                        f"{rules.LOGO_MAX_BYTES // 1024} KB and {rules.LOGO_MAX_SIDE}×"
-                        f"{rules.LOGO_MAX_SIDE} pixels.", size="2"),
-                _text("Lender name", "name", s.f_name, max_length=rules.NAME_MAX),
-                rx.flex(_colour("Primary colour (header)", "primary", s.f_primary),
-                        _colour("Accent colour", "accent", s.f_accent), spacing="4",
-                        wrap="wrap"),
-                rx.flex(_text("Support e-mail", "support_email", s.f_support_email),
-                        _text("Support phone", "support_phone", s.f_support_phone),
-                        spacing="4"),
-                _area("Legal footer", "legal", s.f_legal),
-                _area("Autopay disclosure", "autopay", s.f_autopay),
-                _area("E-sign disclosure", "esign", s.f_esign),
-                rx.el.label("Logo", html_for="logo-upload", style={"fontWeight": 500}),
-                rx.upload(rx.text("Choose a new PNG or JPEG logo (optional; otherwise the "
-                                  "current one is kept)"),
-                          id="logo-upload",  # any file: the server judges it by its bytes
-                          max_files=1, border="1px dashed #718096", padding="1em"),
-                rx.foreach(rx.selected_files("logo-upload"), rx.text),
-                rx.flex(
-                    rx.button("Save draft", id="brand-save", size="3",
-                              on_click=s.save(rx.upload_files(upload_id="logo-upload"))),
-                    rx.button("Publish draft", id="brand-publish", size="3",
-                              color_scheme="green", on_click=s.publish,
-                              disabled=s.draft_version == 0),
-                    spacing="2"),
-                rx.cond(s.errors.length() > 0, rx.box(
-                    rx.el.ul(rx.foreach(s.errors, rx.el.li)), role="alert", id="brand-errors",
-                    color="#9b2c2c", background="#fff5f5", border="1px solid #feb2b2",
-                    border_radius="6px", padding="0.5em 1em")),
-                alert(s.notice, color="green", id="brand-notice"),
-                direction="column", spacing="3")),
-            preview_card(s),
-            card(rx.heading("Versions", size="4", as_="h2"),
-                 table(["Version", "Status", "Name", "Primary", "Logo", "Saved", "Published"],
-                       s.versions, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in (
-                           "version", "status", "name", "primary", "logo", "created",
-                           "published")]), "Branding versions")),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(rx.flex(
+            rx.text("What the borrower, dealer and field-agent portals show. White text sits "
+                    "on the primary colour, so it needs a contrast ratio of at least "
+                    f"{rules.MIN_CONTRAST}:1. Logo: PNG or JPEG, at most "
+                    f"{rules.LOGO_MAX_BYTES // 1024} KB and {rules.LOGO_MAX_SIDE}×"
+                    f"{rules.LOGO_MAX_SIDE} pixels.", size="2"),
+            _text("Lender name", "name", s.f_name, max_length=rules.NAME_MAX),
+            rx.flex(_colour("Primary colour (header)", "primary", s.f_primary),
+                    _colour("Accent colour", "accent", s.f_accent), spacing="4",
+                    wrap="wrap"),
+            rx.flex(_text("Support e-mail", "support_email", s.f_support_email),
+                    _text("Support phone", "support_phone", s.f_support_phone),
+                    spacing="4"),
+            _area("Legal footer", "legal", s.f_legal),
+            _area("Autopay disclosure", "autopay", s.f_autopay),
+            _area("E-sign disclosure", "esign", s.f_esign),
+            rx.el.label("Logo", html_for="logo-upload", style={"fontWeight": 500}),
+            rx.upload(rx.text("Choose a new PNG or JPEG logo (optional; otherwise the "
+                              "current one is kept)"),
+                      id="logo-upload",  # any file: the server judges it by its bytes
+                      max_files=1, border="1px dashed #718096", padding="1em"),
+            rx.foreach(rx.selected_files("logo-upload"), rx.text),
+            rx.flex(
+                rx.button("Save draft", id="brand-save", size="3",
+                          on_click=s.save(rx.upload_files(upload_id="logo-upload"))),
+                rx.button("Publish draft", id="brand-publish", size="3",
+                          color_scheme="green", on_click=s.publish,
+                          disabled=s.draft_version == 0),
+                spacing="2"),
+            rx.cond(s.errors.length() > 0, rx.box(
+                rx.el.ul(rx.foreach(s.errors, rx.el.li)), role="alert", id="brand-errors",
+                color="#9b2c2c", background="#fff5f5", border="1px solid #feb2b2",
+                border_radius="6px", padding="0.5em 1em")),
+            alert(s.notice, color="green", id="brand-notice"),
+            direction="column", spacing="3")),
+        preview_card(s),
+        card(rx.heading("Versions", size="4", as_="h2"),
+             table(["Version", "Status", "Name", "Primary", "Logo", "Saved", "Published"],
+                   s.versions, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in (
+                       "version", "status", "name", "primary", "logo", "created",
+                       "published")]), "Branding versions")),
+        direction="column", spacing="4")

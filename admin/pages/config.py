@@ -5,10 +5,11 @@ versions in one transaction, audited with the document's SHA-256."""
 import reflex as rx
 
 from domain.config_document.document import ADDED, CHANGED, REMOVED, UNCHANGED
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.config_document import export_import as config_io
-from portal.components.layout import alert, card, denied, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 STATUS_COLOURS = {ADDED: "green", CHANGED: "amber", UNCHANGED: "gray", REMOVED: "red"}
 
@@ -18,8 +19,7 @@ def _short(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-class ConfigState(AuthState):
-    denied: str = ""
+class ConfigState(ProtectedState, AuthState):
     fmt: str = "yaml"
     doc_name: str = ""
     doc_sha: str = ""
@@ -30,14 +30,8 @@ class ConfigState(AuthState):
     notice: str = ""
     _doc: bytes = b""
 
-    @rx.event
-    def load(self):
-        try:
-            self._require("export.data")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/config")
-        self.denied, self.errors, self.notice, self.can_apply = "", [], "", False
+    def _load_page(self, actor):
+        self.errors, self.notice, self.can_apply = [], "", False
         self.summary, self.rows, self.doc_name, self.doc_sha, self._doc = [], [], "", "", b""
 
     @rx.event
@@ -136,57 +130,55 @@ def _diff_row(r) -> rx.Component:
         rx.table.cell(r["after"]))
 
 
-@rx.page(route="/admin/config", title="Configuration export/import · Lendbook admin",
-         on_load=ConfigState.load)
+@protected_page("/admin/config", "export.data", state=ConfigState,
+                title="Configuration export/import · Lendbook admin",
+                heading="Configuration export/import")
 def config_page() -> rx.Component:
     s = ConfigState
-    return shell("Configuration export/import", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.flex(
-                rx.heading("Export", size="4", as_="h2"),
-                rx.text("Products, workflows, rule sets, branding and the GL mapping as one "
-                        "document (no users, passwords, secrets or loans).", size="2"),
-                rx.flex(
-                    rx.el.label("Format", html_for="config-format",
-                                style={"fontWeight": 500}),
-                    rx.el.select(rx.el.option("YAML", value="yaml"),
-                                 rx.el.option("JSON", value="json"),
-                                 id="config-format", value=s.fmt, on_change=s.set_fmt,
-                                 style={"padding": "0.4em"}),
-                    rx.button("Download export", id="config-download", size="3",
-                              on_click=s.download),
-                    spacing="3", align="center", wrap="wrap"),
-                direction="column", spacing="3")),
-            card(rx.flex(
-                rx.heading("Import", size="4", as_="h2"),
-                rx.el.label("Configuration document (YAML or JSON)", html_for="config-upload",
+    return rx.flex(
+        card(rx.flex(
+            rx.heading("Export", size="4", as_="h2"),
+            rx.text("Products, workflows, rule sets, branding and the GL mapping as one "
+                    "document (no users, passwords, secrets or loans).", size="2"),
+            rx.flex(
+                rx.el.label("Format", html_for="config-format",
                             style={"fontWeight": 500}),
-                rx.upload(rx.text("Choose a lendbook-config document"), id="config-upload",
-                          max_files=1, border="1px dashed #718096", padding="1em"),
-                rx.foreach(rx.selected_files("config-upload"), rx.text),
-                rx.flex(
-                    rx.button("Check (dry run)", id="config-check", size="3",
-                              on_click=s.upload(rx.upload_files(upload_id="config-upload"))),
-                    rx.button("Apply", id="config-apply", size="3", color_scheme="green",
-                              on_click=s.apply, disabled=~s.can_apply),
-                    spacing="2"),
-                rx.cond(s.doc_sha != "", rx.text(s.doc_name, " · sha256:", s.doc_sha,
-                                                  size="1", id="config-doc")),
-                rx.cond(s.errors.length() > 0, rx.box(
-                    rx.text("The document was refused; nothing was changed:", weight="bold"),
-                    rx.el.ul(rx.foreach(s.errors, lambda e: rx.el.li(
-                        rx.code(e["path"]), ": ", e["reason"]))),
-                    role="alert", id="config-errors", color="#9b2c2c", background="#fff5f5",
-                    border="1px solid #feb2b2", border_radius="6px", padding="0.5em 1em")),
-                alert(s.notice, color="green", id="config-notice"),
-                direction="column", spacing="3")),
-            rx.cond(s.summary.length() > 0, card(
-                rx.heading("Differences", size="4", as_="h2"),
-                rx.el.ul(rx.foreach(s.summary, lambda x: rx.el.li(
-                    rx.text.strong(x["section"]), ": ", x["counts"])), id="config-summary"),
-                table(["Section", "Item", "Status", "Field", "Here", "Document"], s.rows,
-                      _diff_row, "Differences by section and item"),
-                id="config-diff")),
-            direction="column", spacing="4"),
-    ))
+                rx.el.select(rx.el.option("YAML", value="yaml"),
+                             rx.el.option("JSON", value="json"),
+                             id="config-format", value=s.fmt, on_change=s.set_fmt,
+                             style={"padding": "0.4em"}),
+                rx.button("Download export", id="config-download", size="3",
+                          on_click=s.download),
+                spacing="3", align="center", wrap="wrap"),
+            direction="column", spacing="3")),
+        card(rx.flex(
+            rx.heading("Import", size="4", as_="h2"),
+            rx.el.label("Configuration document (YAML or JSON)", html_for="config-upload",
+                        style={"fontWeight": 500}),
+            rx.upload(rx.text("Choose a lendbook-config document"), id="config-upload",
+                      max_files=1, border="1px dashed #718096", padding="1em"),
+            rx.foreach(rx.selected_files("config-upload"), rx.text),
+            rx.flex(
+                rx.button("Check (dry run)", id="config-check", size="3",
+                          on_click=s.upload(rx.upload_files(upload_id="config-upload"))),
+                rx.button("Apply", id="config-apply", size="3", color_scheme="green",
+                          on_click=s.apply, disabled=~s.can_apply),
+                spacing="2"),
+            rx.cond(s.doc_sha != "", rx.text(s.doc_name, " · sha256:", s.doc_sha,
+                                              size="1", id="config-doc")),
+            rx.cond(s.errors.length() > 0, rx.box(
+                rx.text("The document was refused; nothing was changed:", weight="bold"),
+                rx.el.ul(rx.foreach(s.errors, lambda e: rx.el.li(
+                    rx.code(e["path"]), ": ", e["reason"]))),
+                role="alert", id="config-errors", color="#9b2c2c", background="#fff5f5",
+                border="1px solid #feb2b2", border_radius="6px", padding="0.5em 1em")),
+            alert(s.notice, color="green", id="config-notice"),
+            direction="column", spacing="3")),
+        rx.cond(s.summary.length() > 0, card(
+            rx.heading("Differences", size="4", as_="h2"),
+            rx.el.ul(rx.foreach(s.summary, lambda x: rx.el.li(
+                rx.text.strong(x["section"]), ": ", x["counts"])), id="config-summary"),
+            table(["Section", "Item", "Status", "Field", "Here", "Document"], s.rows,
+                  _diff_row, "Differences by section and item"),
+            id="config-diff")),
+        direction="column", spacing="4")

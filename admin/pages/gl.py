@@ -8,11 +8,12 @@ import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
 from domain.ledger import gl
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.ledger import gl_export, gl_mapping
-from portal.components.layout import alert, card, denied, select_field, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, select_field, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 HELP = ('Maps each Lendbook ledger account to your GL account: {"default": {"1000-cash-'
         'clearing": {"code": "1010", "name": "Operating cash"}, …}, "by_product": {"PERSONAL":'
@@ -31,7 +32,7 @@ def _last_month() -> tuple[str, str]:
     return end.replace(day=1).isoformat(), end.isoformat()
 
 
-class GlState(DefinitionEditor, AuthState):
+class GlState(ProtectedState, DefinitionEditor, AuthState):
     code: str = "GL mapping"  # one mapping; the name its messages use
     from_date: str = ""
     to_date: str = ""
@@ -65,14 +66,8 @@ class GlState(DefinitionEditor, AuthState):
                        "matches": "yes" if r.matches else "no"} for r in rows]
         self.recon_scope = f"{start} to {end}" if start else "all history"
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("gl.manage")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/gl")
-        self.denied, self.error, self.notice = "", "", ""
+    def _load_page(self, actor):
+        self.error, self.notice = "", ""
         self.export_error, self.export_notice, self.result, self.preview = "", "", {}, []
         self.has_result = False
         if not self.from_date:
@@ -212,27 +207,25 @@ def export_card() -> rx.Component:
         alert(s.export_error), alert(s.export_notice, color="green"), result)
 
 
-@rx.page(route="/admin/gl", title="GL export · Lendbook admin", on_load=GlState.load)
+@protected_page("/admin/gl", "gl.manage", state=GlState,
+                title="GL export · Lendbook admin", heading="GL export")
 def gl_page() -> rx.Component:
     s = GlState
-    return shell("GL export", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            export_card(),
-            card(rx.heading("Reconciliation: ", s.recon_scope, size="4", as_="h2"),
-                 rx.text("Per ledger account, net (debit +, credit −): the trial balance of "
-                         "the entries in the range beside what exports took of it.", size="2"),
-                 table(["Account", "Name", "Trial balance", "Exported", "Not yet exported",
-                        "Reconciled"], s.recon,
-                       _cells("account", "name", "ledger", "exported", "unexported",
-                              "matches"), "Reconciliation with the trial balance"),
-                 id="gl-reconciliation"),
-            card(rx.heading("Past exports", size="4", as_="h2"),
-                 table(["Export", "From", "To", "Lines", "Entries", "Debit", "Credit",
-                        "Mapping", "By", "At (UTC)", "Download"], s.exports, export_row,
-                       "Past GL exports"), id="gl-exports"),
-            editor_card(s, HELP, None, "", "GL mapping (JSON)", "gl-mapping-json"),
-            versions_card(s.versions, ["Version", "Status", "Saved (UTC)"],
-                          ["version", "status", "created"], "GL mapping versions"),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        export_card(),
+        card(rx.heading("Reconciliation: ", s.recon_scope, size="4", as_="h2"),
+             rx.text("Per ledger account, net (debit +, credit −): the trial balance of "
+                     "the entries in the range beside what exports took of it.", size="2"),
+             table(["Account", "Name", "Trial balance", "Exported", "Not yet exported",
+                    "Reconciled"], s.recon,
+                   _cells("account", "name", "ledger", "exported", "unexported",
+                          "matches"), "Reconciliation with the trial balance"),
+             id="gl-reconciliation"),
+        card(rx.heading("Past exports", size="4", as_="h2"),
+             table(["Export", "From", "To", "Lines", "Entries", "Debit", "Credit",
+                    "Mapping", "By", "At (UTC)", "Download"], s.exports, export_row,
+                   "Past GL exports"), id="gl-exports"),
+        editor_card(s, HELP, None, "", "GL mapping (JSON)", "gl-mapping-json"),
+        versions_card(s.versions, ["Version", "Status", "Saved (UTC)"],
+                      ["version", "status", "created"], "GL mapping versions"),
+        direction="column", spacing="4")

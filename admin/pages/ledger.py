@@ -3,16 +3,16 @@ from datetime import date
 
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied
+from domain.kernel.errors import DomainError
 from domain.kernel.money import fmt
 from domain.servicing import cob
 from domain.ledger import reports
-from portal.components.layout import alert, card, denied, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
-class LedgerState(AuthState):
-    denied: str = ""
+class LedgerState(ProtectedState, AuthState):
     rows: list[dict[str, str]] = []
     totals: dict[str, str] = {}
     pending: int = 0
@@ -28,14 +28,8 @@ class LedgerState(AuthState):
                        "balanced": "yes" if debit == credit else "NO"}
         self.pending = len(cob.pending_dates(date.today()))
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("ledger.view")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/ledger")
-        self.denied, self.message = "", ""
+    def _load_page(self, actor):
+        self.message = ""
         self._refresh(actor)
 
     @rx.event
@@ -61,25 +55,23 @@ def account_row(r) -> rx.Component:
                         rx.table.cell(r["debit"]), rx.table.cell(r["credit"]))
 
 
-@rx.page(route="/admin/ledger", title="Ledger · Lendbook admin", on_load=LedgerState.load)
+@protected_page("/admin/ledger", "ledger.view", state=LedgerState,
+                title="Ledger · Lendbook admin", heading="Ledger")
 def ledger_page() -> rx.Component:
     s = LedgerState
-    return shell("Ledger", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.heading("Trial balance", size="4", as_="h2"),
-                 table(["Account", "Name", "Debit", "Credit"], s.rows, account_row,
-                       "Trial balance"),
-                 rx.text("Totals: debit ", s.totals["debit"], ", credit ", s.totals["credit"],
-                         ". Balanced: ", rx.text.strong(s.totals["balanced"]),
-                         id="trial-balance-totals")),
-            card(rx.heading("Close of business", size="4", as_="h2"),
-                 rx.text("Accrues interest, ages delinquency and assesses late fees for every "
-                         "active loan, one business date at a time. Business dates not yet "
-                         "closed: ", rx.text.strong(s.pending), "."),
-                 rx.button(rx.cond(s.running, rx.spinner(size="2"), rx.fragment()),
-                           "Run close of business through today", on_click=s.start_cob,
-                           disabled=s.running | (s.pending == 0), size="3"),
-                 alert(s.message, color="blue")),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(rx.heading("Trial balance", size="4", as_="h2"),
+             table(["Account", "Name", "Debit", "Credit"], s.rows, account_row,
+                   "Trial balance"),
+             rx.text("Totals: debit ", s.totals["debit"], ", credit ", s.totals["credit"],
+                     ". Balanced: ", rx.text.strong(s.totals["balanced"]),
+                     id="trial-balance-totals")),
+        card(rx.heading("Close of business", size="4", as_="h2"),
+             rx.text("Accrues interest, ages delinquency and assesses late fees for every "
+                     "active loan, one business date at a time. Business dates not yet "
+                     "closed: ", rx.text.strong(s.pending), "."),
+             rx.button(rx.cond(s.running, rx.spinner(size="2"), rx.fragment()),
+                       "Run close of business through today", on_click=s.start_cob,
+                       disabled=s.running | (s.pending == 0), size="3"),
+             alert(s.message, color="blue")),
+        direction="column", spacing="4")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt, to_minor
 from domain.configuration.product_preview import preview
 from domain.configuration.product_schema_views import form_spec, form_text, groups
@@ -15,10 +15,11 @@ from domain.configuration.product_schema import SCHEMA
 from domain.configuration import products
 from domain.configuration import workflow_versions
 from domain.origination import rulesets
-from portal.components.layout import alert, card, denied, shell, table
-from portal.components.product_form import (history_card, identity, preview_card,
+from admin.components.product_form import (history_card, identity, preview_card,
                                              publish_box, settings_groups)
-from portal.state import AuthState
+from ui.components import alert, card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 SPEC = form_spec()
 MULTI = [f["name"] for f in SPEC if f["widget"] == "checkboxes"]
@@ -39,8 +40,7 @@ def _defaults() -> tuple[dict[str, str], dict[str, list[str]]]:
                         .split(",") if x.strip()] for n in MULTI}
 
 
-class ProductsState(AuthState):
-    denied: str = ""
+class ProductsState(ProtectedState, AuthState):
     rows: list[dict[str, str]] = []
     references: dict[str, list[list[str]]] = {"workflow": [], "rule_set": []}
     editing: str = ""  # code of the product being edited; "" for a new one
@@ -108,14 +108,8 @@ class ProductsState(AuthState):
             if code else []
         self._refresh_preview()
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("product.edit")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/products")
-        self.denied, self.notice = "", ""
+    def _load_page(self, actor):
+        self.notice = ""
         self._list()
         wf = sorted({v["code"] for v in workflow_versions.versions(actor)
                      if v["status"] in ("published", "built-in")},
@@ -261,20 +255,18 @@ def editor() -> rx.Component:
         id="product-editor")
 
 
-@rx.page(route="/admin/products", title="Products · Lendbook admin", on_load=ProductsState.load)
+@protected_page("/admin/products", "product.edit", state=ProductsState,
+                title="Products · Lendbook admin", heading="Loan products")
 def products_page() -> rx.Component:
     s = ProductsState
-    return shell("Loan products", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(table(["Code", "Name", "In use", "Status", "Draft waiting", "Amount",
-                        "Payments", "Rate", "Frequency", "Actions"], s.rows, product_row,
-                       "Loan products")),
-            rx.grid(rx.flex(editor(), publish_box(s), history_card(s), direction="column",
-                            spacing="4"),
-                    rx.box(preview_card(s), position=rx.breakpoints(initial="static",
-                                                                    md="sticky"), top="1em"),
-                    columns=rx.breakpoints(initial="1", md="3fr 2fr"), spacing="4",
-                    width="100%", align="start"),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(table(["Code", "Name", "In use", "Status", "Draft waiting", "Amount",
+                    "Payments", "Rate", "Frequency", "Actions"], s.rows, product_row,
+                   "Loan products")),
+        rx.grid(rx.flex(editor(), publish_box(s), history_card(s), direction="column",
+                        spacing="4"),
+                rx.box(preview_card(s), position=rx.breakpoints(initial="static",
+                                                                md="sticky"), top="1em"),
+                columns=rx.breakpoints(initial="1", md="3fr 2fr"), spacing="4",
+                width="100%", align="start"),
+        direction="column", spacing="4")

@@ -7,15 +7,15 @@ import reflex as rx
 from domain.kernel import permissions as catalogue
 from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
 from domain.access import roles
-from portal.components.layout import alert, card, denied, field, select_field, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, field, select_field, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 PORTAL_CHOICES = [("staff", "Staff console"), ("dealer", "Dealer portal"),
                   ("agent", "Field agent capture"), ("borrower", "Borrower portal")]
 
 
-class RolesState(AuthState):
-    denied: str = ""
+class RolesState(ProtectedState, AuthState):
     rows: list[dict[str, str]] = []
     creating: bool = True
     f_code: str = ""
@@ -34,14 +34,8 @@ class RolesState(AuthState):
                       + (f" and {len(r['users']) - 5} more" if len(r["users"]) > 5 else "")}
                      for r in roles.listing(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("roles.manage")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/roles")
-        self.denied, self.errors, self.notice = "", [], ""
+    def _load_page(self, actor):
+        self.errors, self.notice = [], ""
         self._refresh(actor)
         self._blank()
 
@@ -180,15 +174,13 @@ def role_form() -> rx.Component:
     )
 
 
-@rx.page(route="/admin/roles", title="Roles · Lendbook admin", on_load=RolesState.load)
+@protected_page("/admin/roles", "roles.manage", state=RolesState,
+                title="Roles · Lendbook admin", heading="Roles and permissions")
 def roles_page() -> rx.Component:
-    return shell("Roles and permissions", rx.cond(
-        RolesState.denied != "", denied(RolesState.denied),
-        rx.flex(
-            alert(RolesState.notice, color="green", id="roles-notice"),
-            rx.foreach(RolesState.errors, lambda e: alert(e)),
-            card(table(["Role", "Lands on", "Kind", "Permissions", "Revision", "Held by", ""],
-                       RolesState.rows, role_row, "Roles"), id="roles-table"),
-            card(role_form()),
-            direction="column", spacing="3"),
-    ))
+    return rx.flex(
+        alert(RolesState.notice, color="green", id="roles-notice"),
+        rx.foreach(RolesState.errors, lambda e: alert(e)),
+        card(table(["Role", "Lands on", "Kind", "Permissions", "Revision", "Held by", ""],
+                   RolesState.rows, role_row, "Roles"), id="roles-table"),
+        card(role_form()),
+        direction="column", spacing="3")

@@ -5,11 +5,12 @@ import json
 import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
-from domain.kernel.errors import DomainError, PermissionDenied
+from domain.kernel.errors import DomainError
 from domain.rules.examples import EXAMPLE
 from domain.origination import rulesets
-from portal.components.layout import card, denied, shell, table
-from portal.state import AuthState
+from ui.components import card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 HELP = ("Conditions read application fields (amount, term, monthly_income, installment, dti, "
         "payment_to_income, applicant.state, employment.status) and bureau fields "
@@ -17,7 +18,7 @@ HELP = ("Conditions read application fields (amount, term, monthly_income, insta
         "decline (with an adverse action code), refer, tier.")
 
 
-class RulesState(DefinitionEditor, AuthState):
+class RulesState(ProtectedState, DefinitionEditor, AuthState):
     code: str = "credit"
     text: str = json.dumps(EXAMPLE, indent=2)
     tested: list[dict[str, str]] = []
@@ -28,14 +29,7 @@ class RulesState(DefinitionEditor, AuthState):
                           "created": v["created_at"].strftime("%Y-%m-%d %H:%M")}
                          for v in rulesets.versions(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("rules.edit")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/rules")
-        self.denied = ""
+    def _load_page(self, actor):
         self._refresh(actor)
 
     @rx.event
@@ -82,20 +76,18 @@ def tested_row(r) -> rx.Component:
                                                          "changed", "reasons")])
 
 
-@rx.page(route="/admin/rules", title="Decision rules · Lendbook admin", on_load=RulesState.load)
+@protected_page("/admin/rules", "rules.edit", state=RulesState,
+                title="Decision rules · Lendbook admin", heading="Decision rules")
 def rules_page() -> rx.Component:
     s = RulesState
-    return shell("Decision rules", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            editor_card(s, HELP, "Rule set code", "ruleset-code", "Rule set (JSON)",
-                        "ruleset-json",
-                        rx.button("Test draft against saved applications", on_click=s.test,
-                                  size="3", variant="soft", disabled=s.draft_version == 0)),
-            rx.cond(s.tested.length() > 0, card(table(
-                ["Application", "Decided", "Draft would", "", "Draft's reasons"], s.tested,
-                tested_row, "Draft tested against saved applications"))),
-            versions_card(s.versions, ["Code", "Version", "Status", "Saved"],
-                          ["code", "version", "status", "created"], "Rule set versions"),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        editor_card(s, HELP, "Rule set code", "ruleset-code", "Rule set (JSON)",
+                    "ruleset-json",
+                    rx.button("Test draft against saved applications", on_click=s.test,
+                              size="3", variant="soft", disabled=s.draft_version == 0)),
+        rx.cond(s.tested.length() > 0, card(table(
+            ["Application", "Decided", "Draft would", "", "Draft's reasons"], s.tested,
+            tested_row, "Draft tested against saved applications"))),
+        versions_card(s.versions, ["Code", "Version", "Status", "Saved"],
+                      ["code", "version", "status", "created"], "Rule set versions"),
+        direction="column", spacing="4")

@@ -4,18 +4,18 @@ the organisations (dealers, agencies) dealers and field agents belong to. Assign
 is granting its permissions: the domain refuses a role with permissions the admin lacks."""
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.access import organisations, roles, users
-from portal.components.layout import alert, card, denied, field, select_field, shell, table
-from portal.state import AuthState
+from ui.components import alert, card, field, select_field, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
 def _org(value: str) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-class UsersState(AuthState):
-    denied: str = ""
+class UsersState(ProtectedState, AuthState):
     rows: list[dict[str, str]] = []
     role_choices: list[list[str]] = []
     org_choices: list[list[str]] = []
@@ -31,14 +31,8 @@ class UsersState(AuthState):
         self.org_choices = [["", "(none)"]] + [[str(o["id"]), f"{o['name']} ({o['kind']})"]
                                                for o in organisations.listing(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("users.manage")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/users")
-        self.denied, self.errors, self.notice = "", [], ""
+    def _load_page(self, actor):
+        self.errors, self.notice = [], ""
         self._refresh(actor)
 
     def _run(self, done: str, fn) -> None:
@@ -123,15 +117,13 @@ def org_form() -> rx.Component:
         on_submit=UsersState.create_org, reset_on_submit=True, aria_label="New organisation")
 
 
-@rx.page(route="/admin/users", title="Users · Lendbook admin", on_load=UsersState.load)
+@protected_page("/admin/users", "users.manage", state=UsersState,
+                title="Users · Lendbook admin", heading="Users")
 def users_page() -> rx.Component:
-    return shell("Users", rx.cond(
-        UsersState.denied != "", denied(UsersState.denied),
-        rx.flex(
-            alert(UsersState.notice, color="green", id="users-notice"),
-            rx.foreach(UsersState.errors, lambda e: alert(e)),
-            card(table(["Id", "E-mail", "Name", "Role", "Organisation", "Status", ""],
-                       UsersState.rows, user_row, "Users"), id="users-table"),
-            card(create_form()), card(assign_form()), card(org_form()),
-            direction="column", spacing="3"),
-    ))
+    return rx.flex(
+        alert(UsersState.notice, color="green", id="users-notice"),
+        rx.foreach(UsersState.errors, lambda e: alert(e)),
+        card(table(["Id", "E-mail", "Name", "Role", "Organisation", "Status", ""],
+                   UsersState.rows, user_row, "Users"), id="users-table"),
+        card(create_form()), card(assign_form()), card(org_form()),
+        direction="column", spacing="3")

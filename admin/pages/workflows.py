@@ -7,12 +7,13 @@ import reflex as rx
 
 from admin.definition_editor import DefinitionEditor, editor_card, versions_card
 from domain.configuration import workflow_editing as editing
-from domain.kernel.errors import DomainError, PermissionDenied
+from domain.kernel.errors import DomainError
 from domain.configuration import workflow_versions
 from domain.configuration.workflow import STANDARD, Workflow
-from portal.components.layout import card, denied, shell, table
-from portal.components.workflow_editor import stage_editor
-from portal.state import AuthState
+from admin.components.workflow_editor import stage_editor
+from ui.components import card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 HELP = ("Stages run in order: decision first, booked last. Built-in stages: decision, "
         "underwriting, offer, signature, funding, booked; any other key is a review stage its "
@@ -21,7 +22,7 @@ HELP = ("Stages run in order: decision first, booked last. Built-in stages: deci
         "documents_missing, signed, point_of_sale. Products name a workflow by its code.")
 
 
-class WorkflowsState(DefinitionEditor, AuthState):
+class WorkflowsState(ProtectedState, DefinitionEditor, AuthState):
     code: str = "standard"
     text: str = json.dumps(STANDARD, indent=2)
     preview: list[dict[str, str]] = []
@@ -89,14 +90,7 @@ class WorkflowsState(DefinitionEditor, AuthState):
                           "stages": " → ".join(s["key"] for s in v["definition"]["stages"])}
                          for v in workflow_versions.versions(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("workflow.edit")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/admin/workflows")
-        self.denied = ""
+    def _load_page(self, actor):
         self._refresh(actor)
         self._sync()
 
@@ -132,22 +126,19 @@ class WorkflowsState(DefinitionEditor, AuthState):
             self._refresh(actor)
 
 
-@rx.page(route="/admin/workflows", title="Workflows · Lendbook admin",
-         on_load=WorkflowsState.load)
+@protected_page("/admin/workflows", "workflow.edit", state=WorkflowsState,
+                title="Workflows · Lendbook admin", heading="Workflows")
 def workflows_page() -> rx.Component:
     s = WorkflowsState
-    return shell("Workflows", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            stage_editor(s),
-            editor_card(s, HELP, "Workflow code", "workflow-code", "Workflow (JSON)",
-                        "workflow-json"),
-            rx.cond(s.preview.length() > 0, card(table(
-                ["#", "Key", "Stage", "Who acts", "Applies when", "Entry needs"], s.preview,
-                lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in (
-                    "n", "key", "name", "actors", "when", "entry")]), "Draft stages"))),
-            versions_card(s.versions, ["Code", "Version", "Status", "Saved", "Stages"],
-                          ["code", "version", "status", "created", "stages"],
-                          "Workflow versions"),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        stage_editor(s),
+        editor_card(s, HELP, "Workflow code", "workflow-code", "Workflow (JSON)",
+                    "workflow-json"),
+        rx.cond(s.preview.length() > 0, card(table(
+            ["#", "Key", "Stage", "Who acts", "Applies when", "Entry needs"], s.preview,
+            lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in (
+                "n", "key", "name", "actors", "when", "entry")]), "Draft stages"))),
+        versions_card(s.versions, ["Code", "Version", "Status", "Saved", "Stages"],
+                      ["code", "version", "status", "created", "stages"],
+                      "Workflow versions"),
+        direction="column", spacing="4")

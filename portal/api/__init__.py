@@ -1,4 +1,4 @@
-"""HTTP API routes served on the app's one port beside the pages (mounted in portal.app)."""
+"""HTTP API routes served on the app's one port beside the pages (mounted in webapp.app)."""
 from starlette.applications import Starlette
 
 from portal.api.agent import ROUTES as AGENT_ROUTES

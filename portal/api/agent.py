@@ -28,7 +28,7 @@ from domain.configuration import products
 from domain.origination import submissions
 from domain.kernel.actor import Actor
 from portal.api.intake import _errors, submit_from
-from portal.state import SESSION_COOKIE
+from ui.state import SESSION_COOKIE
 
 NEEDS = "agent.capture"
 NO_STORE = {"Cache-Control": "no-store"}

@@ -17,7 +17,7 @@ from domain.kernel.errors import NotFound, ValidationError
 from domain.access import accounts
 from domain.documents import store as document_store
 
-SESSION_COOKIE = "lb_session"  # portal.state.SESSION_COOKIE (kept free of the Reflex import)
+SESSION_COOKIE = "lb_session"  # ui.state.SESSION_COOKIE (kept free of the Reflex import)
 
 
 def _error(status: int, field: str, reason: str) -> JSONResponse:

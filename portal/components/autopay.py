@@ -3,7 +3,7 @@ forms. The page State supplies values, errors and handlers."""
 import reflex as rx
 
 from portal.components.dealer import HINT_COLOR, checked_field, checked_select
-from portal.components.layout import card
+from ui.components import card
 
 ENROLMENT_COLORS = {"active": "green", "paused": "amber", "cancelled": "gray",
                     "disabled": "red"}

@@ -1,7 +1,7 @@
 """Stateless pieces of the bank files page: the outcome, a return file's lines, past files."""
 import reflex as rx
 
-from portal.components.layout import card, table
+from ui.components import card, table
 
 
 def result_card(message, errors) -> rx.Component:

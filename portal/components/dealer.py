@@ -2,7 +2,7 @@
 status badges, the dealer's application table and an application's facts."""
 import reflex as rx
 
-from portal.components.layout import table
+from ui.components import table
 
 STATUS_COLORS = {"approved": "green", "declined": "red", "referred": "amber", "booked": "blue"}
 APPLICATION_HEADERS = ["#", "Date", "Customer", "Merchant · item", "Price", "Down",

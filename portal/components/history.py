@@ -4,7 +4,7 @@ rows and handlers."""
 import reflex as rx
 
 from portal.components.dealer import HINT_COLOR, checked_field, checked_select
-from portal.components.layout import card, table
+from ui.components import card, table
 
 HEADERS = ["Date", "Amount", "Principal", "Interest", "Fees", "Advance", "Channel", "Status",
            "Details", "Receipt"]

@@ -2,7 +2,7 @@
 payment history is in portal/components/history.py)."""
 import reflex as rx
 
-from portal.components.layout import card, stat, table
+from ui.components import card, stat, table
 
 SCHEDULE_HEADERS = ["#", "Due", "Principal", "Interest", "Fees", "Total", "Paid", "Status"]
 STATUS_COLORS = {"paid": "green", "overdue": "red", "partial": "amber", "upcoming": "gray",

@@ -2,7 +2,7 @@
 Report (rows, then totals by product reconciled to the file)."""
 import reflex as rx
 
-from portal.components.layout import card, table
+from ui.components import card, table
 
 
 def _issue(r) -> rx.Component:

@@ -4,8 +4,8 @@ the allocation preview. Each takes the page State's values, errors and handlers.
 import reflex as rx
 
 from portal.components.dealer import ERROR_COLOR, HINT_COLOR, checked_field, checked_select
-from portal.components.layout import card, table
 from portal.payment_view import NEW_ACCOUNT
+from ui.components import card, table
 
 ACCOUNT_TYPES = [("checking", "Checking"), ("savings", "Savings")]
 BOX = {"border": "1px solid #cbd5e0", "borderRadius": "8px", "margin": "0", "minWidth": "0",

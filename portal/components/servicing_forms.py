@@ -2,7 +2,7 @@
 page State's handler and messages as arguments."""
 import reflex as rx
 
-from portal.components.layout import alert, card, field, select_field, table
+from ui.components import alert, card, field, select_field, table
 
 PAYMENT_KINDS = [("regular", "Regular payment (product's allocation)"),
                  ("payoff", "Payoff (closes the loan; must equal the payoff amount)")]

@@ -3,19 +3,19 @@ workflow's progress, accepting and e-signing on DocuSign's page, uploading reque
 and the loan once it is funded."""
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied
+from domain.kernel.errors import DomainError
 from domain.documents import store as document_store
 from domain.origination import esign, my_application, applications as origination
 from integrations.docusign.client import ESignClient
 from portal.components.documents import document_panel, labelled
-from portal.components.layout import alert, card, denied, shell, stat
 from portal.components.steps import stage_tracker
-from portal.state import AuthState
+from ui.components import alert, card, stat
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 ROUTE = "/applications/[application_id]"
 
-class ApplicationState(AuthState):
-    denied: str = ""
+class ApplicationState(ProtectedState, AuthState):
     error: str = ""
     notice: str = ""
     app: dict[str, str] = {}
@@ -32,20 +32,9 @@ class ApplicationState(AuthState):
         except ValueError:
             return 0
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("self.apply")
-            v = my_application.view(actor, self._id())
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect("/login")
-            return
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            return
-        self.denied, self.error, self.working = "", "", False
+    def _load_page(self, actor):
+        v = my_application.view(actor, self._id())
+        self.error, self.working = "", False
         self.app = {"id": str(v.id), "product": v.product, "amount": v.amount,
                     "term": str(v.term), "installment": v.installment, "status": v.status,
                     "stage": v.stage, "apr": v.apr, "finance_charge": v.finance_charge,
@@ -138,27 +127,24 @@ def documents() -> rx.Component:
                           st.upload)
 
 
-@rx.page(route=ROUTE, title="Application · Lendbook",
-         on_load=ApplicationState.load)
+@protected_page(ROUTE, "self.apply", state=ApplicationState,
+                title="Application · Lendbook", heading="Your application")
 def application_page() -> rx.Component:
     a = ApplicationState.app
-    return shell("Your application", rx.cond(
-        ApplicationState.denied != "", denied(ApplicationState.denied),
-        rx.flex(
-            rx.text("Application #", a["id"], " · ", a["product"], size="3"),
-            card(stage_tracker(ApplicationState.progress)),
-            rx.heading(rx.match(a["status"], ("approved", "Approved"),
-                                ("declined", "Declined"), ("referred", "Under review"),
-                                ("booked", "Funded"), a["status"]),
-                       size="6", as_="h2", id="application-status"),
-            rx.el.ul(rx.foreach(ApplicationState.reasons, lambda r: rx.el.li(r)),
-                     id="decision-reasons"),
-            alert(ApplicationState.notice, color="green"),
-            alert(ApplicationState.error),
-            rx.cond(a["loan"] != "", card(rx.text(
-                "Your loan ", rx.link(a["loan"], href="/loans/" + a["loan"], id="loan-link"),
-                " is booked."))),
-            rx.cond((a["status"] == "approved") | (a["status"] == "booked"), offer()),
-            rx.cond(a["status"] != "declined", documents()),
-            direction="column", spacing="3"),
-    ))
+    return rx.flex(
+        rx.text("Application #", a["id"], " · ", a["product"], size="3"),
+        card(stage_tracker(ApplicationState.progress)),
+        rx.heading(rx.match(a["status"], ("approved", "Approved"),
+                            ("declined", "Declined"), ("referred", "Under review"),
+                            ("booked", "Funded"), a["status"]),
+                   size="6", as_="h2", id="application-status"),
+        rx.el.ul(rx.foreach(ApplicationState.reasons, lambda r: rx.el.li(r)),
+                 id="decision-reasons"),
+        alert(ApplicationState.notice, color="green"),
+        alert(ApplicationState.error),
+        rx.cond(a["loan"] != "", card(rx.text(
+            "Your loan ", rx.link(a["loan"], href="/loans/" + a["loan"], id="loan-link"),
+            " is booked."))),
+        rx.cond((a["status"] == "approved") | (a["status"] == "booked"), offer()),
+        rx.cond(a["status"] != "declined", documents()),
+        direction="column", spacing="3")

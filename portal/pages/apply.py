@@ -3,22 +3,22 @@ step is checked and saved as the borrower goes, so they resume where they left o
 step submits through the intake path every channel uses and opens the application page."""
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.origination.intake_schema import EMPLOYMENT, US_STATES
 from domain.kernel.money import fmt
 from domain.origination import drafts
 from domain.configuration import products
 from integrations.bureau import configured as configured_bureau
-from portal.components.layout import alert, card, denied, shell
 from portal.components.steps import step_field, step_select, stepper
-from portal.state import AuthState
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 CONSENT = ("I authorise the lender to obtain my credit report and verify my identity to "
            "decide this application.")
 
 
-class ApplyState(AuthState):
-    denied: str = ""
+class ApplyState(ProtectedState, AuthState):
     step: int = 0
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -27,16 +27,8 @@ class ApplyState(AuthState):
     product_notes: list[str] = []
     busy: bool = False
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("self.apply")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect("/login?next=/apply")
-            return
-        self.denied, self.errors, self.error, self.busy = "", {}, "", False
+    def _load_page(self, actor):
+        self.errors, self.error, self.busy = {}, "", False
         offered = products.list_products()
         self.product_options = [[p.code, p.name] for p in offered]
         self.product_notes = [
@@ -182,16 +174,14 @@ def step_consent():
         key="step-4")
 
 
-@rx.page(route="/apply", title="Apply · Lendbook", on_load=ApplyState.load)
+@protected_page("/apply", "self.apply", state=ApplyState,
+                title="Apply · Lendbook", heading="Apply for a loan")
 def apply() -> rx.Component:
-    return shell("Apply for a loan", rx.cond(
-        ApplyState.denied != "", denied(ApplyState.denied),
-        rx.flex(
-            stepper([name for name, _ in drafts.STEPS], ApplyState.step),
-            alert(ApplyState.error),
-            card(rx.match(ApplyState.step, (0, step_loan()), (1, step_about()),
-                          (2, step_address()), (3, step_work()), step_consent())),
-            rx.text("Your answers are saved at each step; you can come back later.",
-                    size="2", color="#4a5568"),
-            direction="column", spacing="3", max_width="44rem"),
-    ))
+    return rx.flex(
+        stepper([name for name, _ in drafts.STEPS], ApplyState.step),
+        alert(ApplyState.error),
+        card(rx.match(ApplyState.step, (0, step_loan()), (1, step_about()),
+                      (2, step_address()), (3, step_work()), step_consent())),
+        rx.text("Your answers are saved at each step; you can come back later.",
+                size="2", color="#4a5568"),
+        direction="column", spacing="3", max_width="44rem")

@@ -11,9 +11,10 @@ from portal import payment_view, stripe_setup
 from portal.components.autopay import (cancel_form, enrolment_actions, enrolment_card,
                                        fixed_amount_field, inactive_note, pause_form)
 from portal.components.dealer import checked_select
-from portal.components.layout import alert, card, denied, shell
 from portal.components.payments import confirmation, mandate_box, method_picker, radio_choices
-from portal.state import AuthState
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 VIEWERS = ("self.loans", "loan.view")
 FIELDS = ("instrument", "holder_name", "routing_number", "account_number", "account_type",
@@ -24,8 +25,7 @@ AMOUNT_MODES = [("installment", "The installment due each time"), ("fixed", "A f
 
 ROUTE = "/loans/[loan_number]/autopay"
 
-class AutopayState(AuthState):
-    denied: str = ""
+class AutopayState(ProtectedState, AuthState):
     loan_number: str = ""
     loan_active: bool = False
     can_act: bool = False  # the borrower; staff see the page without its forms
@@ -46,21 +46,13 @@ class AutopayState(AuthState):
     _disclosure: str = ""  # the lender's published autopay disclosure, part of the mandate
     _kinds: dict[str, str] = {}
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.confirmation, self.form, self.error = "", {}, "", ""
-        try:
-            actor = self._require(*VIEWERS)
-            self.loan_active = queries.loan_detail(actor, number).status == "active"
-            self.loan_number, self._lender = number, payment_methods.lender_name()
-            self._disclosure = self.brand_disclosures.get("autopay", "")
-            self._refresh(actor)
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect(f"/login?next=/loans/{number}"
-                                                              "/autopay")
-        self.denied = ""
+        self.loan_active = queries.loan_detail(actor, number).status == "active"
+        self.loan_number, self._lender = number, payment_methods.lender_name()
+        self._disclosure = self.brand_disclosures.get("autopay", "")
+        self._refresh(actor)
         self.can_act = self.is_borrower
         returned = self.router.url.query_parameters.get(stripe_setup.SESSION_PARAM)
         if returned and self.can_act:
@@ -293,31 +285,28 @@ def terms_form() -> rx.Component:
             changing, "Change autopay", "Enrol in autopay")), id="terms-form")
 
 
-@rx.page(route=ROUTE, title="Autopay · Lendbook",
-         on_load=AutopayState.load)
+@protected_page(ROUTE, VIEWERS, state=AutopayState,
+                title="Autopay · Lendbook", heading="Autopay")
 def autopay_page() -> rx.Component:
     s = AutopayState
     enrolled = (s.enrolment["status"] == "active") | (s.enrolment["status"] == "paused")
-    return shell("Autopay", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.loan_number != "", rx.flex(
-            rx.link("\u2190 Back to loan ", s.loan_number, href="/loans/" + s.loan_number,
-                    id="back-to-loan"),
-            confirmation(s.confirmation),
-            alert(s.error, id="form-error"),
-            rx.cond(enrolled, enrolment_card(s.enrolment, rx.cond(
-                s.can_act & (s.form == ""), enrolment_actions(
-                    s.enrolment["status"] == "paused", s.open_form("change"), s.open_form("pause"),
-                    s.resume, s.open_form("cancel")))), inactive_note(s.enrolment, s.can_act)),
-            rx.cond(~s.can_act, rx.text("Only the borrower can enrol or change autopay.",
-                                        color="#4a5568")),
-            rx.cond(s.can_act & s.loan_active, rx.match(
-                s.form,
-                ("change", terms_form()),
-                ("pause", pause_form(s.pause, s.errors, s.close_form)),
-                ("cancel", cancel_form(s.cancel, s.errors, s.close_form)),
-                rx.cond(enrolled, rx.fragment(), terms_form()))),
-            rx.cond(~s.loan_active, rx.text("Autopay needs an active loan.", color="#4a5568")),
-            direction="column", spacing="4", max_width="46rem"),
-            rx.spinner(size="3")),
-    ))
+    return rx.cond(s.loan_number != "", rx.flex(
+        rx.link("\u2190 Back to loan ", s.loan_number, href="/loans/" + s.loan_number,
+                id="back-to-loan"),
+        confirmation(s.confirmation),
+        alert(s.error, id="form-error"),
+        rx.cond(enrolled, enrolment_card(s.enrolment, rx.cond(
+            s.can_act & (s.form == ""), enrolment_actions(
+                s.enrolment["status"] == "paused", s.open_form("change"), s.open_form("pause"),
+                s.resume, s.open_form("cancel")))), inactive_note(s.enrolment, s.can_act)),
+        rx.cond(~s.can_act, rx.text("Only the borrower can enrol or change autopay.",
+                                    color="#4a5568")),
+        rx.cond(s.can_act & s.loan_active, rx.match(
+            s.form,
+            ("change", terms_form()),
+            ("pause", pause_form(s.pause, s.errors, s.close_form)),
+            ("cancel", cancel_form(s.cancel, s.errors, s.close_form)),
+            rx.cond(enrolled, rx.fragment(), terms_form()))),
+        rx.cond(~s.loan_active, rx.text("Autopay needs an active loan.", color="#4a5568")),
+        direction="column", spacing="4", max_width="46rem"),
+        rx.spinner(size="3"))

@@ -4,18 +4,18 @@ from datetime import date
 
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.payments import ach_files, collections
 from portal.components.bank_files import files_table, result_card, return_lines
-from portal.components.layout import card, denied, shell
-from portal.state import AuthState
+from ui.components import card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 NEEDS = "bank_files.manage"
 
 
-class BankFilesState(AuthState):
-    denied: str = ""
+class BankFilesState(ProtectedState, AuthState):
     files: list[dict[str, str]] = []
     message: str = ""
     errors: list[str] = []
@@ -31,15 +31,8 @@ class BankFilesState(AuthState):
                                  if v) or "—",
             "href": f"/api/v1/ach-files/{f.id}"} for f in ach_files.list_files(actor)]
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         self.message, self.errors, self.lines = "", [], []
-        try:
-            actor = self._require(NEEDS)
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/servicing/bank-files")
-        self.denied = ""
         self._refresh(actor)
 
     @rx.event
@@ -109,36 +102,33 @@ def _outcome(x: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
-@rx.page(route="/servicing/bank-files", title="Bank files · Lendbook",
-         on_load=BankFilesState.load)
+@protected_page("/servicing/bank-files", NEEDS, state=BankFilesState,
+                title="Bank files · Lendbook", heading="Bank files")
 def bank_files() -> rx.Component:
     s = BankFilesState
-    return shell("Bank files", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.flex(
-                rx.heading("Debit file", size="4", as_="h2"),
-                rx.text("Creates today's autopay drafts and writes one NACHA file (PPD/WEB) "
-                        "with every bank-file debit due; each entry is posted as written.",
-                        size="2"),
-                rx.button("Write today's debit file", on_click=s.make_debit_file,
-                          id="make-debit-file", width="fit-content"),
-                direction="column", spacing="2")),
-            card(rx.flex(
-                rx.heading("Return file", size="4", as_="h2"),
-                rx.text("Upload the bank's return or notification-of-change file. It is "
-                        "processed whole or not at all; a file uploaded twice changes nothing.",
-                        size="2"),
-                rx.upload(rx.text("Choose the .ach file or drop it here"), id="return-upload",
-                          max_files=1, border="1px dashed #718096", padding="1em",
-                          aria_label="Return file"),
-                rx.button(rx.cond(s.working, rx.spinner(size="1"), rx.fragment()),
-                          "Process return file", id="process-returns", width="fit-content",
-                          disabled=s.working,
-                          on_click=s.upload_returns(rx.upload_files(upload_id="return-upload"))),
-                direction="column", spacing="2")),
-            result_card(s.message, s.errors),
-            return_lines(s.lines),
-            files_table(s.files),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(rx.flex(
+            rx.heading("Debit file", size="4", as_="h2"),
+            rx.text("Creates today's autopay drafts and writes one NACHA file (PPD/WEB) "
+                    "with every bank-file debit due; each entry is posted as written.",
+                    size="2"),
+            rx.button("Write today's debit file", on_click=s.make_debit_file,
+                      id="make-debit-file", width="fit-content"),
+            direction="column", spacing="2")),
+        card(rx.flex(
+            rx.heading("Return file", size="4", as_="h2"),
+            rx.text("Upload the bank's return or notification-of-change file. It is "
+                    "processed whole or not at all; a file uploaded twice changes nothing.",
+                    size="2"),
+            rx.upload(rx.text("Choose the .ach file or drop it here"), id="return-upload",
+                      max_files=1, border="1px dashed #718096", padding="1em",
+                      aria_label="Return file"),
+            rx.button(rx.cond(s.working, rx.spinner(size="1"), rx.fragment()),
+                      "Process return file", id="process-returns", width="fit-content",
+                      disabled=s.working,
+                      on_click=s.upload_returns(rx.upload_files(upload_id="return-upload"))),
+            direction="column", spacing="2")),
+        result_card(s.message, s.errors),
+        return_lines(s.lines),
+        files_table(s.files),
+        direction="column", spacing="4")

@@ -14,8 +14,9 @@ from integrations.bureau import configured as configured_bureau
 from portal import dealer_form
 from portal.components.dealer import (applications_table, checked_field, checked_select,
                                       consent_box, section)
-from portal.components.layout import alert, card, denied, shell
-from portal.state import AuthState
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 DISCLOSURE = ("Read to the customer: \u201cBy agreeing, you authorize the lender and its service "
               "providers to obtain your consumer credit report from a credit bureau and to "
@@ -31,8 +32,7 @@ OUTCOME_TEXT = {"approved": "Approved", "declined": "Declined",
                 "referred": "Referred to underwriting"}
 
 
-class DealerState(AuthState):
-    denied: str = ""
+class DealerState(ProtectedState, AuthState):
     product_options: list[list[str]] = []
     product_notes: list[str] = []
     merchant: str = ""
@@ -63,15 +63,8 @@ class DealerState(AuthState):
     def _list(self, actor) -> None:
         self.rows = [dealer_form.row(a) for a in dealer.list_applications(actor)]
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         self.rows = []
-        try:
-            actor = self._require("dealer.submit")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/dealer")
-        self.denied = ""
         offered = products.list_products()
         self.product_options = [[p.code, p.name] for p in offered]
         self.product_notes = [
@@ -270,13 +263,11 @@ def decision() -> rx.Component:
     )
 
 
-@rx.page(route="/dealer", title="Point of sale · Lendbook", on_load=DealerState.load)
+@protected_page("/dealer", "dealer.submit", state=DealerState,
+                title="Point of sale · Lendbook", heading="Point of sale")
 def dealer_page() -> rx.Component:
-    return shell("Point of sale", rx.cond(
-        DealerState.denied != "", denied(DealerState.denied),
-        rx.flex(
-            rx.cond(DealerState.outcome == "", pos_form(), decision()),
-            card(rx.heading("Your applications", size="5", as_="h2", margin_bottom="0.5em"),
-                 applications_table(DealerState.rows)),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        rx.cond(DealerState.outcome == "", pos_form(), decision()),
+        card(rx.heading("Your applications", size="5", as_="h2", margin_bottom="0.5em"),
+             applications_table(DealerState.rows)),
+        direction="column", spacing="4")

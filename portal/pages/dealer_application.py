@@ -10,14 +10,14 @@ from domain.origination import document_requests
 from portal import dealer_form
 from portal.components.dealer import facts, status_badge
 from portal.components.documents import document_panel, labelled
-from portal.components.layout import alert, card, denied, shell
-from portal.state import AuthState
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
 ROUTE = "/dealer/applications/[application_id]"
 
-class DealerApplicationState(AuthState):
-    denied: str = ""
+class DealerApplicationState(ProtectedState, AuthState):
     app: dict[str, str] = {}
     reasons: list[str] = []
     documents: list[dict[str, str]] = []
@@ -33,19 +33,10 @@ class DealerApplicationState(AuthState):
             for d in document_store.for_application(actor, application_id)])
         self.requested = labelled(document_requests.requested(actor, application_id))
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         raw = self._route_arg(ROUTE, "application_id")
         self.app, self.reasons = {}, []
-        try:
-            actor = self._require("dealer.submit")
-            found = dealer.application(actor, int(raw) if raw.isdigit() else 0)
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect(f"/login?next=/dealer/applications/{raw}")
-            return
-        self.denied = ""
+        found = dealer.application(actor, int(raw) if raw.isdigit() else 0)
         self.app = dealer_form.row(found)
         self.reasons = found.reasons
         self._documents(actor, found.id)
@@ -98,29 +89,26 @@ def claim_card(s) -> rx.Component:
         id="customer-claim")
 
 
-@rx.page(route=ROUTE, title="Application · Lendbook",
-         on_load=DealerApplicationState.load)
+@protected_page(ROUTE, "dealer.submit", state=DealerApplicationState,
+                title="Application · Lendbook", heading="Application")
 def dealer_application() -> rx.Component:
     a = DealerApplicationState.app
-    return shell("Application", rx.cond(
-        DealerApplicationState.denied != "", denied(DealerApplicationState.denied),
-        rx.cond(a.contains("id"), rx.flex(
-            rx.link("\u2190 Back to point of sale", href="/dealer"),
-            card(
-                rx.flex(rx.heading("Application ", a["id"], size="5", as_="h2",
-                                   id="application-number"),
-                        status_badge(a["status"], a["status_text"]),
-                        spacing="3", align="center", wrap="wrap", margin_bottom="0.75em",
-                        id="application-status"),
-                facts(a)),
-            card(rx.heading("Decision reasons", size="4", as_="h2"),
-                 rx.el.ul(rx.foreach(DealerApplicationState.reasons, lambda r: rx.el.li(r)),
-                          id="application-reasons")),
-            document_panel(DealerApplicationState.requested, DealerApplicationState.documents,
-                           DealerApplicationState.upload_kind,
-                           DealerApplicationState.set_upload_kind, DealerApplicationState.upload),
-            rx.cond(DealerApplicationState.can_invite, claim_card(DealerApplicationState)),
-            alert(DealerApplicationState.upload_error),
-            direction="column", spacing="4"),
-            rx.spinner(size="3")),
-    ))
+    return rx.cond(a.contains("id"), rx.flex(
+        rx.link("\u2190 Back to point of sale", href="/dealer"),
+        card(
+            rx.flex(rx.heading("Application ", a["id"], size="5", as_="h2",
+                               id="application-number"),
+                    status_badge(a["status"], a["status_text"]),
+                    spacing="3", align="center", wrap="wrap", margin_bottom="0.75em",
+                    id="application-status"),
+            facts(a)),
+        card(rx.heading("Decision reasons", size="4", as_="h2"),
+             rx.el.ul(rx.foreach(DealerApplicationState.reasons, lambda r: rx.el.li(r)),
+                      id="application-reasons")),
+        document_panel(DealerApplicationState.requested, DealerApplicationState.documents,
+                       DealerApplicationState.upload_kind,
+                       DealerApplicationState.set_upload_kind, DealerApplicationState.upload),
+        rx.cond(DealerApplicationState.can_invite, claim_card(DealerApplicationState)),
+        alert(DealerApplicationState.upload_error),
+        direction="column", spacing="4"),
+        rx.spinner(size="3"))

@@ -3,8 +3,9 @@ import reflex as rx
 
 from domain.kernel.money import fmt
 from domain.configuration import products
-from portal.components.layout import card, shell
-from portal.state import AuthState
+from ui.components import card
+from ui.layout import shell
+from ui.state import AuthState
 
 
 class HomeState(AuthState):

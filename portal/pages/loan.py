@@ -7,16 +7,16 @@ from domain.payments import autopay
 from domain.servicing import notices, queries
 from portal import loan_view, payment_view
 from portal.components.history import history_table, notices_card, payment_links
-from portal.components.layout import alert, denied, shell
 from portal.components.loan import (balance_chart, balances, loan_facts, loan_stats,
                                     schedule_table)
-from portal.state import AuthState
+from ui.components import alert
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
 ROUTE = "/loans/[loan_number]"
 
-class LoanState(AuthState):
-    denied: str = ""
+class LoanState(ProtectedState, AuthState):
     summary: dict[str, str] = {}
     schedule: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
@@ -25,22 +25,13 @@ class LoanState(AuthState):
     autopay_label: str = ""
     notice_error: str = ""
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         number = self._route_arg(ROUTE, "loan_number")
         self.summary, self.schedule, self.history, self.series = {}, [], [], []
         self.notices, self.notice_error = [], ""
-        try:
-            actor = self._require("self.loans", "loan.view")
-            detail = queries.loan_detail(actor, number)
-            self.history = payment_view.history_rows(queries.payment_history(actor, number))
-            enrolment = autopay.view(actor, number)
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect(f"/login?next=/loans/{number}")
-            return
-        self.denied = ""
+        detail = queries.loan_detail(actor, number)
+        self.history = payment_view.history_rows(queries.payment_history(actor, number))
+        enrolment = autopay.view(actor, number)
         self.summary = loan_view.summary(detail)
         self.schedule = loan_view.schedule_rows(detail)
         self.series = loan_view.balance_series(detail)
@@ -64,24 +55,22 @@ class LoanState(AuthState):
         self._notices(actor)
 
 
-@rx.page(route=ROUTE, title="Loan · Lendbook", on_load=LoanState.load)
+@protected_page(ROUTE, ("self.loans", "loan.view"), state=LoanState,
+                title="Loan · Lendbook", heading="Your loan")
 def loan_page() -> rx.Component:
     s = LoanState
-    return shell("Your loan", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.summary.contains("loan_number"), rx.flex(
-            rx.heading(s.summary["loan_number"], size="5", as_="h2", id="loan-number"),
-            alert(s.notice_error),
-            notices_card(s.notices, s.mark_read),
-            loan_stats(s.summary),
-            payment_links(s.summary["loan_number"],
-                          AuthState.is_borrower & (s.summary["status"] == "Active"),
-                          s.autopay_label),
-            balances(s.summary),
-            balance_chart(s.series),
-            history_table(s.history),
-            schedule_table(s.schedule),
-            loan_facts(s.summary),
-            direction="column", spacing="4"),
-            rx.spinner(size="3")),
-    ))
+    return rx.cond(s.summary.contains("loan_number"), rx.flex(
+        rx.heading(s.summary["loan_number"], size="5", as_="h2", id="loan-number"),
+        alert(s.notice_error),
+        notices_card(s.notices, s.mark_read),
+        loan_stats(s.summary),
+        payment_links(s.summary["loan_number"],
+                      AuthState.is_borrower & (s.summary["status"] == "Active"),
+                      s.autopay_label),
+        balances(s.summary),
+        balance_chart(s.series),
+        history_table(s.history),
+        schedule_table(s.schedule),
+        loan_facts(s.summary),
+        direction="column", spacing="4"),
+        rx.spinner(size="3"))

@@ -5,8 +5,9 @@ import reflex as rx
 
 from domain.kernel.errors import DomainError
 from domain.access import accounts
-from portal.components.layout import alert, card, field, shell
-from portal.state import AuthState, home_for
+from ui.components import alert, card, field
+from ui.layout import shell
+from ui.state import AuthState, home_for
 
 
 class LoginState(AuthState):

@@ -7,15 +7,15 @@ from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.onboarding.rows import COLUMNS, REQUIRED
 from domain.onboarding import manual_entry
-from portal.components.layout import card, denied, shell, table
-from portal.state import AuthState
+from ui.components import card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 NEEDS = "onboarding.board"
 LABELS = {c: c.replace("_", " ").capitalize() for c in COLUMNS}
 
 
-class ManualEntryState(AuthState):
-    denied: str = ""
+class ManualEntryState(ProtectedState, AuthState):
     errors: dict[str, str] = {}
     message: str = ""
     schedule: list[dict[str, str]] = []
@@ -30,15 +30,8 @@ class ManualEntryState(AuthState):
                          "amount": e.data.get("funded_amount", ""), "maker": e.maker_label}
                         for e in manual_entry.pending(actor)]
 
-    @rx.event
-    def load(self):
-        try:
-            self._refresh(self._require(NEEDS))
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect(
-                "/login?next=/servicing/onboarding/manual")
-        self.denied = ""
+    def _load_page(self, actor):
+        self._refresh(actor)
 
     @rx.event
     def check(self, form: dict):
@@ -126,32 +119,29 @@ def _pending(r) -> rx.Component:
                       on_click=s.decide(r["id"], False)), spacing="2")))
 
 
-@rx.page(route="/servicing/onboarding/manual", title="Manual loan entry · Lendbook",
-         on_load=ManualEntryState.load)
+@protected_page("/servicing/onboarding/manual", NEEDS, state=ManualEntryState,
+                title="Manual loan entry · Lendbook", heading="Manual loan entry")
 def manual_entry_page() -> rx.Component:
     s = ManualEntryState
-    return shell("Manual loan entry", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.form(rx.flex(
-                rx.grid(*[_field(c) for c in COLUMNS], columns=rx.breakpoints(
-                    initial="1", sm="2", md="3"), spacing="3", width="100%"),
-                rx.flex(rx.button("Preview schedule", type="submit",
-                                  on_click=s.set_mode("preview")),
-                        rx.button("Submit for approval", type="submit", variant="outline",
-                                  on_click=s.set_mode("submit")), spacing="2"),
-                direction="column", spacing="3"), on_submit=s.check, reset_on_submit=False)),
-            rx.cond(s.message != "", rx.callout(s.message, id="manual-message")),
-            rx.cond(s.schedule.length() > 0, card(table(
-                ["#", "Due", "Principal", "Interest", "Balance"], s.schedule, _row,
-                "Schedule preview"))),
-            card(rx.flex(
-                rx.heading("Waiting for approval", size="4", as_="h2"),
-                rx.el.label("Reason (to reject)", html_for="reject-reason"),
-                rx.input(id="reject-reason", value=s.reject_reason,
-                         on_change=s.set_reject_reason, max_width="30rem"),
-                table(["Entry", "External ref", "Borrower", "Product", "Amount", "Entered by",
-                       ""], s.pending, _pending, "Entries waiting for approval"),
-                direction="column", spacing="2")),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(rx.form(rx.flex(
+            rx.grid(*[_field(c) for c in COLUMNS], columns=rx.breakpoints(
+                initial="1", sm="2", md="3"), spacing="3", width="100%"),
+            rx.flex(rx.button("Preview schedule", type="submit",
+                              on_click=s.set_mode("preview")),
+                    rx.button("Submit for approval", type="submit", variant="outline",
+                              on_click=s.set_mode("submit")), spacing="2"),
+            direction="column", spacing="3"), on_submit=s.check, reset_on_submit=False)),
+        rx.cond(s.message != "", rx.callout(s.message, id="manual-message")),
+        rx.cond(s.schedule.length() > 0, card(table(
+            ["#", "Due", "Principal", "Interest", "Balance"], s.schedule, _row,
+            "Schedule preview"))),
+        card(rx.flex(
+            rx.heading("Waiting for approval", size="4", as_="h2"),
+            rx.el.label("Reason (to reject)", html_for="reject-reason"),
+            rx.input(id="reject-reason", value=s.reject_reason,
+                     on_change=s.set_reject_reason, max_width="30rem"),
+            table(["Entry", "External ref", "Borrower", "Product", "Amount", "Entered by",
+                   ""], s.pending, _pending, "Entries waiting for approval"),
+            direction="column", spacing="2")),
+        direction="column", spacing="4")

@@ -1,28 +1,18 @@
 """A borrower's loans and applications (staff see every loan on /servicing)."""
 import reflex as rx
 
-from domain.kernel.errors import PermissionDenied
 from domain.kernel.money import fmt
 from domain.servicing import queries
-from portal.components.layout import card, denied, shell, table
-from portal.state import AuthState
+from ui.components import card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
-class MyLoansState(AuthState):
-    denied: str = ""
+class MyLoansState(ProtectedState, AuthState):
     loans: list[dict[str, str]] = []
     applications: list[dict[str, str]] = []
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require("self.loans")
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect("/login?next=/loans")
-            return
-        self.denied = ""
+    def _load_page(self, actor):
         self.loans = [{"loan_number": x.loan_number, "product": x.product_name,
                        "amount": fmt(x.principal_minor), "status": x.status.replace("_", " "),
                        "booked": x.booked_on.isoformat()} for x in queries.list_loans(actor)]
@@ -52,17 +42,15 @@ def application_row(r) -> rx.Component:
                         rx.table.cell(r["status"]), rx.table.cell(r["reasons"]))
 
 
-@rx.page(route="/loans", title="My loans · Lendbook", on_load=MyLoansState.load)
+@protected_page("/loans", "self.loans", state=MyLoansState,
+                title="My loans · Lendbook", heading="My loans")
 def my_loans() -> rx.Component:
-    return shell("My loans", rx.cond(
-        MyLoansState.denied != "", denied(MyLoansState.denied),
-        rx.flex(
-            card(rx.cond(MyLoansState.loans.length() > 0,
-                         table(["Loan ID", "Product", "Amount", "Status", "Booked", "Payments"],
-                               MyLoansState.loans, loan_row, "My loans"),
-                         rx.text("No loans yet. ", rx.link("Apply now", href="/apply")))),
-            rx.heading("Applications", size="4", as_="h2"),
-            card(table(["#", "Product", "Amount", "Payments", "Decision", "Reasons"],
-                       MyLoansState.applications, application_row, "My applications")),
-            direction="column", spacing="3"),
-    ))
+    return rx.flex(
+        card(rx.cond(MyLoansState.loans.length() > 0,
+                     table(["Loan ID", "Product", "Amount", "Status", "Booked", "Payments"],
+                           MyLoansState.loans, loan_row, "My loans"),
+                     rx.text("No loans yet. ", rx.link("Apply now", href="/apply")))),
+        rx.heading("Applications", size="4", as_="h2"),
+        card(table(["#", "Product", "Amount", "Payments", "Decision", "Reasons"],
+                   MyLoansState.applications, application_row, "My applications")),
+        direction="column", spacing="3")

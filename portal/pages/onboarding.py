@@ -3,18 +3,18 @@
 valid rows only by an explicit choice; then the Bulk Loan Upload Report."""
 import reflex as rx
 
-from domain.kernel.errors import DomainError, PermissionDenied, ValidationError
+from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.onboarding import uploads
-from portal.components.layout import card, denied, shell
 from portal.components.onboarding import upload_report_card, validation_card
-from portal.state import AuthState
+from ui.components import card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 NEEDS = "onboarding.board"
 
 
-class OnboardingState(AuthState):
-    denied: str = ""
+class OnboardingState(ProtectedState, AuthState):
     source: str = "file"
     products: list[str] = []
     filename: str = ""
@@ -34,14 +34,8 @@ class OnboardingState(AuthState):
     _validation_csv: str = ""
     _upload_csv: str = ""
 
-    @rx.event
-    def load(self):
-        try:
-            self._require(NEEDS)
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/servicing/onboarding")
-        self.denied, self.products = "", uploads.product_codes()
+    def _load_page(self, actor):
+        self.products = uploads.product_codes()
 
     @rx.event
     def set_source(self, value: str):
@@ -132,45 +126,42 @@ def _text(e: DomainError) -> str:
     return f"Nothing was booked: {e}"
 
 
-@rx.page(route="/servicing/onboarding", title="Loan upload · Lendbook",
-         on_load=OnboardingState.load)
+@protected_page("/servicing/onboarding", NEEDS, state=OnboardingState,
+                title="Loan upload · Lendbook", heading="Loan upload")
 def onboarding_page() -> rx.Component:
     s = OnboardingState
-    return shell("Loan upload", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.flex(
-            card(rx.flex(
-                rx.heading("Upload loans boarded elsewhere", size="4", as_="h2"),
-                rx.link("Or enter one loan by hand", href="/servicing/onboarding/manual",
-                        id="manual-entry-link", size="2"),
-                rx.text("CSV or XLSX, one loan per row, with the template's columns (or the "
-                        "source's saved mapping). The whole file is checked before anything "
-                        "is booked; booking is one transaction.", size="2"),
-                rx.flex(rx.text("Templates:", size="2"), rx.foreach(s.products, lambda c: rx.button(
-                    c, on_click=s.download_template(c), variant="soft", size="1")),
-                    spacing="2", wrap="wrap", align="center"),
-                rx.el.label("Source system", html_for="source", style={"fontWeight": 500}),
-                rx.input(id="source", value=s.source, on_change=s.set_source, max_width="20rem"),
-                rx.upload(rx.text("Choose the file or drop it here"), id="loan-file", max_files=1,
-                          border="1px dashed #718096", padding="1em",
-                          aria_label="Loan file"),
-                rx.button(rx.cond(s.working, rx.spinner(size="1"), rx.fragment()),
-                          "Validate file", id="validate-file", width="fit-content",
-                          disabled=s.working,
-                          on_click=s.upload(rx.upload_files(upload_id="loan-file"))),
-                direction="column", spacing="2")),
-            rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert",
-                                              id="upload-error")),
-            rx.cond(s.checked, validation_card(s.issues, s.summary, s.download_validation)),
-            rx.cond(s.can_book_all, rx.button("Book every row", on_click=s.book(False),
-                                              id="book-all", width="fit-content")),
-            rx.cond(s.can_book_valid, card(rx.flex(
-                rx.text("Some rows have errors. Fix the file and validate it again, or book "
-                        "only the valid rows (the others are listed as not booked).", size="2"),
-                rx.button("Book the valid rows only", on_click=s.book(True), color_scheme="amber",
-                          id="book-valid", width="fit-content"),
-                direction="column", spacing="2"))),
-            rx.cond(s.booked, upload_report_card(s.results, s.totals, s.reconciled, s.batch,
-                                                 s.download_upload_report)),
-            direction="column", spacing="4"),
-    ))
+    return rx.flex(
+        card(rx.flex(
+            rx.heading("Upload loans boarded elsewhere", size="4", as_="h2"),
+            rx.link("Or enter one loan by hand", href="/servicing/onboarding/manual",
+                    id="manual-entry-link", size="2"),
+            rx.text("CSV or XLSX, one loan per row, with the template's columns (or the "
+                    "source's saved mapping). The whole file is checked before anything "
+                    "is booked; booking is one transaction.", size="2"),
+            rx.flex(rx.text("Templates:", size="2"), rx.foreach(s.products, lambda c: rx.button(
+                c, on_click=s.download_template(c), variant="soft", size="1")),
+                spacing="2", wrap="wrap", align="center"),
+            rx.el.label("Source system", html_for="source", style={"fontWeight": 500}),
+            rx.input(id="source", value=s.source, on_change=s.set_source, max_width="20rem"),
+            rx.upload(rx.text("Choose the file or drop it here"), id="loan-file", max_files=1,
+                      border="1px dashed #718096", padding="1em",
+                      aria_label="Loan file"),
+            rx.button(rx.cond(s.working, rx.spinner(size="1"), rx.fragment()),
+                      "Validate file", id="validate-file", width="fit-content",
+                      disabled=s.working,
+                      on_click=s.upload(rx.upload_files(upload_id="loan-file"))),
+            direction="column", spacing="2")),
+        rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert",
+                                          id="upload-error")),
+        rx.cond(s.checked, validation_card(s.issues, s.summary, s.download_validation)),
+        rx.cond(s.can_book_all, rx.button("Book every row", on_click=s.book(False),
+                                          id="book-all", width="fit-content")),
+        rx.cond(s.can_book_valid, card(rx.flex(
+            rx.text("Some rows have errors. Fix the file and validate it again, or book "
+                    "only the valid rows (the others are listed as not booked).", size="2"),
+            rx.button("Book the valid rows only", on_click=s.book(True), color_scheme="amber",
+                      id="book-valid", width="fit-content"),
+            direction="column", spacing="2"))),
+        rx.cond(s.booked, upload_report_card(s.results, s.totals, s.reconciled, s.batch,
+                                             s.download_upload_report)),
+        direction="column", spacing="4")

@@ -16,10 +16,11 @@ from integrations.stripe.charger import StripeCharger
 from portal import payment_view, stripe_setup
 from portal.components.autopay import fixed_amount_field
 from portal.components.dealer import HINT_COLOR
-from portal.components.layout import alert, card, denied, shell
 from portal.components.payments import (confirmation, method_picker, preview_table,
                                         radio_choices)
-from portal.state import AuthState
+from ui.components import alert, card
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 FIELDS = ("choice", "amount", "instrument", "holder_name", "routing_number", "account_number",
           "account_type")
@@ -30,8 +31,7 @@ RESULTS = {  # attempt status -> title of the result card
 
 ROUTE = "/loans/[loan_number]/pay"
 
-class PayState(AuthState):
-    denied: str = ""
+class PayState(ProtectedState, AuthState):
     loan_number: str = ""
     due: str = ""
     payoff: str = ""
@@ -52,20 +52,12 @@ class PayState(AuthState):
     _rails: dict[str, str] = {}
     _bank: dict[str, str] = {}
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         number = self._route_arg(ROUTE, "loan_number")
         self.loan_number, self.step, self.result, self.error = "", "form", {}, ""
-        try:
-            actor = self._require("self.pay")
-            due, payoff = collection_runs.amounts(actor, number)
-            saved = payment_methods.methods(actor, number)
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            if not self.is_signed_in:
-                return rx.redirect(f"/login?next=/loans/{number}/pay")
-            return
-        self.denied, self.loan_number = "", number
+        due, payoff = collection_runs.amounts(actor, number)
+        saved = payment_methods.methods(actor, number)
+        self.loan_number = number
         self._key = uuid.uuid4().hex  # one payment per form load
         self.due, self.payoff = fmt(due), fmt(payoff)
         self.choice, self.amount = ("due" if due > 0 else "custom"), ""
@@ -254,32 +246,30 @@ def review_step() -> rx.Component:
         direction="column", spacing="3"), id="pay-review")
 
 
-@rx.page(route=ROUTE, title="Pay now · Lendbook", on_load=PayState.load)
+@protected_page(ROUTE, "self.pay", state=PayState,
+                title="Pay now · Lendbook", heading="Pay now")
 def pay_page() -> rx.Component:
     s = PayState
-    return shell("Pay now", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.loan_number != "", rx.flex(
-            rx.link("\u2190 Back to loan ", s.loan_number, href="/loans/" + s.loan_number,
-                    id="back-to-loan"),
-            rx.text("Due now: ", rx.text.strong(s.due, id="pay-due"), " · payoff today: ",
-                    rx.text.strong(s.payoff, id="pay-payoff")),
-            alert(s.error, id="form-error"),
-            rx.match(s.step,
-                     ("review", review_step()),
-                     ("done", rx.flex(
-                         rx.cond((s.result["status"] == "failed") |
-                                 (s.result["status"] == "returned"),
-                                 rx.callout(s.result["body"], color_scheme="red",
-                                            role="alert", id="pay-failed"),
-                                 confirmation(s.result)),
-                         rx.flex(rx.button("Make another payment", on_click=s.another,
-                                           variant="soft", size="3"),
-                                 rx.link("See the payment history",
-                                         href="/loans/" + s.loan_number + "#payment-history"),
-                                 spacing="3", align="center", wrap="wrap"),
-                         direction="column", spacing="3")),
-                     form_step()),
-            direction="column", spacing="4", max_width="46rem"),
-            rx.spinner(size="3")),
-    ))
+    return rx.cond(s.loan_number != "", rx.flex(
+        rx.link("\u2190 Back to loan ", s.loan_number, href="/loans/" + s.loan_number,
+                id="back-to-loan"),
+        rx.text("Due now: ", rx.text.strong(s.due, id="pay-due"), " · payoff today: ",
+                rx.text.strong(s.payoff, id="pay-payoff")),
+        alert(s.error, id="form-error"),
+        rx.match(s.step,
+                 ("review", review_step()),
+                 ("done", rx.flex(
+                     rx.cond((s.result["status"] == "failed") |
+                             (s.result["status"] == "returned"),
+                             rx.callout(s.result["body"], color_scheme="red",
+                                        role="alert", id="pay-failed"),
+                             confirmation(s.result)),
+                     rx.flex(rx.button("Make another payment", on_click=s.another,
+                                       variant="soft", size="3"),
+                             rx.link("See the payment history",
+                                     href="/loans/" + s.loan_number + "#payment-history"),
+                             spacing="3", align="center", wrap="wrap"),
+                     direction="column", spacing="3")),
+                 form_step()),
+        direction="column", spacing="4", max_width="46rem"),
+        rx.spinner(size="3"))

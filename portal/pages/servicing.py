@@ -1,30 +1,22 @@
 """Servicing console: the book by delinquency bucket, and every loan."""
 import reflex as rx
 
-from domain.kernel.errors import PermissionDenied
 from domain.kernel.money import fmt
 from domain.servicing import queries
 from domain.ledger import reports
-from portal.components.layout import card, denied, shell, table
-from portal.state import AuthState
+from ui.components import card, table
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 NEEDS = "loan.view"
 
 
-class ServicingState(AuthState):
-    denied: str = ""
+class ServicingState(ProtectedState, AuthState):
     loans: list[dict[str, str]] = []
     buckets: list[dict] = []
     cob_date: str = ""
 
-    @rx.event
-    def load(self):
-        try:
-            actor = self._require(NEEDS)
-        except PermissionDenied as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect("/login?next=/servicing")
-        self.denied = ""
+    def _load_page(self, actor):
         rows, last = reports.book_by_bucket(actor)
         self.buckets = [{"bucket": b.bucket, "loans": b.loans,
                          "principal": b.principal_minor // 100} for b in rows]
@@ -41,14 +33,12 @@ def loan_row(r) -> rx.Component:
         rx.table.cell(r["status"]))
 
 
-@rx.page(route="/servicing", title="Servicing · Lendbook", on_load=ServicingState.load)
+@protected_page("/servicing", NEEDS, state=ServicingState,
+                title="Servicing · Lendbook", heading="Servicing")
 def servicing() -> rx.Component:
-    return shell("Servicing", rx.cond(
-        ServicingState.denied != "", denied(ServicingState.denied),
-        rx.flex(bucket_chart(), card(table(["Loan ID", "Borrower", "Product", "Amount",
-                                            "Status"], ServicingState.loans, loan_row,
-                                           "All loans")), direction="column", spacing="4"),
-    ))
+    return rx.flex(bucket_chart(), card(table(["Loan ID", "Borrower", "Product", "Amount",
+                                        "Status"], ServicingState.loans, loan_row,
+                                       "All loans")), direction="column", spacing="4")
 
 
 def bucket_chart() -> rx.Component:

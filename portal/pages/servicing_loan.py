@@ -10,11 +10,11 @@ from domain.servicing import modifications, payments, queries
 from domain.ledger import reports
 from portal import loan_view, payment_view
 from portal.components.history import history_filters, history_table
-from portal.components.layout import denied, shell
 from portal.components.loan import balances, loan_stats, schedule_table
 from portal.components.servicing_forms import (ledger_table, modify_form, payment_form,
                                                reverse_form)
-from portal.state import AuthState
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 NEEDS = "loan.view"
 MOD_FIELDS = ("annual_rate", "periods", "installments", "first_due_date")
@@ -22,8 +22,7 @@ MOD_FIELDS = ("annual_rate", "periods", "installments", "first_due_date")
 
 ROUTE = "/servicing/[loan_number]"
 
-class ServicingLoanState(AuthState):
-    denied: str = ""
+class ServicingLoanState(ProtectedState, AuthState):
     summary: dict[str, str] = {}
     schedule: list[dict[str, str]] = []
     payments: list[dict[str, str]] = []
@@ -60,8 +59,7 @@ class ServicingLoanState(AuthState):
     def _number(self) -> str:
         return self.summary.get("loan_number", "")
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         number = self._route_arg(ROUTE, "loan_number")
         self.summary = {}
         self.error = self.notice = self.reverse_error = self.reverse_notice = ""
@@ -69,12 +67,7 @@ class ServicingLoanState(AuthState):
         self._payment_key, self._modify_key = uuid.uuid4().hex, uuid.uuid4().hex
         self._filters, self.history_errors = {}, {"status": "", "since": "", "until": ""}
         self.filtered = False
-        try:
-            self._refresh(self._require(NEEDS), number)
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            return None if self.is_signed_in else rx.redirect(f"/login?next=/servicing/{number}")
-        self.denied = ""
+        self._refresh(actor, number)
 
     @rx.event
     def filter_history(self, form: dict):
@@ -170,28 +163,25 @@ def _date(text: str, field: str) -> date | None:
         raise ValidationError({field: f"'{text}' is not a date (YYYY-MM-DD)"}) from None
 
 
-@rx.page(route=ROUTE, title="Servicing a loan · Lendbook",
-         on_load=ServicingLoanState.load)
+@protected_page(ROUTE, NEEDS, state=ServicingLoanState,
+                title="Servicing a loan · Lendbook", heading="Servicing a loan")
 def servicing_loan() -> rx.Component:
     s = ServicingLoanState
     can_act = AuthState.is_servicer & (s.summary["status"] == "Active")
-    return shell("Servicing a loan", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.summary.contains("loan_number"), rx.flex(
-            rx.heading(s.summary["loan_number"], " · ", s.summary["borrower"], size="5",
-                       as_="h2", id="loan-number"),
-            loan_stats(s.summary),
-            balances(s.summary),
-            rx.cond(can_act, payment_form(s.record, s.error, s.notice)),
-            history_table(s.history, rx.cond(s.filtered, "No payments match the filter.",
-                                             "No payments yet."), history_filters(
-                s.filter_history, payment_view.STATUS_FILTER, s.history_errors,
-                s.clear_history_filters)),
-            rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
-                    reverse_form(s.reverse, s.payment_choices, s.reverse_error,
-                                 s.reverse_notice)),
-            rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
-            schedule_table(s.schedule),
-            ledger_table(s.ledger),
-            direction="column", spacing="4"), rx.spinner(size="3")),
-    ))
+    return rx.cond(s.summary.contains("loan_number"), rx.flex(
+        rx.heading(s.summary["loan_number"], " · ", s.summary["borrower"], size="5",
+                   as_="h2", id="loan-number"),
+        loan_stats(s.summary),
+        balances(s.summary),
+        rx.cond(can_act, payment_form(s.record, s.error, s.notice)),
+        history_table(s.history, rx.cond(s.filtered, "No payments match the filter.",
+                                         "No payments yet."), history_filters(
+            s.filter_history, payment_view.STATUS_FILTER, s.history_errors,
+            s.clear_history_filters)),
+        rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
+                reverse_form(s.reverse, s.payment_choices, s.reverse_error,
+                             s.reverse_notice)),
+        rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
+        schedule_table(s.schedule),
+        ledger_table(s.ledger),
+        direction="column", spacing="4"), rx.spinner(size="3"))

@@ -3,8 +3,9 @@ import reflex as rx
 
 from domain.kernel.errors import ValidationError
 from domain.access import accounts
-from portal.components.layout import alert, card, field, shell
-from portal.state import AuthState
+from ui.components import alert, card, field
+from ui.layout import shell
+from ui.state import AuthState
 
 
 class SignupState(AuthState):

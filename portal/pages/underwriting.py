@@ -5,13 +5,12 @@ import reflex as rx
 from domain.kernel.errors import DomainError
 from domain.origination import application_view, underwriting
 from portal import underwriting_view as view
-from portal.components.layout import denied, shell
 from portal.components.underwriting import queue_filter, queue_table
-from portal.state import AuthState
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 
-class UnderwritingQueueState(AuthState):
-    denied: str = ""
+class UnderwritingQueueState(ProtectedState, AuthState):
     rows: list[dict[str, str]] = []
     stage_choices: list[list[str]] = [["", "All stages"]]
     stage_filter: str = ""
@@ -29,16 +28,13 @@ class UnderwritingQueueState(AuthState):
         self.rows = view.queue_rows(shown, names)
         self.loaded = True
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         self.loaded = False
-        try:
-            actor = self._require("application.view")
-            self._refresh(actor)
-        except DomainError as e:
-            self.denied, self.rows = f"Access refused: {e}.", []
-            return None if self.is_signed_in else rx.redirect("/login?next=/underwriting")
-        self.denied = ""
+        self._refresh(actor)
+
+    def _refuse(self, error: DomainError) -> None:
+        super()._refuse(error)
+        self.rows = []  # a refused user's state holds no queue
 
     @rx.event
     def filter_stage(self, value: str):
@@ -49,18 +45,15 @@ class UnderwritingQueueState(AuthState):
             self.denied, self.rows = f"Access refused: {e}.", []
 
 
-@rx.page(route="/underwriting", title="Underwriting · Lendbook",
-         on_load=UnderwritingQueueState.load)
+@protected_page("/underwriting", "application.view", state=UnderwritingQueueState,
+                title="Underwriting · Lendbook", heading="Underwriting")
 def underwriting_queue() -> rx.Component:
     s = UnderwritingQueueState
-    return shell("Underwriting", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.loaded, rx.flex(
-            rx.text("Applications waiting for a person, oldest first: referred applications "
-                    "to review, custom review stages, funding approvals, and signed "
-                    "applications held for a check.", size="2", color="#4a5568"),
-            queue_filter(s.stage_choices, s.stage_filter, s.filter_stage, s.rows.length(),
-                         s.total),
-            queue_table(s.rows),
-            direction="column", spacing="3"), rx.spinner(size="3")),
-    ))
+    return rx.cond(s.loaded, rx.flex(
+        rx.text("Applications waiting for a person, oldest first: referred applications "
+                "to review, custom review stages, funding approvals, and signed "
+                "applications held for a check.", size="2", color="#4a5568"),
+        queue_filter(s.stage_choices, s.stage_filter, s.filter_stage, s.rows.length(),
+                     s.total),
+        queue_table(s.rows),
+        direction="column", spacing="3"), rx.spinner(size="3"))

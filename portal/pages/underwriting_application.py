@@ -8,14 +8,14 @@ import reflex as rx
 from domain.kernel.errors import DomainError, ValidationError
 from domain.origination import application_view, esign, funding, underwriting
 from portal import underwriting_view as view
-from portal.components.layout import denied, shell
-from portal.components.underwriting import (approve_form, bureau_card, complete_form,
-                                            conditions_card, decision_card, decline_form,
-                                            documents_card, facts, funding_panel, history_card,
-                                            request_form, section, stage_badge, stage_tracker,
-                                            verify_form)
+from portal.components.underwriting import section, stage_badge
+from portal.components.underwriting_facts import (bureau_card, conditions_card, decision_card,
+                                                  documents_card, facts, history_card,
+                                                  stage_tracker)
+from portal.components.underwriting_forms import actions_card, funding_panel
 from integrations.docusign.client import ESignClient
-from portal.state import AuthState
+from ui.protected import ProtectedState, protected_page
+from ui.state import AuthState
 
 FIELDS = ("approve.amount", "approve.term", "approve.reason", "decline.reason",
           "decline.adverse_action_code", "request.kinds", "request.note", "verify.reason",
@@ -30,8 +30,7 @@ VERBS = {"approve": "Not approved", "decline": "Not declined",
 
 ROUTE = "/underwriting/[application_id]"
 
-class UnderwritingAppState(AuthState):
-    denied: str = ""
+class UnderwritingAppState(ProtectedState, AuthState):
     loaded: bool = False
     summary: dict[str, str] = {}
     progress: list[dict[str, str]] = []
@@ -145,19 +144,15 @@ class UnderwritingAppState(AuthState):
         self.note = {**self.note, area: text}
         self._refresh(actor)
 
-    @rx.event
-    def load(self):
+    def _load_page(self, actor):
         self.loaded = False
         self._clear()
         self.tab = "approve"
-        try:
-            self._refresh(self._require("application.view"))
-        except DomainError as e:
-            self.denied = f"Access refused: {e}."
-            self.summary = {}
-            return None if self.is_signed_in else rx.redirect(
-                f"/login?next=/underwriting/{self._id()}")
-        self.denied = ""
+        self._refresh(actor)
+
+    def _refuse(self, error: DomainError) -> None:
+        super()._refuse(error)
+        self.summary = {}  # a refused user's state holds no application
 
     @rx.event
     def set_tab(self, value: str):
@@ -270,81 +265,39 @@ class UnderwritingAppState(AuthState):
         self._done(actor, "disbursement", f"Disbursement marked {status}.")
 
 
-def actions_card() -> rx.Component:
-    s = UnderwritingAppState
-
-    def trigger(value, text, show):
-        return rx.cond(show, rx.tabs.trigger(text, value=value))
-
-    def content(value, body):
-        return rx.tabs.content(body, value=value, padding_top="0.75em")
-
-    return section(
-        "Actions",
-        rx.cond(s.tab == "", rx.text("No actions are open at this stage.", color="#4a5568"),
-                rx.fragment(
-                    rx.tabs.root(
-                        rx.tabs.list(
-                            trigger("approve", "Approve", s.can_underwrite),
-                            trigger("complete", "Complete stage", s.can_complete),
-                            trigger("request", "Request documents", s.can_act),
-                            trigger("verify", "Verify identity", s.can_verify),
-                            trigger("decline", "Decline", s.can_act),
-                            wrap="wrap", aria_label="Actions"),
-                        content("approve", approve_form(s.approve, s.summary, s.errors)),
-                        content("complete", complete_form(s.complete_stage,
-                                                          s.summary["stage_name"], s.errors)),
-                        content("request", request_form(s.request_documents,
-                                                        view.DOCUMENT_CHOICES, s.errors)),
-                        content("verify", verify_form(s.verify_identity, s.errors)),
-                        content("decline", decline_form(s.decline, view.ADVERSE_CHOICES,
-                                                        s.errors)),
-                        value=s.tab, on_change=s.set_tab)),
-                ),
-        rx.cond(s.msg["actions"] != "", rx.callout(
-            s.msg["actions"], color_scheme="red", role="alert", icon="triangle_alert",
-            margin_top="0.75em", id="action-error")),
-        rx.cond(s.note["actions"] != "", rx.callout(
-            s.note["actions"], color_scheme="green", role="status", icon="check",
-            margin_top="0.75em", id="action-notice")),
-        id="actions")
-
-
-@rx.page(route=ROUTE, title="Underwriting an application · Lendbook",
-         on_load=UnderwritingAppState.load)
+@protected_page(ROUTE, "application.view", state=UnderwritingAppState,
+                title="Underwriting an application · Lendbook",
+                heading="Underwriting an application")
 def underwriting_application() -> rx.Component:
     s = UnderwritingAppState
-    return shell("Underwriting an application", rx.cond(
-        s.denied != "", denied(s.denied),
-        rx.cond(s.loaded, rx.flex(
+    return rx.cond(s.loaded, rx.flex(
+        rx.flex(
+            rx.heading("Application #", s.summary["id"], " · ", s.summary["applicant"],
+                       size="5", as_="h2", id="application-title"),
+            stage_badge(s.summary["stage"], s.summary["stage_name"]),
+            rx.badge(s.summary["status"], variant="outline", size="2",
+                     high_contrast=True, id="application-status"),
+            rx.spacer(),
+            rx.link("← Back to the queue", href="/underwriting"),
+            spacing="2", align="center", wrap="wrap", width="100%"),
+        stage_tracker(s.progress),
+        rx.box(
             rx.flex(
-                rx.heading("Application #", s.summary["id"], " · ", s.summary["applicant"],
-                           size="5", as_="h2", id="application-title"),
-                stage_badge(s.summary["stage"], s.summary["stage_name"]),
-                rx.badge(s.summary["status"], variant="outline", size="2",
-                         high_contrast=True, id="application-status"),
-                rx.spacer(),
-                rx.link("← Back to the queue", href="/underwriting"),
-                spacing="2", align="center", wrap="wrap", width="100%"),
-            stage_tracker(s.progress),
-            rx.box(
-                rx.flex(
-                    section("Applicant", facts(s.applicant, "Applicant"), id="applicant"),
-                    section("Terms", facts(s.terms, "Requested and current terms"),
-                            id="terms"),
-                    bureau_card(s.bureau, s.flags),
-                    decision_card(s.summary, s.reasons, s.rules),
-                    direction="column", spacing="4", min_width="0"),
-                rx.flex(
-                    actions_card(),
-                    rx.cond(s.show_funding, funding_panel(s)),
-                    documents_card(s.documents),
-                    conditions_card(s.conditions, s.settle_condition, s.can_act,
-                                    s.msg["conditions"], s.note["conditions"]),
-                    direction="column", spacing="4", min_width="0"),
-                display="grid", gap="1rem", width="100%",
-                grid_template_columns=rx.breakpoints(
-                    initial="minmax(0, 1fr)", md="minmax(0, 3fr) minmax(0, 2fr)")),
-            history_card(s.history),
-            direction="column", spacing="4"), rx.spinner(size="3")),
-    ))
+                section("Applicant", facts(s.applicant, "Applicant"), id="applicant"),
+                section("Terms", facts(s.terms, "Requested and current terms"),
+                        id="terms"),
+                bureau_card(s.bureau, s.flags),
+                decision_card(s.summary, s.reasons, s.rules),
+                direction="column", spacing="4", min_width="0"),
+            rx.flex(
+                actions_card(s),
+                rx.cond(s.show_funding, funding_panel(s)),
+                documents_card(s.documents),
+                conditions_card(s.conditions, s.settle_condition, s.can_act,
+                                s.msg["conditions"], s.note["conditions"]),
+                direction="column", spacing="4", min_width="0"),
+            display="grid", gap="1rem", width="100%",
+            grid_template_columns=rx.breakpoints(
+                initial="minmax(0, 1fr)", md="minmax(0, 3fr) minmax(0, 2fr)")),
+        history_card(s.history),
+        direction="column", spacing="4"), rx.spinner(size="3"))

@@ -2,11 +2,14 @@
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("domain", "cli", "portal", "admin", "integrations")
+# Every package the linter reads, so the copied tree lints like the real one.
+PACKAGES = tuple(tomllib.loads((ROOT / "pyproject.toml").read_text())
+                 ["tool"]["importlinter"]["root_packages"])
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

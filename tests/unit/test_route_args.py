@@ -2,7 +2,7 @@
 deprecated `router.page.params`)."""
 import pytest
 
-from portal.state import path_arg
+from ui.state import path_arg
 
 
 @pytest.mark.parametrize("route,path,name,value", [

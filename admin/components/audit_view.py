@@ -2,7 +2,7 @@
 links, one audit row as a card (phone-friendly, no wide table) and its before/after diff."""
 import reflex as rx
 
-from portal.components.layout import field
+from ui.components import field
 
 FILTERS = (("Actor (name or e-mail contains)", "actor", "text", "admin@"),
            ("Action (starts with)", "action", "text", "product."),

@@ -4,7 +4,7 @@ schedule, APR, balance chart) and the diff shown before publishing. No setting i
 the fields come from `domain.configuration.product_schema_views.form_spec`."""
 import reflex as rx
 
-from portal.components.layout import card, table
+from ui.components import card, table
 
 SELECT_STYLE = {"padding": "0.6em", "borderRadius": "6px", "border": "1px solid #a0aec0",
                 "background": "white", "fontSize": "1rem", "width": "100%"}

@@ -1,4 +1,5 @@
-"""Session state shared by every page: identity lives in backend-only vars.
+"""Session state shared by every page, portal and admin alike: identity lives in backend-only
+vars.
 
 The browser holds only an opaque session token (cookie). Every handler resolves it again
 through the domain, so a revoked or expired session, or a role change, takes effect at once.
@@ -10,6 +11,7 @@ from domain.kernel.errors import PermissionDenied
 from domain.access import accounts
 from domain.configuration import branding_versions as branding
 from domain.kernel.actor import Actor
+from ui import routes
 
 SESSION_COOKIE = "lb_session"
 
@@ -41,7 +43,7 @@ class AuthState(rx.State):
     is_servicer: bool = False
     is_field_agent: bool = False
     is_dealer: bool = False
-    # The published portal branding (admin/pages/branding.py), read again on every page load
+    # The published portal branding (the admin's Branding page), read again on every page load
     # (one indexed query), so a publish shows on every portal's next page without a redeploy.
     brand_name: str = branding.DEFAULT_VIEW["name"]
     brand_primary: str = branding.DEFAULT_VIEW["primary"]
@@ -109,7 +111,7 @@ class AuthState(rx.State):
         # The offline capture page (assets/agent/) trusts the agent it last saw online; forget
         # them, so a signed-out device cannot capture under their name. Unsent captures stay.
         return [rx.call_script("localStorage.removeItem('lendbook.agent.agent')"),
-                rx.redirect("/login")]
+                rx.redirect(routes.SIGN_IN)]
 
 
 def home_for(actor: Actor | None) -> str:

@@ -1,9 +1,12 @@
-"""The one rx.App: borrower portal, servicing console and configuration admin."""
+"""The one rx.App: borrower portal, servicing console and configuration admin.
+
+The only module that imports both `portal` and `admin` (they are independent of each other:
+import-linter contract), so each side can change without touching the other."""
 import logging
 
 import reflex as rx
 
-# Pages register themselves with @rx.page when imported.
+# Pages register themselves (@rx.page, ui.protected_page) when imported.
 from admin.pages import (approvals, audit, branding, config, gl, ledger,  # noqa: F401
                          products, roles, rules, users, workflows)
 from integrations.docusign.fake_server import fake_docusign_lifespan

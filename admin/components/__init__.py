@@ -1,0 +1,1 @@
+"""Stateless pieces only the admin pages draw (audit viewer, product form, workflow editor)."""
