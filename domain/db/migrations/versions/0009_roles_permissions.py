@@ -1,7 +1,7 @@
 """roles as data, organisations, maker-checker change requests
 
 Seeds the built-in roles with exactly the permissions each role string had before
-(domain/kernel/permissions.py BUILT_IN_ROLES), then makes app_user.role reference role.code.
+(BUILT_IN_ROLES below), then makes app_user.role reference role.code.
 
 Revision ID: 0009
 Revises: 0008
@@ -13,7 +13,30 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-from domain.kernel.permissions import BUILT_IN_ROLES
+# The built-in roles as they stood when this migration was written (frozen here: a migration
+# never imports live code, which later changes).
+BUILT_IN_ROLES = (
+    ('borrower', 'Borrower', 'Applies for and pays their own loans', 'borrower', (
+        'self.apply', 'self.loans', 'self.pay',)),
+    ('dealer', 'Dealer', 'Submits point-of-sale applications for customers', 'dealer', (
+        'dealer.submit',)),
+    ('field_agent', 'Field agent', 'Captures applications in the field', 'agent', (
+        'agent.capture',)),
+    ('underwriter', 'Underwriter', 'Reviews and decides applications', 'staff', (
+        'application.decide', 'application.override', 'application.view', 'document.view',
+        'loan.view', 'rules.view',)),
+    ('servicer', 'Servicer', 'Services booked loans', 'staff', (
+        'application.decide', 'application.fund', 'application.view', 'bank_files.manage',
+        'document.view', 'ledger.view', 'loan.modify', 'loan.view', 'onboarding.board',
+        'payment.post', 'payment.reverse',)),
+    ('admin', 'Admin', 'Configures the lender; every staff permission', 'staff', (
+        'application.decide', 'application.fund', 'application.override', 'application.view',
+        'audit.view', 'bank_files.manage', 'branding.edit', 'cob.run', 'config.approve',
+        'document.view', 'export.data', 'gl.manage', 'ledger.view', 'loan.modify', 'loan.view',
+        'onboarding.board', 'partners.manage', 'payment.post', 'payment.reverse',
+        'product.edit', 'roles.manage', 'rules.edit', 'rules.view', 'users.manage',
+        'workflow.edit',)),
+)
 
 revision = '0009'
 down_revision = '0008'
@@ -77,13 +100,13 @@ def upgrade() -> None:
     with op.batch_alter_table('change_request', schema=None) as batch_op:
         batch_op.create_index('ix_change_request_status', ['status'], unique=False)
     now = datetime.now(timezone.utc)
-    op.bulk_insert(role, [{"code": r.code, "name": r.name, "description": r.description,
-                           "built_in": True, "portal": r.portal, "revision": 1,
+    op.bulk_insert(role, [{"code": code, "name": name, "description": description,
+                           "built_in": True, "portal": portal, "revision": 1,
                            "created_at": now, "updated_at": now}
-                          for r in BUILT_IN_ROLES.values()])
-    op.bulk_insert(role_permission, [{"role_code": r.code, "permission": p}
-                                     for r in BUILT_IN_ROLES.values()
-                                     for p in sorted(r.permissions)])
+                          for code, name, description, portal, _ in BUILT_IN_ROLES])
+    op.bulk_insert(role_permission, [{"role_code": code, "permission": p}
+                                     for code, *_, permissions in BUILT_IN_ROLES
+                                     for p in permissions])
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_app_user_organisation_id'), ['organisation_id'],

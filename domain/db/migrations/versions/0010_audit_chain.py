@@ -60,9 +60,34 @@ def upgrade() -> None:
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""")
 
 
+# The chain's hashing as it stood when this migration was written (frozen here: a migration
+# never imports live code; the format is fixed by tests/unit/test_audit_chain_format.py).
+GENESIS = "0" * 64
+HASHED = ("action", "actor_id", "actor_label", "after", "at", "before", "entity", "entity_id",
+          "reason")  # the content a row's content_sha covers (not its id)
+
+
+def content_sha(row: dict) -> str:
+    import hashlib
+    import json
+    from datetime import timezone
+    doc = {k: row[k] for k in HASHED}
+    at = doc["at"] if doc["at"].tzinfo else doc["at"].replace(tzinfo=timezone.utc)
+    doc["at"] = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    doc["reason"] = doc["reason"] or ""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def link_hash(chain_seq: int, row_id: int, prev_hash: str, sha: str) -> str:
+    import hashlib
+    doc = (f'{{"chain_seq":{int(chain_seq)},"content_sha":"{sha}","id":{int(row_id)},'
+           f'"prev_hash":"{prev_hash}"}}')
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
 def _seal_existing() -> None:
     """The rows written before the chain existed, linked in id order (triggers are off)."""
-    from domain.audit.chain import GENESIS, content_sha, link_hash
     conn = op.get_bind()
     cols = ", ".join(c for c in CONTENT)
     prev, seq, out = GENESIS, 0, []
