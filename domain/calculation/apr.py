@@ -4,6 +4,9 @@ A general rule, not a fit: any stream of advances and payments. The term starts 
 advance ((b)(2)); each amount sits t whole unit-periods plus a fraction f from that start
 ((b)(5)); the general equation (b)(8) is solved for the unit-period rate i in Decimal, and the
 APR is i times the unit-periods in a year ((b)(1)).
+
+Over 300 lines on purpose: unit-period choice, the (b)(5) fractions and the solver are one
+algorithm of Appendix J, kept in the order the regulation states it.
 """
 import calendar
 import re

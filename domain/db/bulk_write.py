@@ -1,14 +1,17 @@
 """Many rows of many tables into the session's transaction, a chunk at a time, without a
 Python object or SQLAlchemy parameter set per row: PostgreSQL gets COPY text built here
 (written by a background thread while the caller builds the next chunk), SQLite a plain
-DB-API executemany of tuples. On PostgreSQL audit rows go to the audit chain's stage table
-and enter audit_log already linked at commit (audit_chain.stage): no UPDATE of each row.
+DB-API executemany of tuples. On PostgreSQL a table may be staged (`stage_through`): the audit chain
+registers audit_log, whose rows then enter it already linked at commit: no UPDATE of each row.
 
 Values are stored exactly as the SQLAlchemy insert would store them (dates as ISO text,
 SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON as json.dumps, on SQLite a JSON None
 as 'null' as SQLAlchemy's JSON type writes it; on PostgreSQL a JSON None is NULL, as the
 COPY path always wrote it), and Python-side column defaults are applied on SQLite as
 SQLAlchemy applies them; tests/integration/test_onboarding_fast.py compares the results.
+
+Over 300 lines on purpose: the COPY text format, the writer thread and the SQLite path must
+agree value for value, so they are read side by side.
 """
 import json
 import queue

@@ -4,6 +4,8 @@ The figures come from the same quote the borrower accepted, never recomputed her
 checked for consistency before anything is drawn: a contract whose disclosed finance charge
 does not match its own schedule must not be sent for signature. Built-in PDF fonts only (no
 downloads), so names are reduced to the Latin-1 characters those fonts can draw.
+
+Over 300 lines on purpose: one document's layout, section by section in page order.
 """
 import re
 import unicodedata

@@ -25,7 +25,7 @@ from domain.nacha.codes import return_policy
 from domain.audit import trail as audit
 from domain.payments import autopay, collections
 from domain.ledger import journal
-from domain.servicing import payments
+from domain.servicing import allocation_rows, payments
 from domain.kernel.actor import Actor
 from domain.calculation.terms import ProductTerms
 
@@ -63,7 +63,7 @@ def plain(s: Session, pairs: list[tuple[CollectionAttempt, object]]) -> set[int]
                                    .where(PaymentReversal.loan_id.in_(ids))).all())
         for pid, loan_id, on in s.exec(select(Payment.id, Payment.loan_id, Payment.received_on)
                                        .where(Payment.loan_id.in_(ids),
-                                              Payment.method.not_in(payments.NOT_PAYMENTS))):
+                                              Payment.method.not_in(allocation_rows.NOT_PAYMENTS))):
             if pid not in reversed_ids:
                 latest.setdefault(loan_id, []).append((on, pid))
     out = set()
@@ -121,7 +121,7 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
                             interest_minor=-x.interest_minor, fee_minor=-x.fee_minor,
                             advance_minor=-x.advance_minor, reversal_id=rev_ids[a.payment_id])
                        for x in current]
-        entries.append(payments.correction(f"rev-{a.payment_id}", a.loan_id, today, current,
+        entries.append(allocation_rows.correction(f"rev-{a.payment_id}", a.loan_id, today, current,
                                            f"Payment {a.payment_id} reversed: {reason[a.id]}"))
         p = pays[a.payment_id]
         audits.append(audit.entry(

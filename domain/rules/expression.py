@@ -14,6 +14,9 @@ Null (a missing field reads as null):
 Text from the facts that reads as a decimal ("1200.50") serves as a number where one is needed;
 text typed in the expression never does. `==` across kinds (text == number) is an error; items
 of another kind in an `in` list simply do not match.
+
+Over 300 lines on purpose: tokenizer, parser and evaluator share the node classes and are
+read together when the grammar changes; split, each half would be read with the other open.
 """
 import difflib
 import operator

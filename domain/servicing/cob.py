@@ -24,37 +24,41 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import (BigInteger, Column, Date, Integer, MetaData, String, Table, Text, and_,
-                        case, cast, column, delete, exists, func, insert, literal, literal_column,
-                        or_, select, text, true, union_all, update)
+from sqlalchemy import (Integer, String, Table, and_, exists, func, insert, literal,
+                        literal_column, or_, select, text, true, union_all, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.schema import CreateTable
 
-from domain.calculation import accrual
 from domain.ledger import entries as ledger, journal
-from domain.db.onboarding_tables import OnboardedLoan
-from domain.db.tables import (CobRun, Installment, Loan, LoanCharge, Payment,
-                              PaymentAllocation, PaymentReversal, Posting, utcnow)
+from domain.db.tables import CobRun, utcnow
 from domain.db.uow import UnitOfWork
 from domain.audit import trail as audit
 from domain.kernel.actor import Actor
-from domain.calculation.terms import ProductTerms
-
-L = Loan.__table__
-I = Installment.__table__
-PA = PaymentAllocation.__table__
-PAY = Payment.__table__
-REV = PaymentReversal.__table__
-PO = Posting.__table__
-LC = LoanCharge.__table__
-RUN = CobRun.__table__
-OL = OnboardedLoan.__table__
-
-_DEFAULTS = ProductTerms.__dataclass_fields__
-DEFAULT_GRACE_DAYS = _DEFAULTS["late_fee_grace_days"].default
-DEFAULT_BUCKETS = tuple(_DEFAULTS["delinquency_buckets"].default)
-CURRENT = accrual.bucket(0, DEFAULT_BUCKETS)  # 'current' whatever the bounds (they start >= 1)
-
+from domain.servicing.cob_sets import (
+    CURRENT,
+    DEFAULT_BUCKETS,
+    I,
+    L,
+    LC,
+    PO,
+    RUN,
+    TMP_DELTA,
+    TMP_DPD,
+    TMP_FEE,
+    TMP_LOAN,
+    TMP_UNPAID,
+    accrual_targets,
+    active_loans,
+    analyze,
+    bucket_case,
+    clear_temp,
+    current_installments,
+    day,
+    days_between,
+    late_source_key,
+    later_money,
+    paid_as_of,
+    prepare_temp,
+)
 
 @dataclass(frozen=True)
 class CobResult:
@@ -65,179 +69,6 @@ class CobResult:
     delinquent_loans: int
     late_fees: int
     late_fees_minor: int
-
-
-# --- dialect helpers -------------------------------------------------------------------------
-
-def days_between(dialect: str, later, earlier):
-    """Whole days `later - earlier` as an integer expression on either engine."""
-    if dialect == "postgresql":
-        return cast(later - earlier, Integer)  # date - date is an integer number of days
-    return cast(func.julianday(later) - func.julianday(earlier), Integer)
-
-
-def _day(d: date):
-    return literal(d, Date)
-
-
-# --- temporary tables ------------------------------------------------------------------------
-# Private to the connection; created once per connection (PostgreSQL empties them at each
-# commit) and emptied before and after each business date.
-_tmp = MetaData()
-
-
-def _temp_table(name: str, *columns: Column) -> Table:
-    return Table(name, _tmp, *columns, prefixes=["TEMPORARY"],
-                 postgresql_on_commit="DELETE ROWS")
-
-
-def _key(name: str) -> Column:
-    return Column(name, Integer, primary_key=True, autoincrement=False)
-
-
-# the active loans of the date, with the settings COB reads from their frozen terms
-TMP_LOAN = _temp_table("cob_loan", _key("loan_id"), Column("schedule_version", Integer),
-                       Column("disbursement_date", Date), Column("late_fee_minor", BigInteger),
-                       Column("grace_days", Integer), Column("bounds", String),
-                       Column("boarded_on", Date))
-TMP_DELTA = _temp_table("cob_delta", _key("loan_id"), Column("amount_minor", BigInteger))
-TMP_UNPAID = _temp_table("cob_unpaid", Column("loan_id", Integer),
-                         Column("schedule_version", Integer), Column("number", Integer),
-                         Column("due_date", Date))
-TMP_DPD = _temp_table("cob_dpd", _key("loan_id"), Column("dpd", Integer),
-                      Column("bounds", String), Column("bucket", String))
-TMP_FEE = _temp_table("cob_fee", Column("loan_id", Integer), Column("schedule_version", Integer),
-                      Column("number", Integer), Column("amount_minor", BigInteger))
-TEMP_TABLES = (TMP_LOAN, TMP_DELTA, TMP_UNPAID, TMP_DPD, TMP_FEE)
-
-
-def _prepare_temp(conn) -> None:
-    for t in TEMP_TABLES:
-        conn.execute(CreateTable(t, if_not_exists=True))
-    _clear_temp(conn)
-
-
-def _clear_temp(conn) -> None:
-    for t in TEMP_TABLES:
-        conn.execute(delete(t))
-
-
-def _analyze(conn, table: Table) -> None:
-    """PostgreSQL never auto-analyzes temporary tables; without statistics it guesses sizes."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"ANALYZE {table.name}"))
-
-
-# --- set expressions -------------------------------------------------------------------------
-
-def _active(on: date):
-    return and_(L.c.status == "active", L.c.disbursement_date <= _day(on))
-
-
-def active_loans(dialect: str, on: date):
-    """Active loans disbursed on or before `on`, with late fee, grace days and bucket bounds
-    (as JSON text) read from their frozen terms with each engine's JSON functions (PostgreSQL:
-    `json_to_record`, which parses each document once instead of once per field)."""
-    if dialect == "postgresql":
-        rec = (func.json_to_record(L.c.terms)
-               .table_valued(column("late_fee_minor", BigInteger),
-                             column("late_fee_grace_days", Integer),
-                             column("delinquency_buckets", Text))
-               .render_derived(name="terms", with_types=True))
-        fee, grace, bounds = (rec.c.late_fee_minor, rec.c.late_fee_grace_days,
-                              rec.c.delinquency_buckets)
-        source = L.join(rec, true())
-    else:
-        terms = L.c.terms
-        fee, grace = terms["late_fee_minor"].as_integer(), terms["late_fee_grace_days"].as_integer()
-        bounds = terms["delinquency_buckets"].as_string()
-        source = L
-    return (select(L.c.id, L.c.schedule_version, L.c.disbursement_date,
-                   cast(func.coalesce(fee, 0), BigInteger),
-                   func.coalesce(grace, DEFAULT_GRACE_DAYS), bounds, OL.c.boarded_on)
-            .select_from(source.outerjoin(OL, OL.c.loan_id == L.c.id)).where(_active(on)))
-
-
-def _current_installments():
-    """Installments of the current schedule version of each active loan."""
-    c = TMP_LOAN.c
-    return I.join(TMP_LOAN, and_(c.loan_id == I.c.loan_id,
-                                 c.schedule_version == I.c.schedule_version))
-
-
-def _start_date():
-    """An installment's period start; rows migrated without one start at the previous due
-    date (or the disbursement date for the first)."""
-    prev = I.alias("prev")
-    previous_due = (select(func.max(prev.c.due_date))
-                    .where(prev.c.loan_id == I.c.loan_id,
-                           prev.c.schedule_version == I.c.schedule_version,
-                           prev.c.number < I.c.number)
-                    .scalar_subquery())
-    return func.coalesce(I.c.start_date, previous_due, TMP_LOAN.c.disbursement_date)
-
-
-def accrual_targets(dialect: str, on: date):
-    """Per active loan: `accrual.accrued_through(current schedule, on)`, the sum over its
-    installments of floor(interest * elapsed / length) with elapsed clamped to [0, length].
-    Written as: in full once due (elapsed = length, or a period of no length on its due date),
-    nothing before its start, a share only for the period in progress, so the day arithmetic
-    runs on one installment per loan instead of all of them."""
-    start = _start_date()
-    d = _day(on)
-    in_progress = (cast(I.c.interest_minor, BigInteger)
-                   * cast(days_between(dialect, d, start), BigInteger)
-                   # integer operands: `//` renders a plain `/`, integer division on both
-                   # engines, which is the floor for these non-negative values
-                   // cast(days_between(dialect, I.c.due_date, start), BigInteger))
-    accrued = case((I.c.due_date <= d, cast(I.c.interest_minor, BigInteger)),
-                   (start >= d, literal_column("0", BigInteger)),
-                   else_=in_progress)
-    return (select(I.c.loan_id, func.sum(accrued).label("target"))
-            .select_from(_current_installments())
-            .group_by(I.c.loan_id).subquery("target"))
-
-
-def paid_as_of(on: date, dated: bool = True):
-    """Amount applied per (active loan, installment) by payments received on or before `on`,
-    net of reversals made on or before `on` (their allocation rows are negative). Undated
-    (`dated=False`, when no payment or reversal is later than `on`, as in a daily run) it is
-    the same sum without reading the payments."""
-    source = PA.join(TMP_LOAN, TMP_LOAN.c.loan_id == PA.c.loan_id)
-    where = [PA.c.installment_number > 0]
-    if dated:
-        source = (source.join(PAY, PAY.c.id == PA.c.payment_id)
-                  .outerjoin(REV, REV.c.id == PA.c.reversal_id))
-        where.append(func.coalesce(REV.c.reversed_on, PAY.c.received_on) <= _day(on))
-    return (select(PA.c.loan_id, PA.c.installment_number,
-                   func.sum(PA.c.principal_minor + PA.c.interest_minor + PA.c.fee_minor)
-                   .label("paid"))
-            .select_from(source).where(*where)
-            .group_by(PA.c.loan_id, PA.c.installment_number)
-            .subquery("paid"))
-
-
-def _later_money(s, on: date) -> bool:
-    """Is any payment or reversal dated after `on` (COB catching up on past dates)?"""
-    return bool(s.execute(select(or_(
-        exists().where(PAY.c.received_on > _day(on)),
-        exists().where(REV.c.reversed_on > _day(on))))).scalar())
-
-
-def bucket_case(dpd, bounds: tuple[int, ...]):
-    """`accrual.bucket` as a CASE over a days-past-due expression."""
-    whens = [(dpd < bounds[0], literal(accrual.bucket(0, bounds)))]
-    whens += [(dpd < high, literal(accrual.bucket(low, bounds)))
-              for low, high in zip(bounds, bounds[1:])]
-    return case(*whens, else_=literal(accrual.bucket(bounds[-1], bounds)))
-
-
-def late_source_key(loan_id, schedule_version, number):
-    """`late:{loan_id}:{schedule_version}:{number}` as an expression (columns) or a string."""
-    if isinstance(loan_id, int):
-        return f"late:{loan_id}:{schedule_version}:{number}"
-    return (literal("late:", String) + cast(loan_id, String) + literal(":", String)
-            + cast(schedule_version, String) + literal(":", String) + cast(number, String))
 
 
 def _sign_rows(debit_account: str, credit_account: str):
@@ -290,18 +121,18 @@ def close_date(on: date, actor: Actor, url: str | None = None) -> CobResult | No
             conn.execute(text("SET LOCAL jit = off"))
             # grouped payments of the whole book: hash aggregates in memory, not on disk
             conn.execute(text("SET LOCAL work_mem = '64MB'"))
-        _prepare_temp(conn)
+        prepare_temp(conn)
         s.execute(insert(TMP_LOAN).from_select(
             ["loan_id", "schedule_version", "disbursement_date", "late_fee_minor", "grace_days",
              "bounds", "boarded_on"], active_loans(dialect, on)))
-        _analyze(conn, TMP_LOAN)
+        analyze(conn, TMP_LOAN)
         loans = int(s.execute(select(func.count()).select_from(TMP_LOAN)).scalar())
         # delinquency first: PostgreSQL's foreign-key checks of the postings then lock loan
         # rows this transaction has already rewritten, instead of dirtying them twice
         delinquent = _delinquency(s, dialect, on)
         accrual_loans, accrued = _accrue(s, dialect, on)
         fees, fees_minor = _late_fees(s, dialect, on)
-        _clear_temp(conn)
+        clear_temp(conn)
         result = CobResult(on, loans, accrual_loans, accrued, delinquent, fees, fees_minor)
         s.execute(update(RUN).where(RUN.c.business_date == on).values(
             loans=loans, interest_accrued_minor=accrued, late_fees=fees,
@@ -333,20 +164,20 @@ def _accrue(s, dialect: str, on: date) -> tuple[int, int]:
 
 def _delinquency(s, dialect: str, on: date) -> int:
     conn = s.connection()
-    paid = paid_as_of(on, dated=_later_money(s, on))
+    paid = paid_as_of(on, dated=later_money(s, on))
     due = I.c.principal_minor + I.c.interest_minor + I.c.fee_minor
     s.execute(insert(TMP_UNPAID).from_select(
         ["loan_id", "schedule_version", "number", "due_date"],
         select(I.c.loan_id, I.c.schedule_version, I.c.number, I.c.due_date)
-        .select_from(_current_installments().outerjoin(
+        .select_from(current_installments().outerjoin(
             paid, and_(paid.c.loan_id == I.c.loan_id, paid.c.installment_number == I.c.number)))
-        .where(I.c.due_date < _day(on), func.coalesce(paid.c.paid, 0) < due)))
-    _analyze(conn, TMP_UNPAID)
+        .where(I.c.due_date < day(on), func.coalesce(paid.c.paid, 0) < due)))
+    analyze(conn, TMP_UNPAID)
     oldest = (select(TMP_UNPAID.c.loan_id, func.min(TMP_UNPAID.c.due_date).label("oldest"))
               .group_by(TMP_UNPAID.c.loan_id).subquery("oldest"))
     s.execute(insert(TMP_DPD).from_select(
         ["loan_id", "dpd", "bounds"],
-        select(oldest.c.loan_id, days_between(dialect, _day(on), oldest.c.oldest),
+        select(oldest.c.loan_id, days_between(dialect, day(on), oldest.c.oldest),
                TMP_LOAN.c.bounds)
         .select_from(oldest.join(TMP_LOAN, TMP_LOAN.c.loan_id == oldest.c.loan_id))))
     d = TMP_DPD.c
@@ -354,7 +185,7 @@ def _delinquency(s, dialect: str, on: date) -> int:
         bounds = tuple(int(x) for x in json.loads(b)) if b else DEFAULT_BUCKETS
         s.execute(update(TMP_DPD).where(d.bounds == b if b is not None else d.bounds.is_(None))
                   .values(bucket=bucket_case(d.dpd, bounds)))
-    _analyze(conn, TMP_DPD)
+    analyze(conn, TMP_DPD)
     # every active loan, once: delinquent ones from cob_dpd, the others current
     state = (select(TMP_LOAN.c.loan_id, func.coalesce(d.dpd, 0).label("dpd"),
                     func.coalesce(d.bucket, CURRENT).label("bucket"))
@@ -362,7 +193,7 @@ def _delinquency(s, dialect: str, on: date) -> int:
              .subquery("state"))
     s.execute(update(L).where(L.c.id == state.c.loan_id)
               .values(days_past_due=state.c.dpd, delinquency_bucket=state.c.bucket,
-                      last_cob_date=_day(on)))
+                      last_cob_date=day(on)))
     return int(s.execute(select(func.count()).select_from(TMP_DPD)).scalar())
 
 
@@ -373,7 +204,7 @@ def _late_fees(s, dialect: str, on: date) -> tuple[int, int]:
         ["loan_id", "schedule_version", "number", "amount_minor"],
         select(u.loan_id, u.schedule_version, u.number, lo.late_fee_minor)
         .select_from(TMP_UNPAID.join(TMP_LOAN, lo.loan_id == u.loan_id))
-        .where(lo.late_fee_minor > 0, days_between(dialect, _day(on), u.due_date) > lo.grace_days,
+        .where(lo.late_fee_minor > 0, days_between(dialect, day(on), u.due_date) > lo.grace_days,
                or_(lo.boarded_on.is_(None),  # boarded: not what was late before boarding
                    days_between(dialect, lo.boarded_on, u.due_date) <= lo.grace_days + 1),
                ~exists().where(LC.c.source_key == key))))
@@ -385,7 +216,7 @@ def _late_fees(s, dialect: str, on: date) -> tuple[int, int]:
     s.execute(insert(LC).from_select(
         ["loan_id", "kind", "installment_number", "amount_minor", "assessed_on", "source_key",
          "journal_entry_id", "recorded_at"],
-        select(f.loan_id, literal("late", String), f.number, f.amount_minor, _day(on),
+        select(f.loan_id, literal("late", String), f.number, f.amount_minor, day(on),
                late_source_key(f.loan_id, f.schedule_version, f.number),
                literal(entry_id, String), literal(utcnow(), LC.c.recorded_at.type))
         .order_by(f.loan_id, f.number)))

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from domain.ledger import entries as ledger
-from domain.calculation.allocation import Allocation, OverPayment, allocate, net, payoff_split
+from domain.calculation.allocation import net
 from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
     PaymentAllocation, PaymentReversal
 from domain.db.uow import UnitOfWork
@@ -19,13 +19,13 @@ from domain.kernel.errors import Conflict, NotFound, ValidationError
 from domain.kernel.money import fmt, parse_amount
 from domain.audit import trail as audit
 from domain.ledger import journal
-from domain.servicing import loan_state
+from domain.servicing import allocation_rows, loan_state
+from domain.servicing.allocation_rows import NOT_PAYMENTS
 from domain.kernel.actor import Actor
 
 CHANNELS = ("servicer", "portal", "autopay", "ach", "stripe", "lockbox", "import")
 FEE_RETURN_CODES = ("R01", "R09")  # returns that carry the NSF fee (insufficient funds)
 SYSTEM_EMAIL = "system@lendbook.invalid"
-NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that move no new cash
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
     if received_on < loan.disbursement_date or received_on > today:
         raise ValidationError({"received_on": "must be between funding and today"})
     _refuse_before_modification(s, loan, received_on, "received_on")
-    later = _active_payments(s, loan.id, after=received_on)
-    _unapply(s, loan, later, f"backdated payment {idempotency_key}")
+    later = allocation_rows.active_payments(s, loan.id, after=received_on)
+    allocation_rows.unapply(s, loan, later, f"backdated payment {idempotency_key}")
     payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
                       amount_minor=amount_minor, received_on=received_on,
                       method="payoff" if payoff else "regular", channel=channel,
@@ -90,8 +90,8 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
                       journal_entry_id=f"pay-{idempotency_key}")
     s.add(payment)
     s.flush()
-    parts = _apply(s, loan, payment, payment.journal_entry_id)
-    _reapply(s, loan, later)
+    parts = allocation_rows.apply(s, loan, payment, payment.journal_entry_id)
+    allocation_rows.reapply(s, loan, later)
     audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
                  {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
                   "reallocated_later_payments": [p.id for p in later]}, reason)
@@ -127,18 +127,18 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
     if payment.method in NOT_PAYMENTS:
         raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
     _refuse_before_modification(s, loan, payment.received_on, "payment")
-    later = _active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
-    _unapply(s, loan, later, f"reversal of payment {payment.id}")
+    later = allocation_rows.active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
+    allocation_rows.unapply(s, loan, later, f"reversal of payment {payment.id}")
     rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
                           return_code=return_code.strip().upper(), reason=reason.strip(),
                           recorded_by=actor.user_id, journal_entry_id=f"rev-{payment.id}")
     s.add(rev)
     s.flush()
-    current = net(_rows(s, payment.id))
-    s.add_all(_rows_for(payment, [_neg(a) for a in current], reversal_id=rev.id))
-    journal.write(s, [correction(rev.journal_entry_id, loan.id, on, current,
+    current = net(allocation_rows.rows(s, payment.id))
+    s.add_all(allocation_rows.rows_for(payment, [allocation_rows.negated(a) for a in current], reversal_id=rev.id))
+    journal.write(s, [allocation_rows.correction(rev.journal_entry_id, loan.id, on, current,
                                  f"Payment {payment.id} reversed: {reason}")])
-    _reapply(s, loan, later)
+    allocation_rows.reapply(s, loan, later)
     fee = loan_state.load(s, loan).terms.nsf_fee_minor
     if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
             and fee:
@@ -204,50 +204,6 @@ def recorder(s, actor: Actor) -> int:
     return uid
 
 
-def _apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
-    state = loan_state.load(s, loan)
-    if payment.method == "payoff":
-        quote = state.payoff_minor(payment.received_on)
-        if payment.amount_minor != quote:
-            raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
-                                             f"{fmt(quote)}"})
-        parts, rebate = payoff_split(state.outstanding(), state.accrued_unpaid(payment.received_on))
-        if rebate or state.advance_minor or state.interest_adjustment_minor or \
-                state.fee_adjustment_minor:
-            parts.append(Allocation(0, interest_minor=-rebate - state.interest_adjustment_minor,
-                                    fee_minor=-state.fee_adjustment_minor,
-                                    advance_minor=-state.advance_minor))
-    else:
-        try:
-            parts = allocate(payment.amount_minor, state.outstanding(), state.rule,
-                             payment.received_on)
-        except OverPayment as e:
-            raise ValidationError({"amount": f"exceeds the {fmt(e.owed_minor)} the loan can "
-                                             "take; use a payoff to close it"}) from None
-    s.add_all(_rows_for(payment, parts))
-    journal.write(s, [_entry(entry_id, loan.id, payment.received_on, parts,
-                             f"Payment {payment.id} ({payment.channel})")])
-    return parts
-
-
-def _unapply(s, loan: Loan, payments: list[Payment], why: str) -> None:
-    """Take later payments off the loan (reversing rows and entries) before re-applying."""
-    for p in reversed(payments):
-        current = net(_rows(s, p.id))
-        if not current:
-            continue
-        s.add_all(_rows_for(p, [_neg(a) for a in current]))
-        journal.write(s, [correction(_next_id(s, p, "out"), loan.id, p.received_on, current,
-                                     f"Re-allocation of payment {p.id}: {why}")])
-    s.flush()
-
-
-def _reapply(s, loan: Loan, payments: list[Payment]) -> None:
-    for p in payments:
-        _apply(s, loan, p, _next_id(s, p, "in"))
-        s.flush()
-
-
 def _refuse_before_modification(s, loan: Loan, on: date, field: str) -> None:
     """Re-allocation stops at a modification: its schedule was built on the state then."""
     last = s.exec(select(func.max(LoanModification.effective_date)).where(
@@ -255,57 +211,6 @@ def _refuse_before_modification(s, loan: Loan, on: date, field: str) -> None:
     if last is not None and on < last:
         raise ValidationError({field: f"is before the loan's modification of {last}; "
                                       "reverse or post it as of that date or later"})
-
-
-def _active_payments(s, loan_id: int, after: date, exclude: int | None = None) -> list[Payment]:
-    """Payments effective after `after` and not reversed, oldest first."""
-    reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan_id)
-    q = (select(Payment).where(Payment.loan_id == loan_id, Payment.received_on > after,
-                               Payment.id.not_in(reversed_ids),
-                               Payment.method.not_in(NOT_PAYMENTS))
-         .order_by(Payment.received_on, Payment.id))
-    return [p for p in s.exec(q) if p.id != exclude]
-
-
-def _rows(s, payment_id: int) -> list[Allocation]:
-    return [Allocation(r.installment_number, r.principal_minor, r.interest_minor, r.fee_minor,
-                       r.advance_minor)
-            for r in s.exec(select(PaymentAllocation).where(
-                PaymentAllocation.payment_id == payment_id))]
-
-
-def _rows_for(payment: Payment, parts: list[Allocation], reversal_id: int | None = None):
-    return [PaymentAllocation(payment_id=payment.id, loan_id=payment.loan_id,
-                              installment_number=a.number, principal_minor=a.principal_minor,
-                              interest_minor=a.interest_minor, fee_minor=a.fee_minor,
-                              advance_minor=a.advance_minor, reversal_id=reversal_id)
-            for a in parts]
-
-
-def _neg(a: Allocation) -> Allocation:
-    return Allocation(a.number, -a.principal_minor, -a.interest_minor, -a.fee_minor,
-                      -a.advance_minor)
-
-
-def _entry(entry_id, loan_id, on, parts, memo) -> ledger.Entry:
-    """The repayment entry of allocated parts (cash in; principal, interest, fees, advance)."""
-    e = ledger.repayment(entry_id, loan_id, on, sum(a.principal_minor for a in parts),
-                         sum(a.interest_minor for a in parts), sum(a.fee_minor for a in parts),
-                         sum(a.advance_minor for a in parts))
-    return ledger.Entry(e.entry_id, ledger.REPAYMENT, on, loan_id, e.lines, memo)
-
-
-def correction(entry_id, loan_id, on, parts, memo) -> ledger.Entry:
-    """Undoing allocated parts (a reversal, a return, a re-allocation): the repayment entry
-    of the same parts, reversed by the ledger's one correction builder."""
-    return ledger.reversing(entry_id, _entry(entry_id, loan_id, on, parts, memo), on, memo)
-
-
-def _next_id(s, payment: Payment, direction: str) -> str:
-    prefix = f"realloc-{payment.id}-{direction}-"
-    n = s.exec(select(func.count()).select_from(JournalEntry)
-               .where(JournalEntry.id.like(prefix + "%"))).one()
-    return f"{prefix}{n + 1}"
 
 
 def _charge_nsf(s, loan: Loan, payment: Payment, fee: int, on: date) -> None:
@@ -349,7 +254,7 @@ def _close_accrual(s, loan: Loan, on: date) -> None:
 
 
 def _result(s, payment: Payment, replayed: bool) -> PaymentResult:
-    parts = net(_rows(s, payment.id))
+    parts = net(allocation_rows.rows(s, payment.id))
     return PaymentResult(payment.id, payment.amount_minor,
                          sum(p.principal_minor for p in parts),
                          sum(p.interest_minor for p in parts), replayed,

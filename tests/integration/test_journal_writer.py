@@ -16,7 +16,7 @@ from domain.nacha.parse import parse
 from domain.nacha.returns import build_return_file
 from domain.onboarding import boarding as onboarding
 from domain.payments import ach_files
-from domain.servicing import cob, payments
+from domain.servicing import allocation_rows, cob, payments
 from tests.integration.helpers import count
 from tests.integration.onboarding_support import good_rows, numbered
 from tests.integration.onboarding_support import world as onboarding_world
@@ -99,7 +99,8 @@ def test_payment_path_refuses_an_unbalanced_entry(url, monkeypatch):
     w = make_world(url)
     loan = book(w, "MONTHLY", 300000, 12, date(2026, 1, 5))
     before = journal_size(url), count(url, Payment)
-    monkeypatch.setattr(payments, "_entry", lambda entry_id, loan_id, on, parts, memo:
+    monkeypatch.setattr(allocation_rows, "repayment_entry",
+                        lambda entry_id, loan_id, on, parts, memo:
                         forged(entry_id, loan_id, on))
     with pytest.raises(ledger.UnbalancedEntry):
         payments.record_payment(w["servicer"], loan.loan_number, "100.00", date(2026, 2, 5),
@@ -139,7 +140,8 @@ def test_a_bank_return_refuses_an_unbalanced_correction(world, monkeypatch):  # 
     ret = build_return_file(parse(f.text), [(mine(w, f)[0].trace_number, "R03")],
                             created_at=AT)
     before = journal_size(w["url"]), count(w["url"], PaymentReversal)
-    monkeypatch.setattr(payments, "correction", lambda entry_id, loan_id, on, parts, memo:
+    monkeypatch.setattr(allocation_rows, "correction",
+                        lambda entry_id, loan_id, on, parts, memo:
                         forged(entry_id, loan_id, on))
     with pytest.raises(ledger.UnbalancedEntry):
         ach_files.process_return_file(w["servicer"], ret, "ret.ach", date(2026, 3, 12),
