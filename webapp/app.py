@@ -9,8 +9,6 @@ import reflex as rx
 # Pages register themselves (@rx.page, ui.protected_page) when imported.
 from admin.pages import (approvals, audit, branding, config, gl, ledger,  # noqa: F401
                          products, roles, rules, users, workflows)
-from integrations.docusign.fake_server import fake_docusign_lifespan
-from integrations.stripe.fake_server import fake_stripe_lifespan
 from portal.api import api_app
 from portal.jobs import close_of_business_job, collection_job
 from portal.pages import (application, apply, autopay, bank_files, claim, dealer,  # noqa: F401
@@ -21,8 +19,8 @@ from portal.pages import (application, apply, autopay, bank_files, claim, dealer
 
 
 def _log_to_stderr() -> None:
-    """Lendbook's own records from INFO up (the close-of-business job; which worker serves the
-    local DocuSign fake) on the server's output, with the worker's pid. Reflex and granian keep
+    """Lendbook's own records from INFO up (the close-of-business and collection jobs) on the
+    server's output, with the worker's pid. Reflex and granian keep
     their own logging; granian's per-worker logging set-up leaves these loggers alone."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(
@@ -39,6 +37,4 @@ _log_to_stderr()
 app = rx.App(api_transformer=api_app(),  # theme: RadixThemesPlugin in rxconfig.py
              stylesheets=["/lendbook.css"])  # assets/lendbook.css: the header's links
 app.register_lifespan_task(close_of_business_job)
-app.register_lifespan_task(fake_docusign_lifespan)  # only while DocuSign points at localhost
-app.register_lifespan_task(fake_stripe_lifespan)  # only while Stripe points at the local fake
 app.register_lifespan_task(collection_job)

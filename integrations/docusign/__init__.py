@@ -1,6 +1,7 @@
-"""DocuSign e-signature: the adapter (`client.ESignClient`), Connect webhook checks
-(`connect.verify_connect`, `connect.parse_connect`) and a local fake DocuSign
-(`fake_server.create_app`, `fake_server.start_fake_docusign`) for offline development and tests.
+"""DocuSign e-signature: the adapter (`client.ESignClient`) and Connect webhook checks
+(`connect.verify_connect`, `connect.parse_connect`). The local fake DocuSign it talks to by
+default is a development service of its own (`devservices.docusign`, `python -m devservices`),
+never imported or started here.
 
 Modules are imported on demand: the webhook route needs only `connect`, which does not load the
 SDK."""

@@ -6,13 +6,14 @@ an RS256 assertion (PyJWT, the claims the SDK's own helper builds) posted to
 `{oauth host}/oauth/token` with httpx, because the SDK's OAuth helper hard-codes https and the
 local fake speaks plain http; the wire exchange is the same. A static token can be set instead.
 
-Switching from the local fake to DocuSign's demo (or production) is configuration only.
-Environment (defaults point at the local fake on 127.0.0.1:8765):
+Switching from the local fake (a development service of its own, `python -m devservices`;
+`make run` starts it on PORT+2 and sets the two URLs below) to DocuSign's demo (or production)
+is configuration only. Environment (defaults point at the local fake on 127.0.0.1, port LENDBOOK_PORT + 2):
 
-- `LENDBOOK_DOCUSIGN_BASE_PATH`: REST base path; default `http://127.0.0.1:8765/restapi`;
+- `LENDBOOK_DOCUSIGN_BASE_PATH`: REST base path; default `http://127.0.0.1:3002/restapi`;
   demo `https://demo.docusign.net/restapi`; `auto`: the account's `base_uri` from
   `/oauth/userinfo` plus `/restapi`.
-- `LENDBOOK_DOCUSIGN_OAUTH_HOST`: OAuth server; default `http://127.0.0.1:8765`; demo
+- `LENDBOOK_DOCUSIGN_OAUTH_HOST`: OAuth server; default `http://127.0.0.1:3002`; demo
   `account-d.docusign.com`, production `account.docusign.com` (no scheme means https).
 - `LENDBOOK_DOCUSIGN_ACCOUNT_ID`: API account id (GUID); default the fake's account.
 - `LENDBOOK_DOCUSIGN_INTEGRATION_KEY`: integration key (OAuth client id, the assertion's `iss`);
@@ -26,11 +27,12 @@ Environment (defaults point at the local fake on 127.0.0.1:8765):
 - `LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY`: Connect HMAC key(s), comma-separated (one per key active
   in DocuSign, for rotation). Unset: the fake's dev key while DocuSign is loopback, else none
   (every webhook is then refused).
-- `LENDBOOK_DOCUSIGN_FAKE_PORT`: port of the local fake (default 8765), used by the defaults.
+- `LENDBOOK_DOCUSIGN_FAKE_PORT`: port of the local fake (default `LENDBOOK_PORT` + 2, 3002),
+  used by the defaults.
 
-The fake itself (see `fake_server`) also reads `LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL` (where it
-posts Connect; default `http://127.0.0.1:$LENDBOOK_PORT/api/v1/webhooks/docusign`, `none` to
-disable) and `LENDBOOK_DOCUSIGN_FAKE` (`0` keeps the app's lifespan task from starting it).
+A fake on another host name (as `make run` serves it, for phones on the network) is not
+loopback: it needs `LENDBOOK_DOCUSIGN_ACCESS_TOKEN` (the fake accepts the same one) and
+`LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY` (the fake signs with it), as the Makefile sets them.
 Demo keys go in configuration only, never in the repository.
 """
 from __future__ import annotations
@@ -112,7 +114,7 @@ class DocuSignConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "DocuSignConfig":
         env = os.environ if environ is None else environ
-        fake = f"http://127.0.0.1:{env.get('LENDBOOK_DOCUSIGN_FAKE_PORT') or defaults.FAKE_PORT}"
+        fake = defaults.fake_url(env)
         base_path = env.get("LENDBOOK_DOCUSIGN_BASE_PATH") or f"{fake}/restapi"
         oauth_host = env.get("LENDBOOK_DOCUSIGN_OAUTH_HOST") or fake
         key_file = env.get("LENDBOOK_DOCUSIGN_PRIVATE_KEY_FILE")

@@ -1,7 +1,8 @@
-"""Defaults shared by the adapter and the local fake DocuSign (no secrets: local use only)."""
+"""Defaults of the DocuSign adapter, which the local fake (`devservices.docusign`) shares (no
+secrets: local use only)."""
 import os
 
-FAKE_PORT = 8765
+FAKE_PORT_OFFSET = 2  # the local fake listens on the app's port + 2 (`make run`)
 FAKE_ACCOUNT_ID = "5c1d2e3f-0a4b-4c6d-8e9f-7a6b5c4d3e2f"
 FAKE_USER_ID = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
 FAKE_INTEGRATION_KEY = "lendbook-local-integration-key"
@@ -11,9 +12,12 @@ FAKE_CONNECT_HMAC_KEY = "lendbook-local-connect-hmac-key"
 CONNECT_WEBHOOK_PATH = "/api/v1/webhooks/docusign"
 
 
-def fake_port() -> int:
-    return int(os.environ.get("LENDBOOK_DOCUSIGN_FAKE_PORT") or FAKE_PORT)
+def fake_port(environ=None) -> int:
+    """LENDBOOK_DOCUSIGN_FAKE_PORT, else LENDBOOK_PORT (3000) + 2."""
+    env = os.environ if environ is None else environ
+    explicit = env.get("LENDBOOK_DOCUSIGN_FAKE_PORT")
+    return int(explicit) if explicit else int(env.get("LENDBOOK_PORT") or 3000) + FAKE_PORT_OFFSET
 
 
-def fake_url() -> str:
-    return f"http://127.0.0.1:{fake_port()}"
+def fake_url(environ=None) -> str:
+    return f"http://127.0.0.1:{fake_port(environ)}"

@@ -1,7 +1,6 @@
-"""Stripe autopay: the adapter (`client.StripeGateway`, official `stripe` SDK) and a local fake
-Stripe (`fake_server.create_app`, `fake_server.start_fake_stripe`, `fake_stripe_lifespan`) that
-speaks Stripe's wire format, validated against Stripe's OpenAPI spec (`spec`), for offline
-development and tests. `fake_control.FakeStripeControl` drives the fake's test hooks.
+"""Stripe autopay: the adapter (`client.StripeGateway`, official `stripe` SDK) and the
+collections port on it (`charger.StripeCharger`). The local fake Stripe it talks to by default
+is a development service of its own (`devservices.stripe`, `python -m devservices`), never
+imported or started here.
 
-Modules are imported on demand: the fake does not need the SDK, and a webhook route needs only
-`client`."""
+Modules are imported on demand: a webhook route needs only `client`."""

@@ -1,16 +1,18 @@
 """Autopay through Stripe with the official `stripe` SDK: the app's only door to Stripe.
 
 Everything goes through `stripe.StripeClient` (HTTPX transport); what comes back is plain frozen
-dataclasses, never Stripe objects. By default the client talks to the local fake Stripe that
-starts with the app; real Stripe test mode is configuration only:
+dataclasses, never Stripe objects. By default the client talks to the local fake Stripe, a
+development service of its own (`python -m devservices`; `make run` starts it on PORT+1 and
+sets `STRIPE_API_BASE`); real Stripe test mode is configuration only:
 
 - `STRIPE_API_KEY`: secret key. Default `sk_test_lendbook_local`, used only with the local fake.
-- `STRIPE_API_BASE`: API base URL. Unset: the local fake `http://127.0.0.1:12111`
-  (port `LENDBOOK_STRIPE_FAKE_PORT`), unless `STRIPE_API_KEY` is set to another key, which
-  means `https://api.stripe.com`. `local` names the fake explicitly.
+- `STRIPE_API_BASE`: API base URL. Unset: the local fake `http://127.0.0.1:3001`
+  (port `LENDBOOK_STRIPE_FAKE_PORT`, default `LENDBOOK_PORT` + 1), unless `STRIPE_API_KEY` is set to another key, which
+  means `https://api.stripe.com`. `local` names the fake explicitly. A fake on another host
+  name (as `make run` serves it, for phones on the network) is not loopback: give it a
+  `sk_test_` key of its own and `STRIPE_WEBHOOK_SECRET` (the Makefile does).
 - `STRIPE_WEBHOOK_SECRET`: the endpoint's `whsec_...` signing secret. Unset: the fake's local
   secret while the base URL is loopback, otherwise none (every webhook is then refused).
-- `LENDBOOK_STRIPE_FAKE=0` keeps the app from starting the fake even at the default URL.
 
 Operations: `ensure_customer`, `start_setup` (Checkout in setup mode: the borrower saves a bank
 account, with the ACH mandate, or a card on Stripe's page), `setup_result`, `charge`
@@ -66,7 +68,6 @@ class StripeConfig:
     api_key: str = field(repr=False)
     api_base: str
     webhook_secret: str | None = field(default=None, repr=False)
-    start_fake: bool = False
     timeout: float = 30.0
     max_network_retries: int = 2
     webhook_tolerance: int = WEBHOOK_TOLERANCE
@@ -82,12 +83,9 @@ class StripeConfig:
         if not base:
             base = defaults.REAL_API_BASE if key and key != defaults.FAKE_API_KEY else fake
         local = _is_loopback(base)
-        fake_off = (env.get("LENDBOOK_STRIPE_FAKE") or "").strip().lower() in (
-            "0", "false", "no", "off")
         return cls(api_key=key or (defaults.FAKE_API_KEY if local else ""), api_base=base,
                    webhook_secret=(env.get("STRIPE_WEBHOOK_SECRET") or "").strip()
-                   or (defaults.FAKE_WEBHOOK_SECRET if local else None),
-                   start_fake=base == fake and not fake_off)
+                   or (defaults.FAKE_WEBHOOK_SECRET if local else None))
 
     @property
     def is_local(self) -> bool:

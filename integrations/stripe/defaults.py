@@ -1,19 +1,21 @@
-"""Defaults shared by the Stripe adapter and the local fake Stripe (no secrets: local use only)."""
+"""Defaults of the Stripe adapter, which the local fake (`devservices.stripe`) shares (no
+secrets: local use only)."""
 import os
 
-FAKE_PORT = 12111
+FAKE_PORT_OFFSET = 1  # the local fake listens on the app's port + 1 (`make run`)
 # A test-mode-looking key and a webhook secret for the local fake only: the adapter uses them
 # while STRIPE_API_BASE points at the fake (the default), never for api.stripe.com.
 FAKE_API_KEY = "sk_test_lendbook_local"
 FAKE_WEBHOOK_SECRET = "whsec_lendbook_local"
 REAL_API_BASE = "https://api.stripe.com"
 WEBHOOK_PATH = "/api/v1/webhooks/stripe"
-FAKE_SETTLE_SECONDS = 5.0
 
 
 def fake_port(environ=None) -> int:
+    """LENDBOOK_STRIPE_FAKE_PORT, else LENDBOOK_PORT (3000) + 1."""
     env = os.environ if environ is None else environ
-    return int(env.get("LENDBOOK_STRIPE_FAKE_PORT") or FAKE_PORT)
+    explicit = env.get("LENDBOOK_STRIPE_FAKE_PORT")
+    return int(explicit) if explicit else int(env.get("LENDBOOK_PORT") or 3000) + FAKE_PORT_OFFSET
 
 
 def fake_url(environ=None) -> str:

@@ -16,8 +16,7 @@ from cli.demo import PASSWORD
 from domain.access import accounts
 from domain.origination import applications as origination
 from domain.kernel.actor import SYSTEM, Actor
-from integrations.stripe.fake_control import FakeStripeControl
-from tests.browser.conftest import PORT
+from devservices.stripe.control import FakeStripeControl
 from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -46,8 +45,8 @@ def test_borrower_enrols_through_stripe_and_the_collection_shows_in_history(
     page.goto(f"{app_url}/loans/{number}/autopay")
     page.get_by_role("button", name="Add a card or bank account with Stripe").click()
 
-    # Stripe's hosted page (the local fake, on its own port): bank account and mandate
-    expect(page).to_have_url(re.compile(rf"127\.0\.0\.1:{PORT + 2}/checkout/cs_"))
+    # Stripe's hosted page (the local fake, its own process on PORT+1): bank account, mandate
+    expect(page).to_have_url(re.compile(rf"^{re.escape(app_url.stripe_url)}/checkout/cs_"))
     page.get_by_label("Bank account (ACH Direct Debit)").check()
     page.get_by_label("Account holder name").fill("Stella Stripe")
     page.get_by_label("Routing number").fill("110000000")
@@ -73,9 +72,8 @@ def test_borrower_enrols_through_stripe_and_the_collection_shows_in_history(
     # and its Stripe): today's draft goes to Stripe as an off-session PaymentIntent
     from portal.jobs import collect_once
     monkeypatch.setenv("DATABASE_URL", app_url.database_url)
-    monkeypatch.setenv("LENDBOOK_STRIPE_FAKE_PORT", str(PORT + 2))
-    for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+    for name, value in app_url.fakes_env.items():  # the app's Stripe settings
+        monkeypatch.setenv(name, value)
     done = collect_once()
     assert done["drafted"] >= 1 and done["sent"] >= 1, done
 
@@ -89,7 +87,7 @@ def test_borrower_enrols_through_stripe_and_the_collection_shows_in_history(
     page.screenshot(path=str(artifacts / "stripe-history-pending.png"), full_page=True)
 
     # the bank settles; Stripe's signed webhook reaches the app: posted
-    with FakeStripeControl(f"http://127.0.0.1:{PORT + 2}") as control:
+    with FakeStripeControl(app_url.stripe_url) as control:
         assert control.settle()
     posted = table.locator("tr[data-status=posted]")
     for _ in range(20):

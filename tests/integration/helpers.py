@@ -38,7 +38,8 @@ CONNECT_KEY = "connect-test-key"
 def serve_with_fake_docusign(db_url, monkeypatch, tmp_path):
     """Our API and the fake DocuSign on free ports, wired to each other (Connect signed with
     CONNECT_KEY), documents kept under tmp_path. Returns (our base URL, stop)."""
-    from integrations.docusign.fake_server import create_app, free_port, run_in_thread
+    from devservices.docusign.server import create_app
+    from devservices.serving import free_port, run_in_thread
     from portal.api import api_app
     api_port, fake_port = free_port(), free_port()
     monkeypatch.setenv("DATABASE_URL", db_url)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from integrations.stripe.defaults import WEBHOOK_PATH
-from integrations.stripe.spec import get_fixtures, get_spec, spec_dir
+from devservices.stripe.spec import get_fixtures, get_spec, spec_dir
 
 SECRET = "whsec_test_secret_for_lendbook"
 KEY = "sk_test_lendbook_tests"

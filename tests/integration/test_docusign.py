@@ -1,16 +1,17 @@
 """E-signature through the official DocuSign SDK against the local fake DocuSign over real HTTP.
 
-The fake and a Connect webhook receiver each run in a thread on a free 127.0.0.1 port; the SDK
+The fake and a Connect webhook receiver each run in a thread on a free 127.0.0.1 port (and the
+fake once as its own process, `python -m devservices`, as `make run` starts it); the SDK
 (urllib3) talks HTTP to the fake; the browser steps (signing page, form) go through httpx.
 """
-import asyncio
-import concurrent.futures
 import base64
 import json
 import multiprocessing
 import os
 import queue
 import re
+import subprocess
+import sys
 import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -32,20 +33,16 @@ from integrations.docusign.client import (
     ESignClient,
 )
 from integrations.docusign.connect import ConnectPayloadError, parse_connect, sign, verify_connect
-from integrations.docusign.fake_server import (
-    create_app,
-    fake_docusign_lifespan,
-    fake_wanted,
-    free_port,
-    run_in_thread,
-)
-from integrations.docusign.spec import (
+from devservices.docusign.server import create_app
+from devservices.serving import free_port, run_in_thread
+from devservices.docusign.spec import (
     FALLBACK_DEFINITIONS,
     load_definitions,
     property_paths,
     shape_errors,
 )
 from tests.conftest import shared_file
+from tests.devservices_support import fakes_process
 
 SPEC = "specs/docusign/esignature-v2.1.json"
 CONNECT_SAMPLE = "specs/docusign/connect-sample-v2.json"
@@ -395,8 +392,10 @@ def test_jwt_assertion_is_rs256_signed_by_the_configured_key(receiver):
 
 def test_config_from_env():
     local = DocuSignConfig.from_env({})
-    assert local.base_path == f"http://127.0.0.1:{defaults.FAKE_PORT}/restapi"
-    assert local.oauth_url == f"http://127.0.0.1:{defaults.FAKE_PORT}"
+    assert local.base_path == "http://127.0.0.1:3002/restapi"  # LENDBOOK_PORT + 2
+    assert local.oauth_url == "http://127.0.0.1:3002"
+    assert DocuSignConfig.from_env({"LENDBOOK_PORT": "3300"}).oauth_url == \
+        "http://127.0.0.1:3302"
     assert local.account_id == defaults.FAKE_ACCOUNT_ID and local.is_local
     assert local.connect_hmac_keys == (defaults.FAKE_CONNECT_HMAC_KEY,)
 
@@ -481,86 +480,105 @@ def test_parse_connect_is_tolerant():
             parse_connect(bad)
 
 
-def test_lifespan_task_starts_the_fake_only_for_a_local_docusign(monkeypatch, receiver):
+def test_the_fake_runs_as_its_own_process_with_links_on_its_host(receiver):
+    """`python -m devservices` (as `make run` starts it): the adapter reaches it at one
+    address, its signing links are on the host it was given, Connect reaches the app signed
+    with the key both read from the environment, and the app's static token is accepted."""
     port = free_port()
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_PORT", str(port))
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL", receiver.url)
-    for name in ("LENDBOOK_DOCUSIGN_BASE_PATH", "LENDBOOK_DOCUSIGN_OAUTH_HOST",
-                 "LENDBOOK_DOCUSIGN_ACCOUNT_ID", "LENDBOOK_DOCUSIGN_ACCESS_TOKEN",
-                 "LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY", "LENDBOOK_DOCUSIGN_FAKE",
-                 "LENDBOOK_DOCUSIGN_PRIVATE_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
+    app_url = receiver.url.removesuffix(defaults.CONNECT_WEBHOOK_PATH)
+    env = {"LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY": HMAC_KEYS[0],
+           "LENDBOOK_DOCUSIGN_ACCESS_TOKEN": STATIC_TOKEN}
+    with fakes_process(host="localhost", bind="127.0.0.1", app_url=app_url,
+                       port_docusign=port, env=env) as fakes:
+        assert f"links at http://localhost:{port}" in fakes.output
+        client = ESignClient(DocuSignConfig.from_env({
+            "LENDBOOK_DOCUSIGN_BASE_PATH": f"http://127.0.0.1:{port}/restapi",
+            "LENDBOOK_DOCUSIGN_OAUTH_HOST": f"http://127.0.0.1:{port}"}))  # the JWT grant
+        envelope_id = send(client)
+        url = client.signing_url(envelope_id, "Ann Lee", "ann.lee@example.test", "borrower-17",
+                                 RETURN_URL)
+        assert url.startswith(f"http://localhost:{port}/signing/")
+        with httpx.Client(trust_env=False) as browser:
+            parsed = FormParser()
+            parsed.feed(browser.get(url).text)
+            name = next(i["name"] for i in parsed.inputs if i.get("type") == "text")
+            signed = browser.post(urljoin(url, parsed.forms[0]["action"]),
+                                  data={name: "Ann Lee"}, follow_redirects=False)
+        assert signed.status_code == 303
+        raw, headers = wait_for_connect(receiver, envelope_id)
+        assert verify_connect(raw, headers, [HMAC_KEYS[0]])
+        assert not verify_connect(raw, headers, [HMAC_KEYS[1]])
+        assert client.status(envelope_id) == "completed"
+        by_token = httpx.get(f"http://127.0.0.1:{port}/restapi/v2.1/accounts/{ACCOUNT}/"
+                             f"envelopes/{envelope_id}", headers=AUTH, trust_env=False)
+        assert by_token.status_code == 200 and by_token.json()["status"] == "completed"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", trust_env=False)
 
-    async def run():
-        async with fake_docusign_lifespan() as server:
-            assert server is not None and server.port == port
-            async with fake_docusign_lifespan() as second:  # another worker: port taken
-                assert second is None
-            client = ESignClient.from_env()  # the defaults reach the fake
-            envelope_id = await asyncio.to_thread(send, client)
-            assert await asyncio.to_thread(client.status, envelope_id) == "sent"
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port}/", trust_env=False)
 
-    # its own thread and loop: Playwright's sync API may leave a loop running on this thread
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, run()).result()
-    assert not fake_wanted({"LENDBOOK_DOCUSIGN_FAKE": "0"})
-    assert not fake_wanted({"LENDBOOK_DOCUSIGN_OAUTH_HOST": "account-d.docusign.com"})
+def test_a_second_fake_on_a_taken_port_refuses_to_start():
+    port = free_port()
+    with fakes_process(host="127.0.0.1", bind="127.0.0.1", app_url="http://127.0.0.1:9",
+                       port_docusign=port):
+        second = subprocess.run(
+            [sys.executable, "-m", "devservices", "--only", "docusign", "--bind", "127.0.0.1",
+             "--port-docusign", str(port)], capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and "already in use" in second.stderr, second
 
 
-def _lifespan_in_a_worker(started, stop, results) -> None:
-    """One backend worker's lifespan (a spawned process), paused between finding the port free
-    and binding it, as a worker descheduled there on a busy machine would be."""
-    from integrations.docusign import fake_server
-    probe = fake_server._ensure_port_free
+def _start_in_a_process(port, started, stop, results) -> None:
+    """One fake's start-up in a spawned process, paused between finding the port free and
+    binding it, as a process descheduled there on a busy machine would be."""
+    from devservices import serving
+    from devservices.docusign.server import start_fake_docusign
+    probe = serving._ensure_port_free
 
     def slow_probe(host, port):
         probe(host, port)
         time.sleep(0.5)
 
-    fake_server._ensure_port_free = slow_probe
+    serving._ensure_port_free = slow_probe
+    started.wait(30)
+    try:
+        server = start_fake_docusign(port, connect_url="none")
+    except OSError:
+        results.put((os.getpid(), False))
+        return
+    results.put((os.getpid(), True))
+    stop.wait(30)
+    server.stop()
 
-    async def run():
-        started.wait(30)
-        async with fake_server.fake_docusign_lifespan() as server:
-            results.put((os.getpid(), server is not None))
-            await asyncio.to_thread(stop.wait, 30)
 
-    asyncio.run(run())
-
-
-def test_workers_starting_together_run_one_fake(monkeypatch):
-    """granian forks the workers after the app is imported, so they enter their lifespans at
-    the same moment. Only one may serve the fake: granian binds with SO_REUSEPORT, so two that
-    both found the port free would share it, and the kernel would split connections between
-    two fakes that each know only their own tokens, envelopes and signing sessions."""
+def test_fakes_starting_together_on_one_port_run_one(monkeypatch):
+    """granian binds with SO_REUSEPORT: two fakes that both found the port free (two `make
+    run`s with one PORT) would share it, and the kernel would split connections between two
+    fakes that each know only their own tokens, envelopes and signing sessions. Only one may
+    start."""
     port = free_port()
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_PORT", str(port))
-    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL", "none")
     for name in ("LENDBOOK_DOCUSIGN_BASE_PATH", "LENDBOOK_DOCUSIGN_OAUTH_HOST",
-                 "LENDBOOK_DOCUSIGN_FAKE", "LENDBOOK_DOCUSIGN_ACCESS_TOKEN"):
+                 "LENDBOOK_DOCUSIGN_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LENDBOOK_DOCUSIGN_FAKE_PORT", str(port))
     ctx = multiprocessing.get_context("spawn")  # this process runs servers in threads
     started, stop, results = ctx.Event(), ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_lifespan_in_a_worker, args=(started, stop, results))
-               for _ in range(2)]
-    for w in workers:
+    starters = [ctx.Process(target=_start_in_a_process, args=(port, started, stop, results))
+                for _ in range(2)]
+    for w in starters:
         w.start()
     try:
         started.set()
-        serving = [results.get(timeout=60) for _ in workers]
+        serving = [results.get(timeout=60) for _ in starters]
         assert sorted(s for _, s in serving) == [False, True], serving
         owner = next(pid for pid, s in serving if s)
-        # every connection reaches the same fake: a fresh client per call, as each portal
-        # event makes one, is never refused the token it was just issued (401)
+        # every connection reaches the same fake: a fresh client per call is never refused
+        # the token it was just issued (401)
         for _ in range(10):
             with pytest.raises(DocuSignError) as unknown:
                 ESignClient.from_env().status("00000000-0000-0000-0000-000000000000")
             assert unknown.value.status == 404, (owner, unknown.value)
     finally:
         stop.set()
-        for w in workers:
+        for w in starters:
             w.join(30)
             if w.is_alive():
                 w.kill()

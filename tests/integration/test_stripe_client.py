@@ -1,8 +1,6 @@
 """The app's Stripe adapter (`StripeGateway`, official SDK) against the local fake over HTTP:
 configuration, enrolment through the hosted Checkout page, idempotent charges, outcomes,
-webhook verification and mapping, start-up with the app."""
-import asyncio
-import concurrent.futures
+webhook verification and mapping, the fake as its own process (`python -m devservices`)."""
 import json
 import time
 
@@ -24,15 +22,11 @@ from integrations.stripe.client import (
     WebhookVerificationError,
     provider_event,
 )
-from integrations.stripe.fake_control import FakeStripeControl
-from integrations.stripe.fake_server import (
-    create_app,
-    fake_stripe_lifespan,
-    fake_wanted,
-    free_port,
-    run_in_thread,
-)
-from integrations.stripe.fake_webhooks import signature_header
+from devservices.stripe.control import FakeStripeControl
+from devservices.serving import free_port, run_in_thread
+from devservices.stripe.server import create_app
+from devservices.stripe.webhooks import signature_header
+from tests.devservices_support import fakes_process
 from tests.integration.stripe_support import KEY, SECRET, Receiver
 
 SUCCESS = "http://127.0.0.1:3000/loans/LN-000042/autopay/done?session={CHECKOUT_SESSION_ID}"
@@ -99,25 +93,32 @@ def webhook_events(receiver, gateway, *types):
 
 def test_config_from_env():
     local = StripeConfig.from_env({})
-    assert local.api_base == f"http://127.0.0.1:{defaults.FAKE_PORT}" and local.is_local
-    assert local.api_key == defaults.FAKE_API_KEY and local.start_fake
+    assert local.api_base == "http://127.0.0.1:3001" and local.is_local  # LENDBOOK_PORT + 1
+    assert StripeConfig.from_env({"LENDBOOK_PORT": "3300"}).api_base == "http://127.0.0.1:3301"
+    assert local.api_key == defaults.FAKE_API_KEY
     assert local.webhook_secret == defaults.FAKE_WEBHOOK_SECRET
     moved = StripeConfig.from_env({"LENDBOOK_STRIPE_FAKE_PORT": "12999"})
-    assert moved.api_base == "http://127.0.0.1:12999" and moved.start_fake
+    assert moved.api_base == "http://127.0.0.1:12999"
 
     real = StripeConfig.from_env({"STRIPE_API_KEY": "sk_test_51RealKey",
                                   "STRIPE_WEBHOOK_SECRET": "whsec_fromdashboard"})
-    assert real.api_base == "https://api.stripe.com" and not real.start_fake
+    assert real.api_base == "https://api.stripe.com"
     assert real.webhook_secret == "whsec_fromdashboard" and not real.is_local
     explicit = StripeConfig.from_env({"STRIPE_API_KEY": "sk_test_51RealKey",
                                       "STRIPE_API_BASE": "https://api.stripe.com/"})
     assert explicit.api_base == "https://api.stripe.com"
     assert explicit.webhook_secret is None  # the local secret is never trusted for Stripe
     assert "sk_test_51RealKey" not in repr(explicit) and "whsec" not in repr(real)
-    assert StripeConfig.from_env({"STRIPE_API_BASE": "local"}).start_fake
-    assert not StripeConfig.from_env({"LENDBOOK_STRIPE_FAKE": "0"}).start_fake
+    assert StripeConfig.from_env({"STRIPE_API_BASE": "local"}).api_base == local.api_base
     elsewhere = StripeConfig.from_env({"STRIPE_API_BASE": "http://127.0.0.1:9999"})
-    assert elsewhere.is_local and not elsewhere.start_fake  # someone else runs that fake
+    assert elsewhere.is_local and elsewhere.api_key == defaults.FAKE_API_KEY
+    # a fake on another host name (make run, for phones on the network) is not loopback:
+    # it needs its own test key and webhook secret, as the Makefile gives it
+    lan = StripeConfig.from_env({"STRIPE_API_BASE": "http://192.0.2.2:3001"})
+    assert not lan.is_local and lan.api_key == "" and lan.webhook_secret is None
+    with pytest.raises(StripeConfigError):
+        StripeGateway(StripeConfig.from_env({"STRIPE_API_BASE": "http://192.0.2.2:3001",
+                                             "STRIPE_API_KEY": defaults.FAKE_API_KEY}))
 
     with pytest.raises(StripeConfigError):
         StripeGateway(StripeConfig.from_env({"STRIPE_API_BASE": "https://api.stripe.com"}))
@@ -306,39 +307,30 @@ def test_errors(gateway, fake):
         down.retrieve_payment_intent("pi_x")
 
 
-def test_lifespan_starts_the_fake_only_for_a_local_stripe(monkeypatch, receiver):
+def test_the_fake_runs_as_its_own_process_with_links_on_its_host(receiver):
+    """`python -m devservices` (as `make run` starts it): the adapter reaches it at one
+    address, the Checkout page's link is on the host it was given, payments settle by
+    themselves and the webhook reaches the app signed with the secret both read from the
+    environment."""
     port = free_port()
-    monkeypatch.setenv("LENDBOOK_STRIPE_FAKE_PORT", str(port))
-    monkeypatch.setenv("LENDBOOK_STRIPE_FAKE_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS", "0.2")
-    for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
-                 "LENDBOOK_STRIPE_FAKE"):
-        monkeypatch.delenv(name, raising=False)
-
-    async def run():
-        async with fake_stripe_lifespan() as server:
-            assert server is not None and server.port == port
-            async with fake_stripe_lifespan() as second:  # another worker: port taken
-                assert second is None
-            gateway = StripeGateway.from_env()  # the defaults reach the fake
-            customer = await asyncio.to_thread(gateway.ensure_customer, "l@example.test", "L",
-                                               "lifespan")
-            saved = await asyncio.to_thread(enrol, gateway, customer)
-            receiver.drain()
-            result = await asyncio.to_thread(gateway.charge, "lifespan/1", customer,
-                                             saved.payment_method_id, 1_000, "i", META)
-            assert result.pending
-            # settles by itself (LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS) and the webhook is
-            # signed with the default local secret
-            raw, headers = await asyncio.to_thread(receiver.wait_for, lambda e: e["type"] ==
-                                                   "payment_intent.succeeded")
-            event = gateway.verify_webhook(raw, headers["stripe-signature"])
-            assert event.payment_intent_id == result.payment_intent_id
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port}/", trust_env=False)
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, run()).result()
-    assert not fake_wanted({"LENDBOOK_STRIPE_FAKE": "0"})
-    assert not fake_wanted({"STRIPE_API_KEY": "sk_test_51RealKey"})
-    assert fake_wanted({})
+    secret = "whsec_devservices_process"
+    app_url = receiver.url.removesuffix(defaults.WEBHOOK_PATH)
+    env = {"STRIPE_WEBHOOK_SECRET": secret, "LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS": "0.2"}
+    with fakes_process(host="localhost", bind="127.0.0.1", app_url=app_url, port_stripe=port,
+                       env=env) as fakes:
+        assert f"links at http://localhost:{port}" in fakes.output
+        gateway = StripeGateway(StripeConfig.from_env({
+            "STRIPE_API_BASE": f"http://127.0.0.1:{port}", "STRIPE_WEBHOOK_SECRET": secret}))
+        customer = gateway.ensure_customer("p@example.test", "P", "process")
+        session = gateway.start_setup(customer, SUCCESS, CANCEL)
+        assert session.url.startswith(f"http://localhost:{port}/checkout/cs_")
+        saved = enrol(gateway, customer)
+        receiver.drain()
+        result = gateway.charge("process/1", customer, saved.payment_method_id, 1_000, "i",
+                                META)
+        assert result.pending
+        raw, headers = receiver.wait_for(lambda e: e["type"] == "payment_intent.succeeded")
+        event = gateway.verify_webhook(raw, headers["stripe-signature"])
+        assert event.payment_intent_id == result.payment_intent_id
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", trust_env=False)

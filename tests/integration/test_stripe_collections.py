@@ -18,9 +18,9 @@ from domain.origination import applications as origination
 from integrations.stripe.charger import StripeCharger
 from integrations.stripe.client import StripeConfig, StripeGateway
 from integrations.stripe.defaults import WEBHOOK_PATH
-from integrations.stripe.fake_control import FakeStripeControl
-from integrations.stripe.fake_server import create_app, run_in_thread
-from integrations.stripe.fake_webhooks import signature_header
+from devservices.stripe.control import FakeStripeControl
+from devservices.stripe.server import create_app, run_in_thread
+from devservices.stripe.webhooks import signature_header
 from tests.integration.helpers import count, make_product, make_user
 from tests.integration.stripe_support import KEY, SECRET
 

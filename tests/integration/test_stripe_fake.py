@@ -12,9 +12,9 @@ import httpx
 import pytest
 import stripe
 
-from integrations.stripe.fake_server import create_app, run_in_thread
-from integrations.stripe.fake_webhooks import signature_header
-from integrations.stripe.spec import response_errors
+from devservices.stripe.server import create_app, run_in_thread
+from devservices.stripe.webhooks import signature_header
+from devservices.stripe.spec import response_errors
 from tests.integration.stripe_support import (
     KEY,
     ONLINE,

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 import stripe._encode
 
-from integrations.stripe.spec import (
+from devservices.stripe.spec import (
     ParamError,
     StripeSpec,
     decode_form,

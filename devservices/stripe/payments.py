@@ -5,7 +5,7 @@
 - US bank accounts (ACH Direct Debit) go `processing` at confirm with a pending `py_` charge and
   settle when the fake's clock moves: `settle()` (the `/_fake/settle` hook) or, when
   `settle_after_seconds` is set, on a timer. The test account number decides the outcome
-  (`fake_objects.TEST_BANK_ACCOUNTS`): success, or a failure with `last_payment_error.code` and
+  (`objects.TEST_BANK_ACCOUNTS`): success, or a failure with `last_payment_error.code` and
   the charge's `failure_code`; returns other than insufficient funds block the account
   (`payment_method.automatically_updated`, `us_bank_account.status_details.blocked`), and
   later debits from it are refused with 402 `bank_account_unusable`.
@@ -20,15 +20,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from integrations.stripe import fake_objects as fo
-from integrations.stripe.fake_core import Ctx, FakeError, _bool, _int, _metadata
-from integrations.stripe.fake_objects import build, list_object, new_id, now
+from devservices.stripe import objects as fo
+from devservices.stripe.core import Ctx, FakeError, _bool, _int, _metadata
+from devservices.stripe.objects import build, list_object, new_id, now
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 class Payments:
-    """Mixed into `fake_server.FakeStripe` (needs `StripeStore`)."""
+    """Mixed into `server.FakeStripe` (needs `StripeStore`)."""
 
     def create_payment_intent(self, p: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
         amount = _int(p.get("amount"), 0)

@@ -30,14 +30,12 @@ The "signed" PDF is the original bytes unchanged (the fake does not stamp PDFs);
 (typed name, time) is kept in the envelope state and returned in the `X-Fake-Signed-By` and
 `X-Fake-Signed-At` headers of the document download.
 
-Run it: `run_in_thread(create_app(...), port)` (tests), `start_fake_docusign()` (env-driven, in a
-thread), `fake_docusign_lifespan` (a Reflex lifespan task: `app.register_lifespan_task(...)`) or
-`python -m integrations.docusign.fake_server --port 8765` (a separate process).
+Run it: `python -m devservices --only docusign --port-docusign 3002` (its own process; `make
+run` starts it on PORT+2), `start_fake_docusign()` (env-driven, in a thread) or
+`run_in_thread(create_app(...), port)` (tests). The production app never imports or starts it.
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -47,25 +45,15 @@ import json
 import logging
 import os
 import secrets
-import signal
-import socket
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
-import tempfile
-from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
-
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; there the check and the bind stay two steps
-    fcntl = None
 
 import httpx
 import jwt
@@ -75,8 +63,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from devservices.docusign.spec import load_definitions, shape_errors
+from devservices.serving import RunningServer, run_in_thread
 from integrations.docusign import defaults
-from integrations.docusign.spec import load_definitions, shape_errors
 
 log = logging.getLogger(__name__)
 
@@ -703,206 +692,49 @@ def create_app(connect_url: str | None, hmac_key: str | Sequence[str],
 
 
 # ---------------------------------------------------------------------------------------------
-# serving over real HTTP (the SDK speaks urllib3 to it)
+# start-up (python -m devservices)
 
 
-@dataclass
-class RunningServer:
-    """A server running in a daemon thread; call it (or `.stop()`) to stop it."""
-    host: str
-    port: int
-    app: Any
-    _loop: asyncio.AbstractEventLoop
-    _server: Any
-    _thread: threading.Thread
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread.is_alive():
-            try:
-                self._loop.call_soon_threadsafe(self._server.stop)
-            except RuntimeError:  # loop already closed
-                pass
-            self._thread.join(timeout)
-
-    __call__ = stop
-
-    def __enter__(self) -> "RunningServer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _port_claim(host: str, port: int):
-    """Hold this machine's lock for `host:port` from "is it free?" until the server listens.
-
-    granian binds with SO_REUSEPORT, so two processes that both found the port free (the
-    backend workers, forked together, each start the fake in their lifespan) would both bind
-    it, and the kernel would split connections between two fakes that each know only their
-    own tokens, envelopes and signing sessions. An exclusive lock on a file named after the
-    port makes the check and the bind one step; the kernel drops it if the holder dies."""
-    if fcntl is None:
-        yield
-        return
-    path = Path(tempfile.gettempdir()) / f"lendbook-port-{host}-{port}.lock"
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _ensure_port_free(host: str, port: int) -> None:
-    # granian binds with SO_REUSEPORT, which would silently share a port already in use.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            raise OSError(e.errno, f"{host}:{port} is already in use") from e
-
-
-def run_in_thread(app: Any, port: int = 0, host: str = "127.0.0.1",
-                  timeout: float = 10.0) -> RunningServer:
-    """Serve an ASGI app over HTTP/1.1 with granian's embedded server in a daemon thread (its
-    own event loop). `port=0` picks a free port. Returns once the port accepts connections.
-    Raises OSError if another server (in this process or another) already holds the port."""
-    port = port or free_port(host)
-    with _port_claim(host, port):
-        _ensure_port_free(host, port)
-        return _serve_in_thread(app, port, host, timeout)
-
-
-def _serve_in_thread(app: Any, port: int, host: str, timeout: float) -> RunningServer:
-    from granian.constants import HTTPModes, Interfaces
-    from granian.server.embed import Server
-
-    granian_logger = logging.getLogger("_granian")
-    saved = (granian_logger.level, list(granian_logger.handlers), granian_logger.propagate)
-    server = Server(app, address=host, port=port, interface=Interfaces.ASGINL,
-                    http=HTTPModes.http1, websockets=False, log_access=False,
-                    log_level="warning")
-    # granian's constructor reconfigures its logger; keep the host process's settings
-    granian_logger.setLevel(saved[0])
-    granian_logger.handlers[:] = saved[1]
-    granian_logger.propagate = saved[2]
-    loop = asyncio.new_event_loop()
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(server.serve())
-        except BaseException as e:  # noqa: BLE001 - reported to the starting thread
-            failure.append(e)
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=serve, name=f"http-{host}:{port}", daemon=True)
-    thread.start()
-    running = RunningServer(host, port, app, loop, server, thread)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            raise RuntimeError(f"server on {host}:{port} failed to start: {failure!r}")
-        try:
-            with socket.create_connection((host, port), timeout=0.2):
-                return running
-        except OSError:
-            time.sleep(0.02)
-    running.stop()
-    raise TimeoutError(f"server on {host}:{port} did not start within {timeout}s")
-
-
-def default_connect_url() -> str:
-    app_port = os.environ.get("LENDBOOK_PORT") or os.environ.get("PORT") or "3000"
-    return f"http://127.0.0.1:{app_port}{defaults.CONNECT_WEBHOOK_PATH}"
+def default_connect_url(environ: Mapping[str, str] | None = None,
+                        app_url: str | None = None) -> str:
+    """Where Connect goes: the app at `app_url`, else http://127.0.0.1:$LENDBOOK_PORT."""
+    env = os.environ if environ is None else environ
+    if not app_url:
+        app_url = f"http://127.0.0.1:{env.get('LENDBOOK_PORT') or env.get('PORT') or '3000'}"
+    return f"{app_url.rstrip('/')}{defaults.CONNECT_WEBHOOK_PATH}"
 
 
 def start_fake_docusign(port: int | None = None, connect_url: str | None = None,
                         hmac_key: str | None = None, account_id: str | None = None,
-                        host: str = "127.0.0.1") -> RunningServer:
-    """Start the fake in a background thread from the environment, for an app lifespan task:
-    port LENDBOOK_DOCUSIGN_FAKE_PORT (8765); Connect to LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL
-    (default http://127.0.0.1:$LENDBOOK_PORT/api/v1/webhooks/docusign, "none" to disable),
-    signed with LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY (comma-separated; default the local dev
-    key); account LENDBOOK_DOCUSIGN_ACCOUNT_ID. Raises OSError if the port is taken."""
+                        host: str = "127.0.0.1", public_url: str | None = None,
+                        app_url: str | None = None) -> RunningServer:
+    """Start the fake in a background thread, listening on `host`, settings from the
+    environment: port LENDBOOK_DOCUSIGN_FAKE_PORT (LENDBOOK_PORT + 2); Connect to
+    LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL (default `app_url` or http://127.0.0.1:$LENDBOOK_PORT,
+    plus /api/v1/webhooks/docusign; "none" to disable), signed with
+    LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY (comma-separated; default the local dev key); account
+    LENDBOOK_DOCUSIGN_ACCOUNT_ID; LENDBOOK_DOCUSIGN_ACCESS_TOKEN accepted as a bearer token
+    besides those /oauth/token issues. Links it hands out (signing pages, userinfo base_uri)
+    start with `public_url` (default: the URL the request came to).
+    Raises OSError if the port is taken."""
     env = os.environ
     if connect_url is None:
-        connect_url = env.get("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL") or default_connect_url()
+        connect_url = (env.get("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL")
+                       or default_connect_url(env, app_url))
     if connect_url.lower() == "none":
         connect_url = None
     keys = [k.strip() for k in (hmac_key or env.get("LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY")
                                 or defaults.FAKE_CONNECT_HMAC_KEY).split(",") if k.strip()]
+    token = (env.get("LENDBOOK_DOCUSIGN_ACCESS_TOKEN") or "").strip()
     app = create_app(connect_url, keys,
                      account_id or env.get("LENDBOOK_DOCUSIGN_ACCOUNT_ID")
-                     or defaults.FAKE_ACCOUNT_ID)
+                     or defaults.FAKE_ACCOUNT_ID,
+                     access_tokens=[token] if token else (), public_url=public_url)
     return run_in_thread(app, port or defaults.fake_port(), host)
 
 
-def fake_wanted(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the app should start the fake: the adapter is configured for a loopback DocuSign
-    (the default) and LENDBOOK_DOCUSIGN_FAKE is not 0/false/no."""
-    from integrations.docusign.client import DocuSignConfig
-    env = os.environ if environ is None else environ
-    if (env.get("LENDBOOK_DOCUSIGN_FAKE") or "").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    return DocuSignConfig.from_env(env).is_local
-
-
-@asynccontextmanager
-async def fake_docusign_lifespan():
-    """For `app.register_lifespan_task(fake_docusign_lifespan)`: runs the fake beside the app
-    while DocuSign is configured as local (see `fake_wanted`). With several workers exactly one
-    takes the port (see `_port_claim`) and serves every worker; the others find it served and
-    leave it. Its envelopes live in that worker's memory: if that worker restarts, they are
-    gone (as on any restart of the fake)."""
-    server = None
-    if fake_wanted():
-        try:
-            server = await asyncio.to_thread(start_fake_docusign)
-            log.info("fake DocuSign serving at %s in this worker (pid %d)", server.url,
-                     os.getpid())
-        except OSError as e:
-            log.info("fake DocuSign not started in this worker (pid %d): %s", os.getpid(), e)
-    try:
-        yield server
-    finally:
-        if server is not None:
-            await asyncio.to_thread(server.stop)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Local fake DocuSign eSignature server")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None,
-                        help="default LENDBOOK_DOCUSIGN_FAKE_PORT or 8765")
-    parser.add_argument("--connect-url", default=None,
-                        help="Connect webhook URL ('none' to disable)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    server = start_fake_docusign(args.port, args.connect_url, host=args.host)
-    state = server.app.state.docusign
-    print(f"fake DocuSign at {server.url} (account {state.account_id}); "
-          f"Connect -> {state.connect_url}; spec: {state.spec_source}", flush=True)
-    stop.wait()
-    server.stop()
-
-
-if __name__ == "__main__":
-    main()
+def describe(server: RunningServer) -> str:
+    state: FakeState = server.app.state.docusign
+    return (f"fake DocuSign on {server.host}:{server.port}, links at "
+            f"{state.public_url or server.url} (account {state.account_id}); Connect -> "
+            f"{state.connect_url or 'none'}; spec: {state.spec_source}")

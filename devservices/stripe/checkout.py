@@ -19,15 +19,16 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from integrations.stripe import fake_objects as fo
-from integrations.stripe.fake_core import Ctx, FakeError, _metadata
-from integrations.stripe.fake_objects import build, new_id, now
+from devservices.stripe import objects as fo
+from devservices.stripe.core import Ctx, FakeError, _metadata
+from devservices.stripe.objects import build, new_id, now
+from devservices.stripe.wire import public_base
 
 KINDS = {"us_bank_account": "Bank account (ACH Direct Debit)", "card": "Card"}
 
 
 class Checkout:
-    """Mixed into `fake_server.FakeStripe` (needs `StripeStore` and `SetupIntents`)."""
+    """Mixed into `server.FakeStripe` (needs `StripeStore` and `SetupIntents`)."""
 
     def create_checkout_session(self, p: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
         if p.get("mode") != "setup":
@@ -276,7 +277,7 @@ def check_form(kind: str, form: dict[str, str]) -> dict[str, str]:
 def _ctx(request: Request) -> Ctx:
     return Ctx(ip=request.client.host if request.client else "127.0.0.1",
                user_agent=request.headers.get("user-agent", ""),
-               base_url=str(request.base_url).rstrip("/"))
+               base_url=public_base(request))
 
 
 async def checkout_page(request: Request) -> Response:

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from integrations.stripe.fake_core import API_VERSION, Ctx
-from integrations.stripe.fake_objects import new_id
+from devservices.stripe.core import API_VERSION, Ctx
+from devservices.stripe.objects import new_id
 
 
 def error_response(status: int, message: str, request_id: str | None = None, **fields: Any) -> Response:
@@ -58,8 +58,13 @@ def loose(value: Any) -> Any:
     return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
 
 
+def public_base(request: Request) -> str:
+    """The start of links the fake hands out: its public URL when set, else the request's."""
+    return getattr(request.app.state, "public_url", None) or str(request.base_url).rstrip("/")
+
+
 def request_ctx(request: Request, request_id: str, idempotency_key: str | None) -> Ctx:
     return Ctx(request_id=request_id, idempotency_key=idempotency_key,
                ip=request.client.host if request.client else "127.0.0.1",
                user_agent=request.headers.get("user-agent", ""),
-               base_url=str(request.base_url).rstrip("/"))
+               base_url=public_base(request))

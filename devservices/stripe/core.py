@@ -1,7 +1,7 @@
 """The fake Stripe's in-memory state and business rules, apart from HTTP: storage, events,
-expansion, lists, customers, payment methods and mandates. SetupIntents are in `fake_setup`;
-PaymentIntents, charges, settlement and disputes in `fake_payments`; Checkout in
-`fake_checkout`; `fake_server.FakeStripe` puts them together.
+expansion, lists, customers, payment methods and mandates. SetupIntents are in `setup_intents`;
+PaymentIntents, charges, settlement and disputes in `payments`; Checkout in
+`checkout`; `server.FakeStripe` puts them together.
 
 Everything here runs on the fake server's event loop (requests, timers), one call at a time.
 Errors are raised as `FakeError` carrying Stripe's error body and HTTP status.
@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from integrations.stripe import fake_objects as fo
-from integrations.stripe.fake_objects import build, new_id, now
+from devservices.stripe import objects as fo
+from devservices.stripe.objects import build, new_id, now
 
 DOC_URL = "https://stripe.com/docs/error-codes/"
 try:  # the API version events carry: the one the SDK in this environment speaks
@@ -59,7 +59,7 @@ NOUNS = {"payment_method": "PaymentMethod", "setup_intent": "setupintent"}
 @dataclass
 class StripeStore:
     """Storage, events, expansion, lists, customers, payment methods and mandates; the full fake
-    (`fake_server.FakeStripe`) adds SetupIntents, payments and Checkout to it."""
+    (`server.FakeStripe`) adds SetupIntents, payments and Checkout to it."""
     settle_after_seconds: float | None = None
     business_name: str = "Lendbook"
     endpoints: int = 0  # webhook endpoints, for events' pending_webhooks

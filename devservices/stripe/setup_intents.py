@@ -1,6 +1,6 @@
 """SetupIntents for the fake Stripe: saving a card or a US bank account for off-session use.
 
-- Cards: saved at confirm unless the test card declines when saved (see `fake_objects`).
+- Cards: saved at confirm unless the test card declines when saved (see `objects`).
 - Bank accounts need a mandate (`mandate_data[customer_acceptance]`) and a verified account.
   Accounts entered on the fake's hosted Checkout page count as verified (the page stands in
   for Checkout's instant verification); accounts created through the API are verified with
@@ -14,15 +14,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from integrations.stripe import fake_objects as fo
-from integrations.stripe.fake_core import Ctx, FakeError, _metadata
-from integrations.stripe.fake_objects import build, new_id, now
+from devservices.stripe import objects as fo
+from devservices.stripe.core import Ctx, FakeError, _metadata
+from devservices.stripe.objects import build, new_id, now
 
 OPEN = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 class SetupIntents:
-    """Mixed into `fake_server.FakeStripe` (needs `StripeStore`)."""
+    """Mixed into `server.FakeStripe` (needs `StripeStore`)."""
 
     def create_setup_intent(self, p: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
         types = list(p.get("payment_method_types") or ["card"])

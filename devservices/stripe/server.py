@@ -13,41 +13,37 @@ checked against spec3.json: unknown, missing or mistyped ones get Stripe's 400 e
   as `pm_card_visa`, `pm_card_chargeDeclinedInsufficientFunds`, `pm_usBankAccount_success`
   work wherever a payment method id does.
 - setup intents: create (`confirm`, `mandate_data`, `usage`...), retrieve, confirm,
-  verify_microdeposits (see `fake_setup`); mandates: retrieve
+  verify_microdeposits (see `setup_intents`); mandates: retrieve
 - checkout sessions (`mode=setup`): create, retrieve; the hosted page `/checkout/{id}`
-  (see `fake_checkout`)
+  (see `checkout`)
 - payment intents: create (`confirm`, `off_session`, ...), retrieve, confirm; charges and
-  disputes: retrieve (see `fake_payments`)
+  disputes: retrieve (see `payments`)
 - events: `GET /v1/events[/{id}]`; each is also POSTed to the webhook endpoints, signed
-  (see `fake_webhooks`)
+  (see `webhooks`)
 
 `Idempotency-Key` works as at Stripe: a repeat with the same parameters replays the first
 response (header `Idempotent-Replayed: true`), with other parameters or on another endpoint it
 is refused (400 `idempotency_error`); requests refused by parameter validation are not saved;
 keys are kept 24 hours.
 
-Test hooks (JSON bodies, same auth), also wrapped by `fake_control.FakeStripeControl`:
+Test hooks (JSON bodies, same auth), also wrapped by `control.FakeStripeControl`:
 `POST /_fake/settle {payment_intent?, delay?}`, `POST /_fake/disputes {charge|payment_intent,
 reason?, network_code?}`, `POST /_fake/webhooks/hold`, `POST /_fake/webhooks/release {order}`,
 `POST /_fake/webhooks/deliver {event, mode?, times?}`, `POST /_fake/webhooks/config
 {duplicate_all?, hold?}`, `GET /_fake/webhooks/deliveries[?event=]`, `GET /_fake/state`.
 
-Run it: `run_in_thread(create_app(...))` (tests), `start_fake_stripe()` (env-driven, in a
-thread), `fake_stripe_lifespan` (a Reflex lifespan task) or
-`python -m integrations.stripe.fake_server --port 12111 --webhook-url URL --webhook-secret S`.
+Run it: `python -m devservices --only stripe --port-stripe 3001` (its own process; `make run`
+starts it on PORT+1), `start_fake_stripe()` (env-driven, in a thread) or
+`run_in_thread(create_app(...))` (tests). The production app never imports or starts it.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,22 +53,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from integrations.docusign.fake_server import RunningServer, free_port, run_in_thread
+from devservices.stripe.checkout import Checkout, checkout_page, microdeposits_page
+from devservices.stripe.core import FakeError, StripeStore
+from devservices.stripe.hooks import hook_endpoint
+from devservices.stripe.wire import api_key_of, error_response, loose, request_ctx, respond
+from devservices.stripe.objects import new_id
+from devservices.stripe.payments import Payments
+from devservices.stripe.setup_intents import SetupIntents
+from devservices.stripe.webhooks import DEFAULT_RETRY_DELAYS, Endpoint, WebhookSender
+from devservices.stripe.spec import ParamError, decode_form, get_spec, validate_params
+from devservices.serving import RunningServer, free_port, run_in_thread
 from integrations.stripe import defaults
-from integrations.stripe.fake_checkout import Checkout, checkout_page, microdeposits_page
-from integrations.stripe.fake_core import FakeError, StripeStore
-from integrations.stripe.fake_hooks import hook_endpoint
-from integrations.stripe.fake_http import api_key_of, error_response, loose, request_ctx, respond
-from integrations.stripe.fake_objects import new_id
-from integrations.stripe.fake_payments import Payments
-from integrations.stripe.fake_setup import SetupIntents
-from integrations.stripe.fake_webhooks import DEFAULT_RETRY_DELAYS, Endpoint, WebhookSender
-from integrations.stripe.spec import ParamError, decode_form, get_spec, validate_params
 
 __all__ = ["FakeStripe", "create_app", "run_in_thread", "free_port", "RunningServer",
-           "start_fake_stripe", "fake_stripe_lifespan", "fake_wanted"]
+           "start_fake_stripe"]
 log = logging.getLogger(__name__)
 IDEMPOTENCY_TTL = 24 * 3600
+FAKE_SETTLE_SECONDS = 5.0  # ACH payments settle this long after confirm (default)
 
 
 @dataclass
@@ -227,10 +224,13 @@ def create_app(webhook_url: str | Sequence[str] | None = None,
                settle_after_seconds: float | None = None,
                retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                business_name: str = "Lendbook",
-               spec_dir: str | os.PathLike | None = None) -> Starlette:
+               spec_dir: str | os.PathLike | None = None,
+               public_url: str | None = None) -> Starlette:
     """The fake as a Starlette app. Webhooks go to `webhook_url` (one or several, all signed
     with `webhook_secret`) or to `endpoints` (each with its own secret). ACH payments settle
-    `settle_after_seconds` after confirm, or only through the settle hook when None."""
+    `settle_after_seconds` after confirm, or only through the settle hook when None. Links it
+    hands out (Checkout, microdeposit pages) start with `public_url` (default: the URL the
+    request came to)."""
     urls = [webhook_url] if isinstance(webhook_url, str) else list(webhook_url or [])
     targets = list(endpoints or []) + [Endpoint(u, webhook_secret) for u in urls]
     sender = WebhookSender(targets, tuple(retry_delays))
@@ -250,6 +250,7 @@ def create_app(webhook_url: str | Sequence[str] | None = None,
     app.state.webhooks = sender
     app.state.spec = get_spec(spec_dir)
     app.state.idempotency = {}
+    app.state.public_url = public_url.rstrip("/") if public_url else None
     return app
 
 
@@ -257,94 +258,49 @@ def create_app(webhook_url: str | Sequence[str] | None = None,
 # start-up
 
 
-def default_webhook_url(environ: Mapping[str, str] | None = None) -> str:
+def default_webhook_url(environ: Mapping[str, str] | None = None,
+                        app_url: str | None = None) -> str:
+    """Where events go: the app at `app_url`, else http://127.0.0.1:$LENDBOOK_PORT."""
     env = os.environ if environ is None else environ
-    app_port = env.get("LENDBOOK_PORT") or env.get("PORT") or "3000"
-    return f"http://127.0.0.1:{app_port}{defaults.WEBHOOK_PATH}"
+    if not app_url:
+        app_url = f"http://127.0.0.1:{env.get('LENDBOOK_PORT') or env.get('PORT') or '3000'}"
+    return f"{app_url.rstrip('/')}{defaults.WEBHOOK_PATH}"
 
 
-def _settle_seconds(value: str | None) -> float | None:
+def settle_seconds(value: str | None) -> float | None:
     if value is None or value.strip() == "":
-        return defaults.FAKE_SETTLE_SECONDS
+        return FAKE_SETTLE_SECONDS
     return None if value.strip().lower() in ("none", "manual", "off") else float(value)
 
 
 def start_fake_stripe(port: int | None = None, webhook_url: str | None = None,
                       webhook_secret: str | None = None,
                       settle_after_seconds: float | None | str = "env",
-                      host: str = "127.0.0.1") -> RunningServer:
-    """Start the fake in a background thread from the environment: port
-    LENDBOOK_STRIPE_FAKE_PORT (12111); webhooks to LENDBOOK_STRIPE_FAKE_WEBHOOK_URL (default
-    http://127.0.0.1:$LENDBOOK_PORT/api/v1/webhooks/stripe; "none" for none) signed with
-    STRIPE_WEBHOOK_SECRET (default the local whsec); ACH settles after
-    LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS (default 5; "manual": only through the settle hook).
-    Raises OSError if the port is taken."""
+                      host: str = "127.0.0.1", public_url: str | None = None,
+                      app_url: str | None = None) -> RunningServer:
+    """Start the fake in a background thread, listening on `host`, settings from the
+    environment: port LENDBOOK_STRIPE_FAKE_PORT (LENDBOOK_PORT + 1); webhooks to
+    LENDBOOK_STRIPE_FAKE_WEBHOOK_URL (default `app_url` or http://127.0.0.1:$LENDBOOK_PORT,
+    plus /api/v1/webhooks/stripe; "none" for none) signed with STRIPE_WEBHOOK_SECRET (default
+    the local whsec); ACH settles after LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS (default 5;
+    "manual": only through the settle hook). Links start with `public_url` (default: the URL
+    the request came to). Raises OSError if the port is taken."""
     env = os.environ
-    url = webhook_url or env.get("LENDBOOK_STRIPE_FAKE_WEBHOOK_URL") or default_webhook_url()
+    url = (webhook_url or env.get("LENDBOOK_STRIPE_FAKE_WEBHOOK_URL")
+           or default_webhook_url(env, app_url))
     secret = webhook_secret or env.get("STRIPE_WEBHOOK_SECRET") or defaults.FAKE_WEBHOOK_SECRET
-    settle = _settle_seconds(env.get("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS")) \
+    settle = settle_seconds(env.get("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS")) \
         if settle_after_seconds == "env" else settle_after_seconds
     app = create_app(None if url.lower() == "none" else url, secret,
-                     settle_after_seconds=settle)  # type: ignore[arg-type]
+                     settle_after_seconds=settle, public_url=public_url)  # type: ignore[arg-type]
     return run_in_thread(app, port or defaults.fake_port(), host)
 
 
-def fake_wanted(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the app should start the fake: the adapter's base URL is the local fake (the
-    default) and LENDBOOK_STRIPE_FAKE is not 0/false/no/off."""
-    from integrations.stripe.client import StripeConfig
-    env = os.environ if environ is None else environ
-    if (env.get("LENDBOOK_STRIPE_FAKE") or "").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    return StripeConfig.from_env(env).start_fake
-
-
-@asynccontextmanager
-async def fake_stripe_lifespan():
-    """For `app.register_lifespan_task(fake_stripe_lifespan)`: runs the fake beside the app
-    while Stripe is configured as local. With several workers the first one takes the port;
-    the others find it served and leave it."""
-    server = None
-    if fake_wanted():
-        try:
-            server = await asyncio.to_thread(start_fake_stripe)
-            log.info("fake Stripe serving at %s", server.url)
-        except OSError as e:
-            log.info("fake Stripe not started here: %s", e)
-    try:
-        yield server
-    finally:
-        if server is not None:
-            await asyncio.to_thread(server.stop)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Local fake Stripe (test mode)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None,
-                        help="default LENDBOOK_STRIPE_FAKE_PORT or 12111")
-    parser.add_argument("--webhook-url", default=None, help="where to POST events ('none')")
-    parser.add_argument("--webhook-secret", default=None, help="endpoint secret, whsec_...")
-    parser.add_argument("--settle-after", default=None,
-                        help="seconds until ACH payments settle, or 'manual' (default 5)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    settle = _settle_seconds(args.settle_after if args.settle_after is not None
-                             else os.environ.get("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS"))
-    server = start_fake_stripe(args.port, args.webhook_url, args.webhook_secret, settle,
-                               host=args.host)
-    app = server.app.state
-    print(f"fake Stripe at {server.url}; webhooks -> "
-          f"{', '.join(e.url for e in app.webhooks.endpoints) or 'none'}; "
-          f"ACH settles {f'after {settle} s' if settle is not None else 'by the hook only'}; "
-          f"spec: {app.spec.source}", flush=True)
-    stop.wait()
-    server.stop()
-    time.sleep(0.5)  # let granian's runtime threads finish: exiting at once can abort the process
-
-
-if __name__ == "__main__":
-    main()
+def describe(server: RunningServer) -> str:
+    state = server.app.state
+    settle = state.stripe.settle_after_seconds
+    return (f"fake Stripe on {server.host}:{server.port}, links at "
+            f"{state.public_url or server.url}; webhooks -> "
+            f"{', '.join(e.url for e in state.webhooks.endpoints) or 'none'}; "
+            f"ACH settles {f'after {settle} s' if settle is not None else 'by the hook only'}; "
+            f"spec: {state.spec.source}")

@@ -1,6 +1,6 @@
 """Drive the fake Stripe's test hooks from tests (or a browser test) over HTTP.
 
-    control = FakeStripeControl("http://127.0.0.1:12111")
+    control = FakeStripeControl("http://127.0.0.1:3001")  # default: LENDBOOK_PORT + 1
     control.settle()                       # every processing ACH payment settles now
     control.hold_webhooks(); ...; control.release_webhooks("reverse")
     control.deliver(event_id, mode="bad_signature")

@@ -14,10 +14,10 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from integrations.stripe.fake_core import FakeError
-from integrations.stripe.fake_http import api_key_of, error_response, request_ctx
-from integrations.stripe.fake_objects import new_id
-from integrations.stripe.fake_webhooks import WebhookSender
+from devservices.stripe.core import FakeError
+from devservices.stripe.wire import api_key_of, error_response, request_ctx
+from devservices.stripe.objects import new_id
+from devservices.stripe.webhooks import WebhookSender
 
 
 async def hook_endpoint(request: Request) -> Response:

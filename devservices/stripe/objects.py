@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from integrations.stripe.spec import StripeSpec, get_fixtures, get_spec
+from devservices.stripe.spec import StripeSpec, get_fixtures, get_spec
 
 ALPHABET = string.ascii_letters + string.digits
 
