@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from domain.kernel import settings
 from domain.db.origination_tables import Document, IdempotencyRecord
 from domain.db.tables import Application
 from domain.db.workflow_tables import ApplicationCondition
 from domain.db.uow import UnitOfWork
+from domain.documents import storage
 from domain.documents.files import DocumentCipher, document_aad, validate_upload
 from domain.kernel.document_kinds import UPLOAD_KINDS
 from domain.kernel.errors import Conflict, NotFound, ValidationError
@@ -24,10 +24,8 @@ from domain.kernel.actor import Actor
 KINDS = (*UPLOAD_KINDS, "agreement", "signed_agreement")
 
 
-def _path(document_id: int) -> Path:
-    folder = settings.load().data_dir / "documents"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{document_id}.bin"
+def _key(document_id: int) -> str:
+    return f"{document_id}.bin"
 
 
 def can_see(s, actor: Actor, app: Application | None) -> bool:
@@ -103,8 +101,7 @@ def _store(actor, application_id, kind, filename, declared_type, content, idempo
                                     request_sha256=digest, status_code=201,
                                     response={"document_id": doc.id}))
             s.flush()
-        path = _path(doc.id)
-        path.write_bytes(cipher.encrypt(content, document_aad(doc.id)))
+        storage.current().put(_key(doc.id), cipher.encrypt(content, document_aad(doc.id)))
         audit.record(s, actor, "document.stored", "document", doc.id, None,
                      {"kind": kind, "mime": info.mime, "size": info.size,
                       "sha256": info.sha256, "application_id": application_id})
@@ -119,7 +116,7 @@ def read(actor: Actor, document_id: int, url: str | None = None) -> tuple[Docume
         app = s.get(Application, doc.application_id) if doc and doc.application_id else None
         if doc is None or not can_see(s, actor, app):
             raise NotFound("this document does not exist or is not yours to see")
-        content = DocumentCipher.from_settings().decrypt(_path(doc.id).read_bytes(),
+        content = DocumentCipher.from_settings().decrypt(storage.current().get(_key(doc.id)),
                                                          document_aad(doc.id))
         if hashlib.sha256(content).hexdigest() != doc.sha256:
             raise ValidationError({"document": "stored bytes do not match their checksum"})

@@ -105,3 +105,20 @@ def test_no_cookie_a_bad_one_or_a_revoked_session_gets_401(world):
     r = get(w, token)
     assert r.status_code == 401 and r.json()["errors"][0]["field"] == "lb_session"
     assert len(downloads(w, w["doc_id"])) == 1  # only the download made while signed in
+
+
+def test_documents_go_through_the_installed_storage(world, monkeypatch):
+    """The store writes sealed blobs through the storage port; a download reads them back."""
+    from domain.documents import storage
+    staff = make_user(world["url"], world["uniq"], "admin", tag="store")
+    memory = storage.InMemory()
+    storage.install(memory)
+    try:
+        doc_id = document_store.store(staff, None, "other", "note.pdf", "application/pdf",
+                                      REAL_PDF, world["url"])
+        assert list(memory.blobs) == [f"{doc_id}.bin"]
+        assert REAL_PDF not in memory.blobs[f"{doc_id}.bin"]  # encrypted at rest
+        _, content = document_store.read(staff, doc_id, world["url"])
+        assert content == REAL_PDF
+    finally:
+        storage.install(None)
