@@ -1,9 +1,10 @@
 """`protected_page`: the one permission guard of every page that needs a signed-in user.
 
 Why one: the guard (sign-in redirect for a signed-out visitor, the refusal for a user without
-the permission, the page's registration) was hand-rolled in every page, and a page that got it
-slightly wrong showed data or an empty page instead of the refusal. A page now says only which
-permission it needs and what it shows once the guard let the user in:
+the permission, the page's registration) was hand-rolled in 26 pages with small differences (one
+sent a signed-out visitor to sign in with no way back; some showed a domain error from loading
+as the refusal, others let it escape). A page now says only which permission it needs and what
+it shows once the guard let the user in:
 
     class LedgerState(ProtectedState, AuthState):
         def _load_page(self, actor): ...          # fill the page for an allowed actor
