@@ -1,10 +1,11 @@
 """Reflex configuration: one app (portal + admin), settings from the environment."""
-import os
-
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-redis_url = os.environ.get("REDIS_URL") or None
+from domain.kernel import settings
+
+_settings = settings.load()
+redis_url = _settings.redis_url
 
 config = rx.Config(
     app_name="lendbook",
@@ -13,8 +14,8 @@ config = rx.Config(
     show_built_with_reflex=False,
     redis_url=redis_url,
     state_manager_mode="redis" if redis_url else "disk",
-    frontend_port=int(os.environ.get("LENDBOOK_PORT", "3000")),
-    backend_port=int(os.environ.get("LENDBOOK_PORT", "3000")),
+    frontend_port=_settings.port,
+    backend_port=_settings.port,
     disable_plugins=[SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(
         theme=rx.theme(appearance="light", accent_color="indigo", radius="medium"))],

@@ -6,21 +6,21 @@ the same date a no-op, so the book is closed exactly once per date whatever the 
 """
 import asyncio
 import logging
-import os
 from datetime import date
 
 from domain.servicing import cob
+from domain.kernel import settings
 from domain.kernel.actor import SYSTEM
 
 log = logging.getLogger("lendbook.jobs")
-INTERVAL_SECONDS = int(os.environ.get("LENDBOOK_COB_INTERVAL", "3600"))
 
 
 async def close_of_business_job() -> None:
     """Catch up every business date through yesterday, then check again every interval.
     Today closes after midnight, when its activity is complete. `LENDBOOK_COB_INTERVAL=0`
     switches the job off (then run `lendbook cob` from cron)."""
-    if INTERVAL_SECONDS <= 0:
+    interval = settings.load().cob_interval
+    if interval <= 0:
         return
     while True:
         through = date.fromordinal(date.today().toordinal() - 1)
@@ -30,10 +30,7 @@ async def close_of_business_job() -> None:
                 log.info("close of business ran through %s (%d dates)", through, len(done))
         except Exception:  # keep serving; the next interval retries
             log.exception("close of business failed")
-        await asyncio.sleep(INTERVAL_SECONDS)
-
-
-COLLECT_SECONDS = int(os.environ.get("LENDBOOK_COLLECT_INTERVAL", "900"))
+        await asyncio.sleep(interval)
 
 
 def collect_once(on: date | None = None) -> dict:
@@ -54,7 +51,8 @@ async def collection_job() -> None:
     """Collections every LENDBOOK_COLLECT_INTERVAL seconds (0 switches the job off). Several
     workers may run it at once: attempts are created once (unique keys) and Stripe answers a
     repeated idempotency key with the first PaymentIntent."""
-    if COLLECT_SECONDS <= 0:
+    interval = settings.load().collect_interval
+    if interval <= 0:
         return
     while True:
         try:
@@ -63,4 +61,4 @@ async def collection_job() -> None:
                 log.info("collections: %s", done)
         except Exception:  # keep serving; the next interval retries
             log.exception("collections failed")
-        await asyncio.sleep(COLLECT_SECONDS)
+        await asyncio.sleep(interval)
