@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -32,12 +31,13 @@ from devservices.appenv import app_env, shell_exports
 from devservices.hosts import public_host, url_host
 from integrations.docusign import defaults as docusign_defaults
 from integrations.stripe import defaults as stripe_defaults
+from domain.kernel import settings
 
 FAKES = ("stripe", "docusign")
 
 
 def _parser() -> argparse.ArgumentParser:
-    env = os.environ
+    c = settings.load()
     p = argparse.ArgumentParser(prog="python -m devservices",
                                 description="Local fakes of Stripe and DocuSign (development "
                                             "and tests only)")
@@ -46,11 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None,
                    help="host name in the links the fakes hand out and in the default app URL "
                         "(default LENDBOOK_HOST, else this machine's name or address)")
-    p.add_argument("--bind", default=env.get("LENDBOOK_BIND") or "0.0.0.0",
+    p.add_argument("--bind", default=c.bind,
                    help="address to listen on (default LENDBOOK_BIND or 0.0.0.0)")
-    p.add_argument("--port-stripe", type=int, default=stripe_defaults.fake_port(env),
+    p.add_argument("--port-stripe", type=int, default=stripe_defaults.fake_port(c),
                    help="default LENDBOOK_STRIPE_FAKE_PORT, else LENDBOOK_PORT (3000) + 1")
-    p.add_argument("--port-docusign", type=int, default=docusign_defaults.fake_port(env),
+    p.add_argument("--port-docusign", type=int, default=docusign_defaults.fake_port(c),
                    help="default LENDBOOK_DOCUSIGN_FAKE_PORT, else LENDBOOK_PORT (3000) + 2")
     p.add_argument("--app-url", default=None,
                    help="the app, for webhooks and Connect (default "
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(shell_exports(app_env(host, args.port_stripe, args.port_docusign)))
         return 0
     app_url = args.app_url or \
-        f"http://{url_host(host)}:{os.environ.get('LENDBOOK_PORT') or '3000'}"
+        f"http://{url_host(host)}:{settings.load().port}"
     wanted = args.only or list(FAKES)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from devservices.stripe import server as stripe_server
             settle = stripe_server.settle_seconds(
                 args.settle_after if args.settle_after is not None
-                else os.environ.get("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS"))
+                else settings.load().stripe_fake_settle_seconds)
             server = stripe_server.start_fake_stripe(
                 args.port_stripe, settle_after_seconds=settle, host=args.bind,
                 public_url=f"http://{url_host(host)}:{args.port_stripe}", app_url=app_url)

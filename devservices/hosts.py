@@ -5,9 +5,9 @@ else 127.0.0.1."""
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import subprocess
+from domain.kernel import settings
 
 
 def _non_loopback(addresses: list[str]) -> list[str]:
@@ -49,9 +49,9 @@ def machine_addresses() -> list[str]:
 
 def public_host(environ=None) -> str:
     """The host name for URLs (see the module's docstring)."""
-    env = os.environ if environ is None else environ
-    if (env.get("LENDBOOK_HOST") or "").strip():
-        return env["LENDBOOK_HOST"].strip()
+    chosen = (settings.load(environ).host or "").strip()
+    if chosen:
+        return chosen
     name = socket.gethostname()
     if name and resolves_beyond_loopback(name):
         return name

@@ -66,6 +66,7 @@ from starlette.routing import Route
 from devservices.docusign.spec import load_definitions, shape_errors
 from devservices.serving import RunningServer, run_in_thread
 from integrations.docusign import defaults
+from domain.kernel import settings
 
 log = logging.getLogger(__name__)
 
@@ -698,9 +699,8 @@ def create_app(connect_url: str | None, hmac_key: str | Sequence[str],
 def default_connect_url(environ: Mapping[str, str] | None = None,
                         app_url: str | None = None) -> str:
     """Where Connect goes: the app at `app_url`, else http://127.0.0.1:$LENDBOOK_PORT."""
-    env = os.environ if environ is None else environ
     if not app_url:
-        app_url = f"http://127.0.0.1:{env.get('LENDBOOK_PORT') or env.get('PORT') or '3000'}"
+        app_url = f"http://127.0.0.1:{settings.load(environ).port}"
     return f"{app_url.rstrip('/')}{defaults.CONNECT_WEBHOOK_PATH}"
 
 
@@ -717,20 +717,18 @@ def start_fake_docusign(port: int | None = None, connect_url: str | None = None,
     besides those /oauth/token issues. Links it hands out (signing pages, userinfo base_uri)
     start with `public_url` (default: the URL the request came to).
     Raises OSError if the port is taken."""
-    env = os.environ
+    c = settings.load()
     if connect_url is None:
-        connect_url = (env.get("LENDBOOK_DOCUSIGN_FAKE_CONNECT_URL")
-                       or default_connect_url(env, app_url))
+        connect_url = c.docusign_fake_connect_url or default_connect_url(None, app_url)
     if connect_url.lower() == "none":
         connect_url = None
-    keys = [k.strip() for k in (hmac_key or env.get("LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY")
+    keys = [k.strip() for k in (hmac_key or c.docusign_connect_hmac_key
                                 or defaults.FAKE_CONNECT_HMAC_KEY).split(",") if k.strip()]
-    token = (env.get("LENDBOOK_DOCUSIGN_ACCESS_TOKEN") or "").strip()
+    token = (c.docusign_access_token or "").strip()
     app = create_app(connect_url, keys,
-                     account_id or env.get("LENDBOOK_DOCUSIGN_ACCOUNT_ID")
-                     or defaults.FAKE_ACCOUNT_ID,
+                     account_id or c.docusign_account_id or defaults.FAKE_ACCOUNT_ID,
                      access_tokens=[token] if token else (), public_url=public_url)
-    return run_in_thread(app, port or defaults.fake_port(), host)
+    return run_in_thread(app, port or defaults.fake_port(c), host)
 
 
 def describe(server: RunningServer) -> str:

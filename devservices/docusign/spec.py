@@ -13,13 +13,14 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from domain.kernel import settings
 
 DEFAULT_SPEC_PATH = (Path(__file__).resolve().parents[2].parent
                      / "shared" / "specs" / "docusign" / "esignature-v2.1.json")
 
 
 def spec_path() -> Path:
-    return Path(os.environ.get("LENDBOOK_DOCUSIGN_SPEC") or DEFAULT_SPEC_PATH)
+    return settings.load().docusign_spec or DEFAULT_SPEC_PATH
 
 
 # Used only when the spec file is absent: the property names the adapter sends and the fake

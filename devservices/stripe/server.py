@@ -64,6 +64,7 @@ from devservices.stripe.webhooks import DEFAULT_RETRY_DELAYS, Endpoint, WebhookS
 from devservices.stripe.spec import ParamError, decode_form, get_spec, validate_params
 from devservices.serving import RunningServer, free_port, run_in_thread
 from integrations.stripe import defaults
+from domain.kernel import settings
 
 __all__ = ["FakeStripe", "create_app", "run_in_thread", "free_port", "RunningServer",
            "start_fake_stripe"]
@@ -261,9 +262,8 @@ def create_app(webhook_url: str | Sequence[str] | None = None,
 def default_webhook_url(environ: Mapping[str, str] | None = None,
                         app_url: str | None = None) -> str:
     """Where events go: the app at `app_url`, else http://127.0.0.1:$LENDBOOK_PORT."""
-    env = os.environ if environ is None else environ
     if not app_url:
-        app_url = f"http://127.0.0.1:{env.get('LENDBOOK_PORT') or env.get('PORT') or '3000'}"
+        app_url = f"http://127.0.0.1:{settings.load(environ).port}"
     return f"{app_url.rstrip('/')}{defaults.WEBHOOK_PATH}"
 
 
@@ -285,15 +285,14 @@ def start_fake_stripe(port: int | None = None, webhook_url: str | None = None,
     the local whsec); ACH settles after LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS (default 5;
     "manual": only through the settle hook). Links start with `public_url` (default: the URL
     the request came to). Raises OSError if the port is taken."""
-    env = os.environ
-    url = (webhook_url or env.get("LENDBOOK_STRIPE_FAKE_WEBHOOK_URL")
-           or default_webhook_url(env, app_url))
-    secret = webhook_secret or env.get("STRIPE_WEBHOOK_SECRET") or defaults.FAKE_WEBHOOK_SECRET
-    settle = settle_seconds(env.get("LENDBOOK_STRIPE_FAKE_SETTLE_SECONDS")) \
+    c = settings.load()
+    url = (webhook_url or c.stripe_fake_webhook_url or default_webhook_url(None, app_url))
+    secret = webhook_secret or c.stripe_webhook_secret or defaults.FAKE_WEBHOOK_SECRET
+    settle = settle_seconds(c.stripe_fake_settle_seconds) \
         if settle_after_seconds == "env" else settle_after_seconds
     app = create_app(None if url.lower() == "none" else url, secret,
                      settle_after_seconds=settle, public_url=public_url)  # type: ignore[arg-type]
-    return run_in_thread(app, port or defaults.fake_port(), host)
+    return run_in_thread(app, port or defaults.fake_port(c), host)
 
 
 def describe(server: RunningServer) -> str:

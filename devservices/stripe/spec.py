@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+from domain.kernel import settings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ DOC_URL = "https://stripe.com/docs/error-codes/"
 
 
 def spec_dir() -> Path:
-    return Path(os.environ.get("LENDBOOK_STRIPE_SPEC_DIR") or DEFAULT_SPEC_DIR)
+    return settings.load().stripe_spec_dir or DEFAULT_SPEC_DIR
 
 
 class ParamError(Exception):

@@ -40,7 +40,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -64,6 +63,7 @@ from docusign_esign import (
 )
 from docusign_esign.client.api_exception import ApiException
 
+from domain.kernel import settings
 from integrations.docusign import defaults
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -113,27 +113,30 @@ class DocuSignConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "DocuSignConfig":
-        env = os.environ if environ is None else environ
-        fake = defaults.fake_url(env)
-        base_path = env.get("LENDBOOK_DOCUSIGN_BASE_PATH") or f"{fake}/restapi"
-        oauth_host = env.get("LENDBOOK_DOCUSIGN_OAUTH_HOST") or fake
-        key_file = env.get("LENDBOOK_DOCUSIGN_PRIVATE_KEY_FILE")
+        """From the settings object (read from `environ` instead when given)."""
+        return cls.from_settings(settings.load(environ))
+
+    @classmethod
+    def from_settings(cls, c: settings.Settings) -> "DocuSignConfig":
+        fake = defaults.fake_url(c)
+        base_path = c.docusign_base_path or f"{fake}/restapi"
+        oauth_host = c.docusign_oauth_host or fake
+        key_file = c.docusign_private_key_file
         private_key = None
         if key_file:
             with open(key_file, "rb") as f:
                 private_key = f.read()
-        keys = tuple(k.strip() for k in (env.get("LENDBOOK_DOCUSIGN_CONNECT_HMAC_KEY") or "")
-                     .split(",") if k.strip())
+        keys = tuple(k.strip() for k in (c.docusign_connect_hmac_key or "").split(",")
+                     if k.strip())
         if not keys and _is_loopback(oauth_host) and (base_path == "auto"
                                                       or _is_loopback(base_path)):
             keys = (defaults.FAKE_CONNECT_HMAC_KEY,)
         return cls(base_path=base_path, oauth_host=oauth_host,
-                   account_id=env.get("LENDBOOK_DOCUSIGN_ACCOUNT_ID") or defaults.FAKE_ACCOUNT_ID,
-                   integration_key=(env.get("LENDBOOK_DOCUSIGN_INTEGRATION_KEY")
-                                    or defaults.FAKE_INTEGRATION_KEY),
-                   user_id=env.get("LENDBOOK_DOCUSIGN_USER_ID") or defaults.FAKE_USER_ID,
+                   account_id=c.docusign_account_id or defaults.FAKE_ACCOUNT_ID,
+                   integration_key=c.docusign_integration_key or defaults.FAKE_INTEGRATION_KEY,
+                   user_id=c.docusign_user_id or defaults.FAKE_USER_ID,
                    private_key_pem=private_key,
-                   access_token=env.get("LENDBOOK_DOCUSIGN_ACCESS_TOKEN") or None,
+                   access_token=c.docusign_access_token or None,
                    connect_hmac_keys=keys)
 
     @property

@@ -1,6 +1,6 @@
 """Defaults of the DocuSign adapter, which the local fake (`devservices.docusign`) shares (no
 secrets: local use only)."""
-import os
+from domain.kernel import settings
 
 FAKE_PORT_OFFSET = 2  # the local fake listens on the app's port + 2 (`make run`)
 FAKE_ACCOUNT_ID = "5c1d2e3f-0a4b-4c6d-8e9f-7a6b5c4d3e2f"
@@ -12,12 +12,11 @@ FAKE_CONNECT_HMAC_KEY = "lendbook-local-connect-hmac-key"
 CONNECT_WEBHOOK_PATH = "/api/v1/webhooks/docusign"
 
 
-def fake_port(environ=None) -> int:
+def fake_port(config: settings.Settings | None = None) -> int:
     """LENDBOOK_DOCUSIGN_FAKE_PORT, else LENDBOOK_PORT (3000) + 2."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("LENDBOOK_DOCUSIGN_FAKE_PORT")
-    return int(explicit) if explicit else int(env.get("LENDBOOK_PORT") or 3000) + FAKE_PORT_OFFSET
+    c = config or settings.load()
+    return c.docusign_fake_port or c.port + FAKE_PORT_OFFSET
 
 
-def fake_url(environ=None) -> str:
-    return f"http://127.0.0.1:{fake_port(environ)}"
+def fake_url(config: settings.Settings | None = None) -> str:
+    return f"http://127.0.0.1:{fake_port(config)}"

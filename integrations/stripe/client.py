@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 import stripe
 
+from domain.kernel import settings
 from integrations.stripe import defaults
 from integrations.stripe.models import (  # noqa: F401 - the adapter's API, re-exported
     ChargeResult,
@@ -74,17 +74,21 @@ class StripeConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "StripeConfig":
-        env = os.environ if environ is None else environ
-        fake = defaults.fake_url(env)
-        key = (env.get("STRIPE_API_KEY") or "").strip()
-        base = (env.get("STRIPE_API_BASE") or "").strip().rstrip("/")
+        """From the settings object (read from `environ` instead when given)."""
+        return cls.from_settings(settings.load(environ))
+
+    @classmethod
+    def from_settings(cls, c: settings.Settings) -> "StripeConfig":
+        fake = defaults.fake_url(c)
+        key = (c.stripe_api_key or "").strip()
+        base = (c.stripe_api_base or "").strip().rstrip("/")
         if base.lower() in ("local", "fake"):
             base = fake
         if not base:
             base = defaults.REAL_API_BASE if key and key != defaults.FAKE_API_KEY else fake
         local = _is_loopback(base)
         return cls(api_key=key or (defaults.FAKE_API_KEY if local else ""), api_base=base,
-                   webhook_secret=(env.get("STRIPE_WEBHOOK_SECRET") or "").strip()
+                   webhook_secret=(c.stripe_webhook_secret or "").strip()
                    or (defaults.FAKE_WEBHOOK_SECRET if local else None))
 
     @property

@@ -1,6 +1,6 @@
 """Defaults of the Stripe adapter, which the local fake (`devservices.stripe`) shares (no
 secrets: local use only)."""
-import os
+from domain.kernel import settings
 
 FAKE_PORT_OFFSET = 1  # the local fake listens on the app's port + 1 (`make run`)
 # A test-mode-looking key and a webhook secret for the local fake only: the adapter uses them
@@ -11,12 +11,11 @@ REAL_API_BASE = "https://api.stripe.com"
 WEBHOOK_PATH = "/api/v1/webhooks/stripe"
 
 
-def fake_port(environ=None) -> int:
+def fake_port(config: settings.Settings | None = None) -> int:
     """LENDBOOK_STRIPE_FAKE_PORT, else LENDBOOK_PORT (3000) + 1."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("LENDBOOK_STRIPE_FAKE_PORT")
-    return int(explicit) if explicit else int(env.get("LENDBOOK_PORT") or 3000) + FAKE_PORT_OFFSET
+    c = config or settings.load()
+    return c.stripe_fake_port or c.port + FAKE_PORT_OFFSET
 
 
-def fake_url(environ=None) -> str:
-    return f"http://127.0.0.1:{fake_port(environ)}"
+def fake_url(config: settings.Settings | None = None) -> str:
+    return f"http://127.0.0.1:{fake_port(config)}"
