@@ -107,7 +107,7 @@ def _intake_demo(personal_code: str, dan: Actor, url) -> None:
     dealer-channel one is Dan Dealer's, at the point of sale."""
     from domain.origination import application_request as intake
     from domain.origination import intake as intake_service, rulesets
-    from integrations.bureau.local import LocalBureau
+    from composition import ports
     from domain.rules.examples import EXAMPLE
     version = rulesets.save_draft(SYSTEM, "credit", EXAMPLE, url)
     rulesets.publish(SYSTEM, "credit", version, "demo rule set", url)
@@ -125,7 +125,7 @@ def _intake_demo(personal_code: str, dan: Actor, url) -> None:
         if channel == "dealer":
             body["point_of_sale"] = DEMO_SALE
         intake_service.submit(intake.parse(body), channel, dan if channel == "dealer" else SYSTEM,
-                              LocalBureau(), url=url)
+                              ports().bureau, url=url)
 
 
 def _referred_pos_demo(dealer: Actor, personal_code: str, url) -> None:
@@ -133,7 +133,7 @@ def _referred_pos_demo(dealer: Actor, personal_code: str, url) -> None:
     underwriting queue has a POS case beside the API one."""
     from domain.origination import application_request as intake
     from domain.origination import intake as intake_service
-    from integrations.bureau.local import LocalBureau
+    from composition import ports
     body = {"product_code": personal_code, "amount": "2000.00", "term": 12,
             "consent_credit_check": True, "purpose": "Bookcase",
             "point_of_sale": {"merchant": DEMO_SALE["merchant"], "item": "Oak bookcase",
@@ -146,4 +146,4 @@ def _referred_pos_demo(dealer: Actor, personal_code: str, url) -> None:
                           "employment": {"status": "employed", "employer": "Columbus Transit",
                                          "months_employed": 14},
                           "monthly_income": "3600.00"}}
-    intake_service.submit(intake.parse(body), "dealer", dealer, LocalBureau(), url=url)
+    intake_service.submit(intake.parse(body), "dealer", dealer, ports().bureau, url=url)

@@ -9,6 +9,7 @@ import logging
 from datetime import date
 
 from domain.servicing import cob
+from composition import ports
 from domain.kernel import settings
 from domain.kernel.actor import SYSTEM
 
@@ -39,10 +40,9 @@ def collect_once(on: date | None = None) -> dict:
     settled. Bank files themselves are written on the Bank files page or by `lendbook
     ach-debits`, since someone sends them to the bank."""
     from domain.payments import collection_runs, collections
-    from integrations.stripe.charger import StripeCharger
     on = on or date.today()
     drafted = collections.schedule_drafts(on)
-    sent = collection_runs.run_due(StripeCharger(), on)
+    sent = collection_runs.run_due(ports().charger, on)
     settled = collections.settle_matured(on)
     return {"drafted": drafted, "sent": len(sent), "settled": settled}
 

@@ -6,6 +6,7 @@ from domain.kernel.errors import ValidationError
 from domain.access import accounts
 from domain.payments import instruments
 from domain.kernel.actor import Actor
+from composition import ports
 from integrations.stripe.client import SetupIncomplete, StripeError, StripeGateway
 
 SESSION_PARAM = "stripe_session"
@@ -20,7 +21,7 @@ def start(actor: Actor, loan_number: str, origin: str, path: str) -> str:
     """The hosted page's URL; it returns the borrower to `origin + path`."""
     instruments.instruments(actor, loan_number)  # the borrower's own loan, or refused
     try:
-        gateway = StripeGateway.from_env()
+        gateway = ports().stripe
         session = gateway.start_setup(
             _customer(gateway, actor),
             f"{origin}{path}?{SESSION_PARAM}={{CHECKOUT_SESSION_ID}}", f"{origin}{path}",
@@ -34,7 +35,7 @@ def finish(actor: Actor, loan_number: str, session_id: str) -> int:
     """Save what the borrower set up on the hosted page (once: a second visit with the same
     session finds the instrument already saved)."""
     try:
-        gateway = StripeGateway.from_env()
+        gateway = ports().stripe
         saved = gateway.setup_result(session_id)
         customer = _customer(gateway, actor)
     except SetupIncomplete:

@@ -6,6 +6,7 @@ import logging
 
 import reflex as rx
 
+import composition
 # Pages register themselves (@rx.page, ui.protected_page) when imported.
 from admin.pages import (approvals, audit, branding, config, gl, ledger,  # noqa: F401
                          products, roles, rules, users, workflows)
@@ -34,6 +35,7 @@ def _log_to_stderr() -> None:
 
 
 _log_to_stderr()
+composition.start()  # the ports from the settings; the domain's document storage installed
 app = rx.App(api_transformer=api_app(),  # theme: RadixThemesPlugin in rxconfig.py
              stylesheets=["/lendbook.css"])  # assets/lendbook.css: the header's links
 app.register_lifespan_task(close_of_business_job)

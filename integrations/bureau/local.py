@@ -11,7 +11,6 @@ import hashlib
 import json
 from dataclasses import replace
 
-from domain.kernel import settings
 from domain.origination.bureau import Applicant, BureauReport
 
 FIXED = {"0000": {"score": None, "thin_file": True, "tradelines": 0,
@@ -28,8 +27,8 @@ class LocalBureau:
         self.overrides = {**FIXED, **(overrides or {})}
 
     @classmethod
-    def from_env(cls) -> "LocalBureau":
-        path = settings.load().bureau_fixtures
+    def from_fixtures(cls, path=None) -> "LocalBureau":
+        """With LENDBOOK_BUREAU_FIXTURES' overrides (a JSON file) when a path is given."""
         if not path:
             return cls()
         with open(path, encoding="utf-8") as f:

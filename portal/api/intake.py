@@ -16,7 +16,7 @@ from domain.kernel.errors import Conflict, PermissionDenied, ValidationError
 from domain.origination import intake as intake_service
 from domain.access import partners
 from domain.origination import application_request as intake
-from integrations.bureau import configured as configured_bureau
+from composition import ports
 from portal.api.openapi import document
 
 MAX_BODY = 64 * 1024
@@ -62,7 +62,7 @@ async def submit_from(request: Request, channel: str, actor, scope: str,
     try:
         req = intake.parse(payload)
         result, replayed = await run_in_threadpool(
-            intake_service.submit, req, channel, actor, configured_bureau(),
+            intake_service.submit, req, channel, actor, ports().bureau,
             idempotency=(scope, key, intake_service.request_hash(body)), **kw)
     except ValidationError as e:
         return _errors(422, e.errors)

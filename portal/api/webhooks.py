@@ -12,16 +12,17 @@ from starlette.routing import Route
 
 from domain.payments import collection_runs
 from domain.origination import esign
-from integrations.docusign.client import DocuSignConfig, ESignClient
+from composition import ports
+from integrations.docusign.client import DocuSignConfig
 from integrations.docusign.connect import ConnectPayloadError, parse_connect, verify_connect
 from integrations.docusign.defaults import CONNECT_WEBHOOK_PATH
-from integrations.stripe.client import StripeGateway, WebhookVerificationError
+from integrations.stripe.client import WebhookVerificationError
 from integrations.stripe.defaults import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
 
 
 async def docusign_connect(request: Request) -> JSONResponse:
     raw = await request.body()
-    keys = list(DocuSignConfig.from_env().connect_hmac_keys)
+    keys = list(DocuSignConfig.from_settings(ports().settings).connect_hmac_keys)
     if not keys or not verify_connect(raw, request.headers, keys):
         return JSONResponse({"errors": [{"field": "X-DocuSign-Signature-1",
                                          "reason": "signature does not verify"}]},
@@ -34,14 +35,14 @@ async def docusign_connect(request: Request) -> JSONResponse:
     changed = False
     if event.status == "completed" or event.event == "envelope-completed":
         changed = await run_in_threadpool(esign.envelope_completed, event.envelope_id,
-                                          ESignClient.from_env())
+                                          ports().esign)
     return JSONResponse({"received": True, "changed": changed})
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:
     raw = await request.body()
     try:
-        gateway = StripeGateway.from_env()
+        gateway = ports().stripe
         event = gateway.verify_webhook(raw, request.headers.get("stripe-signature"))
     except WebhookVerificationError as e:
         return JSONResponse({"errors": [{"field": "Stripe-Signature", "reason": str(e)}]},

@@ -6,7 +6,7 @@ import reflex as rx
 from domain.kernel.errors import DomainError
 from domain.documents import store as document_store
 from domain.origination import esign, my_application, applications as origination
-from integrations.docusign.client import ESignClient
+from composition import ports
 from portal.components.documents import document_panel, labelled
 from portal.components.steps import stage_tracker
 from ui.components import alert, card, stat
@@ -66,7 +66,7 @@ class ApplicationState(ProtectedState, AuthState):
             if number:
                 yield rx.redirect(f"/loans/{number}")
                 return
-            client = ESignClient.from_env()
+            client = ports().esign
             esign.send_agreement(actor, self._id(), client)
             host = self.router.headers.origin or ""
             back = f"{host}/applications/{self._id()}"

@@ -8,7 +8,7 @@ from domain.origination.intake_schema import EMPLOYMENT, US_STATES
 from domain.kernel.money import fmt
 from domain.origination import drafts
 from domain.configuration import products
-from integrations.bureau import configured as configured_bureau
+from composition import ports
 from portal.components.steps import step_field, step_select, stepper
 from ui.components import alert, card
 from ui.protected import ProtectedState, protected_page
@@ -67,7 +67,7 @@ class ApplyState(ProtectedState, AuthState):
         self.busy = True
         yield
         try:
-            result = drafts.submit(self._require("self.apply"), form, configured_bureau())
+            result = drafts.submit(self._require("self.apply"), form, ports().bureau)
         except ValidationError as e:
             self.errors, self.error, self.busy = e.errors, "Please correct: " + "; ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in e.errors.items()), False

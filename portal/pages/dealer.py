@@ -10,7 +10,7 @@ from domain.origination.intake_schema import EMPLOYMENT, US_STATES
 from domain.kernel.money import fmt
 from domain.origination import dealer
 from domain.configuration import products
-from integrations.bureau import configured as configured_bureau
+from composition import ports
 from portal import dealer_form
 from portal.components.dealer import (applications_table, checked_field, checked_select,
                                       consent_box, section)
@@ -113,7 +113,7 @@ class DealerState(ProtectedState, AuthState):
         try:
             actor = self._require("dealer.submit")
             result, _ = dealer.submit(actor, dealer_form.payload(form), self._form_key,
-                                      configured_bureau())
+                                      ports().bureau)
         except ValidationError as e:
             self.errors, other = dealer_form.field_errors(e.errors, form)
             count = sum(1 for v in self.errors.values() if v)

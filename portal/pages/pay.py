@@ -12,7 +12,7 @@ from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.payments import collection_runs, instruments, payment_methods
 from domain.servicing import queries
-from integrations.stripe.charger import StripeCharger
+from composition import ports
 from portal import payment_view, stripe_setup
 from portal.components.autopay import fixed_amount_field
 from portal.components.dealer import HINT_COLOR
@@ -186,7 +186,7 @@ class PayState(ProtectedState, AuthState):
             # Stripe methods are charged now; bank-file (nacha) ones wait for the next file
             out = collection_runs.pay_now(actor, self.loan_number, int(self.method),
                                           self.choice, self.amount, self._key,
-                                          StripeCharger())
+                                          ports().charger)
         except DomainError as e:
             self.error = f"Not paid: {e}." if not isinstance(e, ValidationError) else \
                 "Not paid: " + "; ".join(payment_view.field_errors(e.errors).values())

@@ -13,7 +13,7 @@ from portal.components.underwriting_facts import (bureau_card, conditions_card, 
                                                   documents_card, facts, history_card,
                                                   stage_tracker)
 from portal.components.underwriting_forms import actions_card, funding_panel
-from integrations.docusign.client import ESignClient
+from composition import ports
 from ui.protected import ProtectedState, protected_page
 from ui.state import AuthState
 
@@ -242,7 +242,7 @@ class UnderwritingAppState(ProtectedState, AuthState):
     def redisclose(self, form: dict):
         try:
             actor = self._require("application.decide", "application.fund")
-            esign.redisclose(actor, self._id(), form.get("reason", ""), ESignClient.from_env())
+            esign.redisclose(actor, self._id(), form.get("reason", ""), ports().esign)
         except DomainError as e:
             return self._fail("redisclose", "funding", e)
         except Exception as e:  # noqa: BLE001  the e-signature provider was unreachable
