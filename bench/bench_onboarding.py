@@ -10,7 +10,7 @@ engine: `onboarding.board` over the streamed file (validation pass, then booking
 transaction: borrowers, applications, loans, installments, disbursement entries, catch-up
 payments and allocations, audit rows), and on PostgreSQL `COPY ... FROM STDIN` of the same
 file into an unindexed table of text columns, and of every row boarding wrote into unindexed
-copies of its tables (the baseline the goal is read against, README "Benchmarks"). Prints
+copies of its tables (the baseline the goal is read against, docs/benchmarks.md). Prints
 rows/s of each, the ratios, peak RSS (resource.getrusage), and the CPU seconds of this
 process and of the PostgreSQL backends (from /proc: the server runs on this machine), which
 say how much of the time is whose when other work shares the cores. `--repeat N` boards and
@@ -181,7 +181,7 @@ def run(engine: str, path: str, n: int, today: date) -> dict:
             out.update(written_rows=rows, written_s=written_s, written_cpu_s=copy_cpu)
             print(f"[{engine}] COPY of the {rows:,} rows boarding wrote: {written_s:.1f} s, "
                   f"{n / written_s:,.0f} loans/s; boarding = {100 * written_s / board_s:.1f}% "
-                  f"of it (goal >= 25%, README 'Benchmarks'); PostgreSQL CPU of that COPY "
+                  f"of it (goal >= 25%, docs/benchmarks.md); PostgreSQL CPU of that COPY "
                   f"{copy_cpu:.1f} s", flush=True)
         return out
 

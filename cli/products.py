@@ -1,4 +1,4 @@
-"""`lendbook product-schema`: the product settings table (README "Product configurator") or
+"""`lendbook product-schema`: the product settings table (docs/product-configurator.md) or
 the schema as JSON, printed from the one declarative product schema."""
 import argparse
 import json
@@ -15,6 +15,6 @@ def _schema(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("product-schema", help="every product setting: type, default, allowed "
-                       "values (--markdown: the README table; default JSON)")
+                       "values (--markdown: the docs table; default JSON)")
     p.add_argument("--markdown", action="store_true", help="print the Markdown table")
     p.set_defaults(func=_schema)

@@ -1,6 +1,6 @@
 """Tamper evidence for the audit trail: every row is chained to the one before it by a hash.
 
-Format (README "Audit log"):
+Format (docs/audit.md):
 - content_sha = SHA-256 (hex) of the row's content as canonical JSON: the keys action,
   actor_id, actor_label, after, at, before, entity, entity_id, reason, sorted, compact
   separators (",", ":"), UTF-8, no ASCII escaping; `at` as UTC ISO 8601 with microseconds and

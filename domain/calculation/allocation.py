@@ -1,6 +1,6 @@
 """Payment allocation hierarchies: a pure split of one payment over what a loan owes.
 
-Two settings of the product decide the order (README "Allocation hierarchies"):
+Two settings of the product decide the order (docs/conventions/payments.md):
 - method `due_date`: installment by installment, oldest first, each installment's components in
   the product's component order (default fee, interest, principal);
   method `bucket`: across all installments already due, component by component (all past-due

@@ -1,7 +1,7 @@
 """Repayment frequencies, due dates and day counts: the calendar arithmetic behind interest.
 
 Kept apart from the schedule so the same rules serve quotes, booking, daily accrual and the APR.
-The conventions follow Apache Fineract's progressive loan schedule (README "Conventions").
+The conventions follow Apache Fineract's progressive loan schedule (docs/conventions/schedule.md).
 """
 import calendar as _cal  # the standard library module
 import re

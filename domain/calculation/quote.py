@@ -1,6 +1,6 @@
 """Loan quotes: validate the `lendbook quote` JSON, build the schedule, add the TILA figures.
 
-The input and output shapes are a contract (README, "lendbook quote"); unknown keys are refused
+The input and output shapes are a contract (docs/conventions/quote-contract.md); unknown keys are refused
 so that a misspelt setting can never be silently ignored.
 """
 from dataclasses import dataclass

@@ -47,7 +47,7 @@ class ProductTerms:
     late_fee_minor: int = 0
     late_fee_grace_days: int = 10
     nsf_fee_minor: int = 0
-    allocation_method: str = "due_date"  # or bucket (README "Allocation hierarchies")
+    allocation_method: str = "due_date"  # or bucket (docs/conventions/payments.md)
     allocation_order: tuple[str, ...] = ("fee", "interest", "principal")
     allocation_hierarchy: str = "schedule"  # or clear_dues
     allocation_excess: str = "advance"  # clear_dues: hold the rest, or pay principal

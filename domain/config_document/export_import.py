@@ -29,7 +29,7 @@ class ImportResult:
                 for name, items in self.changes.items()}
 
 
-# What an import may change: the actor must hold each (README "Configuration export/import").
+# What an import may change: the actor must hold each (docs: config-io.md).
 IMPORT_PERMISSIONS = ("product.edit", "rules.edit", "workflow.edit", "branding.edit",
                       "gl.manage", "roles.manage")
 
@@ -39,7 +39,7 @@ def snapshot(s) -> dict:
 
 
 def export(actor: Actor, fmt: str = "yaml", url: str | None = None) -> str:
-    """The whole configuration as a document (no secrets, users or loans: README)."""
+    """The whole configuration as a document (no secrets, users or loans: docs/config-io.md)."""
     actor.require_permission("export.data")
     with UnitOfWork(url) as s:
         return config_doc.dump(snapshot(s), fmt)

@@ -1,6 +1,6 @@
 """The product schema: one declarative list of every product setting (type, label, help,
 group, default, allowed values) and the cross-field checks. It drives validation (`parse`),
-the admin form (`domain.configuration.product_schema_views.form_spec`) and the README table
+the admin form (`domain.configuration.product_schema_views.form_spec`) and the docs table
 (`lendbook product-schema --markdown`), so a new setting needs no new form or parser code.
 
 Pure: no database. Values arrive as typed text (the form) or plain JSON (export/import)."""
@@ -146,7 +146,7 @@ CHECKS: tuple[Check, ...] = (
           lambda v: v["origination_fee_financed"] or v["origination_fee"] < v["min_amount"]),
 )
 GL_NOTE = ("GL accounts are not a product setting: every product posts through the one "
-           "versioned GL mapping (README \"GL export\", `/admin/gl`).")
+           "versioned GL mapping (docs: Domain conventions, GL export; `/admin/gl`).")
 
 
 def _items(value) -> list[str]:

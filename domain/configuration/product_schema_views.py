@@ -1,5 +1,5 @@
 """What the product schema looks like to people: the admin form's field list and the
-README's settings table, both generated from `domain.configuration.product_schema.SCHEMA` (pure)."""
+docs' settings table (docs/product-configurator.md), both generated from `domain.configuration.product_schema.SCHEMA` (pure)."""
 from domain.configuration.product_schema import GL_NOTE, GROUPS, SCHEMA, CHECKS, Setting
 
 WIDGETS = {"money": "text", "amount": "text", "percent": "text", "integer": "text",
@@ -64,7 +64,7 @@ def _allowed(s: Setting) -> str:
 
 
 def markdown(schema: tuple[Setting, ...] = SCHEMA) -> str:
-    """The README settings table (`lendbook product-schema --markdown`)."""
+    """The docs settings table (`lendbook product-schema --markdown`)."""
     lines = ["| Group | Setting | Label | Type | Default | Allowed | Help |",
              "|---|---|---|---|---|---|---|"]
     for s in schema:

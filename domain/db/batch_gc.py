@@ -8,7 +8,7 @@ collections (40 full) took 4.8-6.1 s of a 19-24 s run. Inside `batch_collector` 
 thresholds are (50,000, 20, 100): 360 collections, 0.3 s, peak RSS +9 MB. Nothing is left
 uncollected: the young generations still run, a full collection still comes, only less often,
 and the process's own values come back when the last batch ends (counted, so batches running
-at once in one process restore them once). The setting is process-wide (README Known limits).
+at once in one process restore them once). The setting is process-wide (docs/operator/known-limits.md).
 """
 import gc
 import threading

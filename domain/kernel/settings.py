@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     port: int = _f("LENDBOOK_PORT", 3000, CORE, "the one port the app serves on (`make run "
                    "PORT=...` sets it; the local fakes take PORT+1 and PORT+2)", "`3000`")
     host: str | None = _f(
-        "LENDBOOK_HOST", None, CORE, "the host name the portal and the local fakes are reached "
-        "at (links in pages and e-mails); unset: this machine's name when it resolves beyond "
-        "loopback, else its first address", "this machine's name")
+        "LENDBOOK_HOST", None, CORE, "the host name `make run` serves on and the local fakes "
+        "put in their links and the app's URLs for them, so a phone on the network can follow "
+        "them; unset: this machine's name when it resolves beyond loopback, else its first "
+        "address", "this machine's name")
     bind: str = _f("LENDBOOK_BIND", "0.0.0.0", CORE, "the address the local fakes listen on",
                    "`0.0.0.0`")
     bulk_fk_check: Literal["auto", "triggers"] = _f(

@@ -12,7 +12,7 @@ from domain.origination.bureau import BureauReport
 
 def decision_facts(req: ApplicationRequest, terms: ProductTerms, installment_minor: int,
                    bureau_facts: dict, channel: str, today: date) -> dict:
-    """Everything a decision rule may refer to, by name (README "Decision rules")."""
+    """Everything a decision rule may refer to, by name (docs/origination/decision-rules.md)."""
     return _facts(req.applicant, req.amount_minor, req.term, req.monthly_income_minor,
                   req.product_code, req.age_on(today), terms, installment_minor, bureau_facts,
                   channel)

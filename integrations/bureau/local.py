@@ -1,7 +1,7 @@
 """The local deterministic bureau: the same applicant always gets the same report, with no
 network, so origination runs offline and tests are repeatable.
 
-Rules (documented in the README):
+Rules (documented in docs/origination/index.md, Credit bureau and KYC):
 - by the last four SSN digits: `0000` thin file (no score), `6666` fraud flag (synthetic
   identity), `9999` KYC fails (identity not verified), `1111` a score of 540, `2222` a score of
   610, `8888` a score of 800; any other: a score of 580-829 derived from a hash of the identity;
