@@ -65,3 +65,64 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared reference folder is not beside this checkout")
     return path
+
+
+@pytest.fixture(scope="session")
+def _db_templates(tmp_path_factory):
+    """One migrated template per engine, made on first use: a fresh database is then a copy of
+    it (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE) instead of a migration."""
+    made: dict[str, str] = {}
+    yield made
+    from domain.db.engine import get_engine
+    for engine, url in made.items():
+        get_engine(url).dispose()
+        if engine == "postgres":
+            with _pg_admin_connect() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def _template(templates: dict, like_url: str, tmp_path_factory) -> str:
+    from domain.db.engine import get_engine
+    from domain.db.migrate import upgrade
+    engine = "sqlite" if like_url.startswith("sqlite") else "postgres"
+    if engine not in templates:
+        if engine == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+        else:
+            name = f"lendbook_tpl_{uuid.uuid4().hex[:12]}"
+            with _pg_admin_connect() as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            url = f"{like_url.rsplit('/', 1)[0]}/{name}"
+        upgrade(url)
+        get_engine(url).dispose()  # a PostgreSQL template must have no sessions when copied
+        templates[engine] = url
+    return templates[engine]
+
+
+@pytest.fixture
+def fresh_db(db_url, tmp_path, _db_templates, tmp_path_factory):
+    """A factory of fresh migrated databases on the engine `db_url` runs on, dropped after
+    the test: each is a copy of the engine's migrated template."""
+    import shutil
+    from domain.db.engine import get_engine
+    made = []
+
+    def make() -> str:
+        template = _template(_db_templates, db_url, tmp_path_factory)
+        if template.startswith("sqlite"):
+            path = tmp_path / f"fresh-{len(made)}.db"
+            shutil.copyfile(template.removeprefix("sqlite:///"), path)
+            url = f"sqlite:///{path}"
+        else:
+            name = f"lendbook_fresh_{uuid.uuid4().hex[:12]}"
+            with _pg_admin_connect() as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.rsplit("/", 1)[1]}"')
+            url = f"{db_url.rsplit('/', 1)[0]}/{name}"
+        made.append(url)
+        return url
+    yield make
+    for url in made:
+        get_engine(url).dispose()
+        if not url.startswith("sqlite"):
+            with _pg_admin_connect() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

@@ -91,11 +91,13 @@ def generate_debit_file(actor: Actor, on: date, url: str | None = None,
             effective_date=max(a.draft_date, on),
             payment_type=("S" if a.purpose == "one_time" else "R") if i.mandate_ip else "",
             reinitiated=a.presentment > 1) for a, i, loan in rows]
-        last = s.exec(select(func.max(CollectionAttempt.trace_number))).one()
+        origin = originator()
+        last = s.exec(select(func.max(CollectionAttempt.trace_number)).where(  # this ODFI's
+            CollectionAttempt.trace_number.like(f"{origin.odfi_routing}%"))).one()
         sent_today = s.exec(select(func.count()).select_from(AchFile).where(
             AchFile.direction == "outgoing", AchFile.file_date == on)).one()
         built = nacha_build.build_debit_file(
-            originator(), entries, created_at=now,
+            origin, entries, created_at=now,
             file_id_modifier=MODIFIERS[sent_today % len(MODIFIERS)],
             first_sequence=(int(last[8:]) + 1) if last else 1)
         name = f"lendbook-debits-{on:%Y%m%d}-{MODIFIERS[sent_today % len(MODIFIERS)]}.ach"

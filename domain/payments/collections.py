@@ -104,7 +104,8 @@ def schedule_drafts(on: date, url: str | None = None) -> int:
                        Installment.due_date <= on - timedelta(days=offset),
                        draft >= AutopayEnrolment.starts_on,
                        unpaid > 0,
-                       ~exists().where(CollectionAttempt.idempotency_key == key)))
+                       ~exists().where(CollectionAttempt.idempotency_key == key))
+                .order_by(Installment.loan_id, Installment.number))  # ids, so files, in loan order
             result = s.exec(insert(CollectionAttempt).from_select(
                 ["loan_id", "instrument_id", "enrolment_id", "purpose", "schedule_version",
                  "installment_number", "presentment", "idempotency_key", "rail",

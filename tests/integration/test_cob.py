@@ -16,8 +16,6 @@ from sqlmodel import select
 from domain.calculation import accrual
 from domain.ledger import entries as ledger
 from cli.main import main as cli
-from domain.db.engine import get_engine
-from domain.db.migrate import upgrade
 from domain.db.tables import (AuditLog, CobRun, Installment, JournalEntry, Loan, LoanCharge,
                               Payment, PaymentAllocation, Posting, Product, ProductVersion)
 from domain.db.uow import UnitOfWork
@@ -26,32 +24,15 @@ from domain.ledger import journal
 from domain.origination import applications as origination
 from domain.kernel.actor import SYSTEM
 from domain.calculation.terms import ProductTerms
-from tests.conftest import _pg_admin_connect
 from tests.integration.helpers import count, make_user
 
 TODAY = date.today()
 
 
 @pytest.fixture
-def url(db_url, tmp_path):
+def url(fresh_db):
     """A fresh migrated database of the same engine as `db_url`, dropped afterwards."""
-    if db_url.startswith("sqlite"):
-        fresh = f"sqlite:///{tmp_path / 'cob.db'}"
-        upgrade(fresh)
-        yield fresh
-        get_engine(fresh).dispose()
-        return
-    name = f"lendbook_cob_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin_connect()
-    admin.execute(f'CREATE DATABASE "{name}"')
-    fresh = f"{db_url.rsplit('/', 1)[0]}/{name}"
-    try:
-        upgrade(fresh)
-        yield fresh
-    finally:
-        get_engine(fresh).dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    return fresh_db()
 
 
 # --- building a book through the real commands -----------------------------------------------

@@ -2,7 +2,6 @@
 exports back identically; a broken import and a dry run change no row; an import adds new
 published versions (audited with the document's SHA-256) and leaves earlier versions alone."""
 import copy
-import uuid
 
 import pytest
 import yaml
@@ -31,34 +30,6 @@ from tests.integration.test_rulesets import rules
 
 TABLES = (Product, ProductVersion, WorkflowVersion, RuleSetVersion, BrandingVersion,
           GlMappingVersion, AuditLog)
-
-
-@pytest.fixture
-def fresh_db(db_url, tmp_path):
-    """A factory of fresh migrated databases on the engine `db_url` runs on."""
-    from domain.db.engine import get_engine
-    from domain.db.migrate import upgrade
-    made = []
-
-    def make() -> str:
-        if db_url.startswith("sqlite"):
-            url = f"sqlite:///{tmp_path / f'cfg-{len(made)}.db'}"
-        else:
-            from tests.conftest import _pg_admin_connect
-            name = f"lendbook_cfg_{uuid.uuid4().hex[:10]}"
-            with _pg_admin_connect() as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = f"{db_url.rsplit('/', 1)[0]}/{name}"
-        upgrade(url)
-        made.append(url)
-        return url
-    yield make
-    for url in made:
-        get_engine(url).dispose()
-        if not url.startswith("sqlite"):
-            from tests.conftest import _pg_admin_connect
-            with _pg_admin_connect() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def counts(url) -> dict[str, int]:

@@ -20,7 +20,7 @@ from domain.servicing import allocation_rows, cob, payments
 from tests.integration.helpers import count
 from tests.integration.onboarding_support import good_rows, numbered
 from tests.integration.onboarding_support import world as onboarding_world
-from tests.integration.test_ach_files import AT, make_file, mine, world  # noqa: F401
+from tests.integration.test_ach_files import AT, build_world, make_file, mine
 from tests.integration.test_cob import book, make_world, url  # noqa: F401
 
 ON = date(2026, 3, 10)
@@ -134,8 +134,8 @@ def test_onboarding_refuses_an_unbalanced_entry(db_url, uniq, monkeypatch):
     assert (journal_size(db_url), count(db_url, Loan)) == before
 
 
-def test_a_bank_return_refuses_an_unbalanced_correction(world, monkeypatch):  # noqa: F811
-    w = world
+def test_a_bank_return_refuses_an_unbalanced_correction(fresh_db, uniq, monkeypatch):
+    w = build_world(fresh_db(), uniq, monkeypatch)  # its own database: the file stays sent
     f, _ = make_file(w)
     ret = build_return_file(parse(f.text), [(mine(w, f)[0].trace_number, "R03")],
                             created_at=AT)

@@ -277,10 +277,18 @@ def test_concurrent_batches_with_the_same_references_book_once(w, monkeypatch):
     import time
 
     from domain.kernel.errors import Conflict
-    from domain.onboarding.book import SLEEP_HOOK
+    from domain.onboarding import book
     rows = good_rows(w, 3)
     loans = count(w["url"], Loan)
-    monkeypatch.setenv(SLEEP_HOOK, "1:2")  # the first batch holds its transaction open
+    real = book.book_chunk
+
+    def paused(s, ctx, chunk):  # a batch holds its transaction open once its rows are written
+        out = real(s, ctx, chunk)
+        ctx.writer.flush()
+        ctx.writer.wait()
+        time.sleep(2)
+        return out
+    monkeypatch.setattr(book, "book_chunk", paused)
     results = {}
 
     issues = {}
