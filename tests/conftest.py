@@ -126,3 +126,13 @@ def fresh_db(db_url, tmp_path, _db_templates, tmp_path_factory):
         if not url.startswith("sqlite"):
             with _pg_admin_connect() as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last, so the app and Chromium they start (session fixtures) live only
+    while they run instead of idling beside every integration test."""
+    in_browser = [i for i in items if "/tests/browser/" in str(i.path)]
+    for item in in_browser:
+        item.add_marker(pytest.mark.browser)
+    chosen = set(map(id, in_browser))
+    items[:] = [i for i in items if id(i) not in chosen] + in_browser
