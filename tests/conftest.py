@@ -9,6 +9,13 @@ from pathlib import Path
 
 import pytest
 
+# Hundreds of accounts are made per run: argon2id at its lowest cost here (the app's default is
+# RFC 9106's, 64 MiB and 3 passes, ~0.1-0.25 s a hash on this machine). The browser app and CLI
+# subprocesses inherit it. tests/unit/test_settings.py checks the production default.
+for _name, _value in (("LENDBOOK_ARGON2_TIME_COST", "1"), ("LENDBOOK_ARGON2_MEMORY_KIB", "8"),
+                      ("LENDBOOK_ARGON2_PARALLELISM", "1")):
+    os.environ.setdefault(_name, _value)
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PG_ADMIN_URL = os.environ.get("LENDBOOK_TEST_PG_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

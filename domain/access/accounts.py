@@ -2,6 +2,7 @@
 import hashlib
 import re
 import secrets
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -9,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from domain.kernel import permissions as catalogue
+from domain.kernel import permissions as catalogue, settings
 from domain.db.access_tables import Organisation, Role, RolePermission
 from domain.db.tables import AppUser, UserSession, utcnow
 from domain.db.uow import UnitOfWork
@@ -17,7 +18,18 @@ from domain.kernel.errors import PermissionDenied, ValidationError
 from domain.audit import trail as audit
 from domain.kernel.actor import Actor
 
-_hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 profile)
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (default RFC 9106's low-memory profile: t=3, 64 MiB,
+    p=4; the test suite lowers it, since it creates hundreds of accounts)."""
+    c = settings.load()
+    return _hasher_for(c.argon2_time_cost, c.argon2_memory_kib, c.argon2_parallelism)
+
+
 SESSION_DAYS = 7
 UNUSABLE_PASSWORD = "!"  # an account opened for an applicant or a boarded loan: no sign-in until claimed
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -25,7 +37,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def hash_password(password: str) -> str:
     """argon2id hash for a password chosen by its owner (sign-up, account claim)."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def _token_hash(token: str) -> str:
@@ -83,7 +95,7 @@ def create_user(actor: Actor, email: str, password: str, name: str, role: str,
                 raise ValidationError({"email": "an account with this e-mail already exists"})
             user = AppUser(email=email, name=name.strip(), role=role,
                            organisation_id=organisation_id,
-                           password_hash=_hasher.hash(password))
+                           password_hash=_hasher().hash(password))
             s.add(user)
             s.flush()
             who = actor if actor.user_id is not None else Actor(user.id, role, email)
@@ -106,7 +118,7 @@ def sign_in(email: str, password: str, url: str | None = None) -> str:
         try:
             if user is None or not user.active:
                 raise VerificationError()
-            _hasher.verify(user.password_hash, password or "")
+            _hasher().verify(user.password_hash, password or "")
         except (VerificationError, InvalidHashError):
             raise PermissionDenied("e-mail or password is not correct") from None
         token = secrets.token_urlsafe(32)

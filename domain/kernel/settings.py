@@ -68,6 +68,16 @@ class Settings(BaseSettings):
         "`GRANT SET ON PARAMETER session_replication_role TO <role>`, PostgreSQL 15+), "
         "`triggers` always leaves it to PostgreSQL's per-row triggers", "`auto`")
 
+    argon2_time_cost: int = _f(
+        "LENDBOOK_ARGON2_TIME_COST", 3, CORE, "argon2id passes for new password hashes (RFC "
+        "9106 low-memory profile: 3); existing hashes keep verifying with their own", "`3`",
+        ge=1)
+    argon2_memory_kib: int = _f("LENDBOOK_ARGON2_MEMORY_KIB", 65536, CORE, "argon2id memory "
+                                "per hash in KiB (RFC 9106 low-memory profile: 65536, 64 MiB)",
+                                "`65536`", ge=8)
+    argon2_parallelism: int = _f("LENDBOOK_ARGON2_PARALLELISM", 4, CORE, "argon2id lanes "
+                                 "(RFC 9106 low-memory profile: 4)", "`4`", ge=1)
+
     # --- jobs ---------------------------------------------------------------------------
     cob_interval: int = _f("LENDBOOK_COB_INTERVAL", 3600, JOBS, "seconds between the app's "
                            "close-of-business runs; `0` = off", "`3600`", ge=0)

@@ -91,3 +91,17 @@ def test_secrets_are_generated_once_and_kept(tmp_path):
     assert settings.load({"LENDBOOK_DATA_DIR": str(tmp_path),
                           "LENDBOOK_DOCUMENT_KEY": "k" * 40}).document_key == "k" * 40
     assert "k" * 40 not in repr(settings.load({"LENDBOOK_DOCUMENT_KEY": "k" * 40}))
+
+
+def test_password_hashing_defaults_are_rfc_9106_and_configurable(monkeypatch):
+    s = settings.load({})
+    assert (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism) == (3, 65536, 4)
+    from domain.access import accounts
+    monkeypatch.setenv("LENDBOOK_ARGON2_TIME_COST", "2")
+    monkeypatch.setenv("LENDBOOK_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("LENDBOOK_ARGON2_PARALLELISM", "1")
+    hashed = accounts.hash_password("a long enough passphrase")
+    assert hashed.startswith("$argon2id$") and "m=1024,t=2,p=1" in hashed
+    monkeypatch.setenv("LENDBOOK_ARGON2_TIME_COST", "3")  # an old hash still verifies
+    from argon2 import PasswordHasher
+    assert PasswordHasher().verify(hashed, "a long enough passphrase")
