@@ -74,6 +74,8 @@ def parse(payload, today: date | None = None) -> ApplicationRequest:
     for e in sorted(_VALIDATOR.iter_errors(payload), key=lambda e: list(map(str, e.path))):
         field, reason = _describe(e)
         errors.setdefault(field, reason)
+    for field in _with_nul(payload):  # no database stores U+0000 in text (PostgreSQL refuses)
+        errors.setdefault(field, "must not contain a NUL character (U+0000)")
     if errors:
         raise ValidationError(errors)
     a = payload["applicant"]
@@ -105,6 +107,21 @@ def parse(payload, today: date | None = None) -> ApplicationRequest:
     if errors:
         raise ValidationError(errors)
     return request
+
+
+def _with_nul(value, path: str = "") -> list[str]:
+    """Paths of the strings (keys included) holding U+0000, anywhere in the payload."""
+    if isinstance(value, str):
+        return [path or "(body)"] if "\x00" in value else []
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            here = f"{path}.{k}" if path else str(k)
+            out += ([here] if "\x00" in str(k) else []) + _with_nul(v, here)
+        return out
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _with_nul(v, f"{path}[{i}]")]
+    return []
 
 
 def _describe(e) -> tuple[str, str]:
