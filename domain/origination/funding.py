@@ -128,17 +128,6 @@ def update_disbursement(actor: Actor, loan_number: str, status: str, reference: 
                      {"status": d.status, "reference": d.reference})
 
 
-def disbursement_of(actor: Actor, loan_number: str, url: str | None = None) -> dict | None:
-    actor.require_permission("application.view", "loan.view")
-    with UnitOfWork(url) as s:
-        d = s.exec(select(Disbursement).join(Loan, Loan.id == Disbursement.loan_id)
-                   .where(Loan.loan_number == loan_number)).first()
-        return None if d is None else {
-            "payee_type": d.payee_type, "payee_name": d.payee_name,
-            "amount_minor": d.amount_minor, "method": d.method, "reference": d.reference,
-            "status": d.status}
-
-
 def _disburse(s, actor: Actor, app: Application, loan: Loan) -> None:
     terms = workflows.terms_of(s, app)
     fee = 0 if terms.origination_fee_financed else terms.origination_fee_minor
