@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 
 DAY_COUNTS = ("30/360", "actual/360", "actual/365", "actual/364", "actual/actual")
@@ -169,17 +170,18 @@ def year_basis(day_count: str, year: int | None = None) -> int:
     return {"30/360": 360, "actual/360": 360, "actual/365": 365, "actual/364": 364}[day_count]
 
 
-def year_fraction(start: date, end: date, day_count: str) -> Decimal:
-    """Fraction of a year from start to end under the day count. actual/actual divides each
-    year's days by that year's length, the year boundary taken at 31 December as Apache
-    Fineract does (2023-12-12..2024-01-12 = 19/365 + 12/366)."""
+def year_fraction(start: date, end: date, day_count: str) -> Fraction:
+    """Fraction of a year from start to end under the day count, exact (a rational number:
+    a month is exactly 1/12, never a truncated decimal). actual/actual divides each year's
+    days by that year's length, the year boundary taken at 31 December as Apache Fineract
+    does (2023-12-12..2024-01-12 = 19/365 + 12/366)."""
     if end <= start:
-        return Decimal(0)
+        return Fraction(0)
     if day_count == "30/360":
-        return Decimal(days_30_360(start, end)) / 360
+        return Fraction(days_30_360(start, end), 360)
     if day_count != "actual/actual":
-        return Decimal((end - start).days) / year_basis(day_count)
-    total, cursor = Decimal(0), start
+        return Fraction((end - start).days, year_basis(day_count))
+    total, cursor = Fraction(0), start
     while cursor < end:
         boundary = min(date(cursor.year, 12, 31), end)
         if boundary <= cursor:
@@ -187,28 +189,28 @@ def year_fraction(start: date, end: date, day_count: str) -> Decimal:
             year = cursor.year + 1
         else:
             year = cursor.year
-        total += Decimal((boundary - cursor).days) / year_basis(day_count, year)
+        total += Fraction((boundary - cursor).days, year_basis(day_count, year))
         cursor = boundary
     return total
 
 
-def regular_share(freq: Frequency, day_count: str, interest_period: str) -> Decimal | None:
-    """Year fraction of one regular period when it is fixed by convention, else None (then
+def regular_share(freq: Frequency, day_count: str, interest_period: str) -> Fraction | None:
+    """Exact year fraction of one regular period when it is fixed by convention, else None (then
     the period's own days count): months earn 1/12 each (1/24 a half-month) under every day
     count; weeks earn 1/52 each with interest per repayment period; under 30/360 an N-day
     period earns N/360."""
     if freq.periods_per_year is not None and (day_count == "30/360"
                                               or interest_period == "same_as_repayment"):
-        return 1 / freq.periods_per_year
+        return Fraction(freq.months, 12) if freq.months else Fraction(1, 24)
     if day_count == "30/360":
-        return Decimal(freq.days) / 360
+        return Fraction(freq.days, 360)
     if interest_period == "same_as_repayment" and freq.weeks:
-        return Decimal(freq.weeks) / 52
+        return Fraction(freq.weeks, 52)
     return None
 
 
 def period_fraction(start: date, end: date, freq: Frequency, day_count: str,
-                    interest_period: str, regular: bool = True) -> Decimal:
+                    interest_period: str, regular: bool = True) -> Fraction:
     """Year fraction one period earns interest for. A regular period earns its conventional
     share (regular_share) or, where there is none, its days under the day count; an odd first
     period earns that share scaled by its length against a regular period ending on its due
@@ -221,5 +223,5 @@ def period_fraction(start: date, end: date, freq: Frequency, day_count: str,
     previous = freq.previous(end)
     one_period = year_fraction(previous, end, day_count)
     if one_period == 0:  # a one-day period ending on the 31st is 0 days under 30/360
-        return share * (end - start).days / (end - previous).days
+        return share * Fraction((end - start).days, (end - previous).days)
     return share * year_fraction(start, end, day_count) / one_period

@@ -6,12 +6,15 @@ Named rounding points (and nothing else rounds):
 - `period interest`: each period's interest is rounded half up to the cent;
 - `flat interest`: each period's flat interest (original principal x period rate) is rounded
   half up to the cent.
+Periodic rates are exact rationals (`fractions.Fraction`: 11.99% a month is exactly
+0.1199/12), so the one rounding is the named one: 3,000.00 x 0.1199 / 12 = 29.975 -> 29.98.
 The final installment takes the remaining principal, so principal sums exactly to the amount
 the schedule amortizes.
 """
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from fractions import Fraction
 from typing import NamedTuple
 
 from domain.kernel.errors import ValidationError
@@ -24,9 +27,6 @@ from domain.calculation.periods import (
     year_fraction,
 )
 
-SCALE_DIGITS = 30
-FULL_SCALE = 10 ** SCALE_DIGITS
-HALF_SCALE = FULL_SCALE // 2
 AMORTIZATIONS = ("equal_installments", "equal_principal")
 INTEREST_METHODS = ("declining_balance", "flat")
 INTEREST_PERIODS = ("same_as_repayment", "daily")
@@ -99,9 +99,9 @@ class Schedule:
         return sum(i.total_minor for i in self.installments)
 
 
-def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Decimal],
-                                                 list[Decimal]]:
-    """Start date, due date and periodic rate (a fraction, unrounded) of every period; and
+def period_rates(terms: ScheduleTerms) -> tuple[list[date], list[date], list[Fraction],
+                                                 list[Fraction]]:
+    """Start date, due date and exact periodic rate (a Fraction, unrounded) of every period; and
     the rates the level installment is solved with, which under 30/360 treat an odd first
     period as a regular one (Fineract: its interest is charged, its length does not move
     the installment)."""
@@ -123,7 +123,7 @@ def rates_of(terms: ScheduleTerms, starts: list[date], dues: list[date]):
     share their amounts, whatever their dates: domain.calculation.schedule_templates)."""
     freq = parse_frequency(terms.frequency)
     regular_first = dues[0] == freq.due_date(terms.disbursement_date, 1)
-    annual = terms.annual_rate / 100
+    annual = Fraction(terms.annual_rate) / 100  # exact: a Decimal converts without loss
     share = regular_share(freq, terms.day_count, terms.interest_period)
     if share is not None:  # every regular period earns the same: compute it once
         regular = annual * share
@@ -132,7 +132,7 @@ def rates_of(terms: ScheduleTerms, starts: list[date], dues: list[date]):
             rates[0] = annual * period_fraction(starts[0], dues[0], freq, terms.day_count,
                                                 terms.interest_period, regular=False)
     else:  # each period earns its own days; periods of equal length share a fraction
-        by_length: dict[int, Decimal] = {}
+        by_length: dict[int, Fraction] = {}
         rates = []
         for s, d in zip(starts, dues):
             n = (d - s).days
@@ -149,13 +149,17 @@ def rates_of(terms: ScheduleTerms, starts: list[date], dues: list[date]):
     return rates, emi_rates, signature
 
 
-def annuity_payment(principal: Decimal, rates: list[Decimal]) -> Decimal:
-    """Exact level payment that brings `principal` to zero over periods with these rates:
-    P * prod(1+r) / sum_k prod_{j>k}(1+r_j); the textbook P*r/(1-(1+r)^-n) when rates are equal."""
+def annuity_payment(principal: Decimal, rates: list[Fraction]) -> Decimal:
+    """Level payment (to 40 digits, before the installment's rounding) that brings `principal`
+    to zero over periods with these rates: P * prod(1+r) / sum_k prod_{j>k}(1+r_j); the
+    textbook P*r/(1-(1+r)^-n) when rates are equal."""
     with localcontext() as ctx:
         ctx.prec = 40
-        growth, weights = Decimal(1), Decimal(0)
-        for r in reversed(rates):
+        growth, weights, seen = Decimal(1), Decimal(0), {}
+        for f in reversed(rates):
+            r = seen.get(f)
+            if r is None:
+                r = seen[f] = Decimal(f.numerator) / Decimal(f.denominator)
             weights += growth
             growth *= 1 + r
         return principal * growth / weights
@@ -175,7 +179,7 @@ def check(terms: ScheduleTerms) -> None:
         raise ValueError("grace must leave at least one installment")
 
 
-def amounts(terms: ScheduleTerms, rates: list[Decimal], emi_rates: list[Decimal]
+def amounts(terms: ScheduleTerms, rates: list[Fraction], emi_rates: list[Fraction]
             ) -> tuple[Decimal, list[tuple[int, int, int]]]:
     """(level installment, (principal, interest, balance) per period): everything of a
     schedule but its dates; it depends on the dates only through the rates."""
@@ -195,21 +199,18 @@ def amounts(terms: ScheduleTerms, rates: list[Decimal], emi_rates: list[Decimal]
     flat_minor = [to_minor(i) for i in interest] if interest is not None else None
     gi, equal_principal = terms.grace_interest, terms.amortization == "equal_principal"
 
-    scaled, prev, prev_scaled = [], None, 0
-    for r in rates:  # regular periods share one rate object: scale it once
-        if r is not prev:
-            prev, prev_scaled = r, int(r.scaleb(SCALE_DIGITS).to_integral_value())
-        scaled.append(prev_scaled)
+    nums = [2 * r.numerator for r in rates]  # interest = balance x num / den, half up:
+    dens = [r.denominator for r in rates]  # floor((2 x balance x num + den) / (2 x den))
 
     def run(level_minor: int) -> list[tuple[int, int, int]]:
         """(principal, interest, balance) per period, in integer cents; interest half up to
-        the cent on each balance (rates scaled to integers of 10^-30, exact for any rate with
-        up to 30 decimals, so the loop is integer arithmetic)."""
+        the cent on each balance, exactly (the rate is a ratio of integers, so the loop is
+        integer arithmetic and a half cent is always seen as one)."""
         balance, deferred, rows = terms.principal_minor, 0, []
         last = n - 1
         for k in range(n):
             accrued = flat_minor[k] if flat_minor is not None else \
-                (balance * scaled[k] + HALF_SCALE) // FULL_SCALE
+                (balance * nums[k] + dens[k]) // (2 * dens[k])
             if k < gi:
                 deferred, due_interest = deferred + accrued, 0
             else:
@@ -290,8 +291,13 @@ def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
     return level, rows
 
 
-def _flat_interest(principal: Decimal, rates: list[Decimal]) -> list[Decimal]:
+def _flat_interest(principal: Decimal, rates: list[Fraction]) -> list[Decimal]:
     """Flat: each period's interest on the original principal at that period's rate, rounded
-    half up to the cent (equal every period when the periods are regular)."""
-    cache: dict[Decimal, Decimal] = {}
-    return [cache.get(r) or cache.setdefault(r, round_to_cent(principal * r)) for r in rates]
+    half up to the cent, exactly (equal every period when the periods are regular)."""
+    cents = to_minor(principal)
+    cache: dict[Fraction, Decimal] = {}
+    for r in rates:
+        if r not in cache:
+            cache[r] = from_minor((2 * cents * r.numerator + r.denominator)
+                                  // (2 * r.denominator))
+    return [cache[r] for r in rates]

@@ -6,6 +6,7 @@ periods (short and long) and grace on principal and interest.
 """
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -165,7 +166,9 @@ def _level_covers_every_regular_period(terms: ScheduleTerms, level: Decimal) -> 
     balance, deferred = principal, Decimal(0)
     for k in range(terms.periods - 1):
         base = principal if terms.interest_method == "flat" else balance
-        accrued = (base * rates[k]).quantize(cent, rounding=half_up)
+        cents = Fraction(base) * rates[k] * 100  # exact rational, rounded once, half up
+        accrued = from_minor(int(cents + Fraction(1, 2)) if cents >= 0 else -int(
+            -cents + Fraction(1, 2)))
         if k < terms.grace_interest:
             deferred, due = deferred + accrued, Decimal(0)
         else:
