@@ -18,6 +18,7 @@ COMPONENTS = ("fee", "interest", "principal")
 METHODS = ("due_date", "bucket")
 HIERARCHIES = ("schedule", "clear_dues")
 EXCESS = ("advance", "principal")
+OVERPAYMENT = ("hold", "refund")  # money above the payoff: a credit balance, or paid back
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,16 @@ NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that mo
 
 
 def apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
+    """Allocate one payment. A payoff must equal the payoff for its date; a regular payment
+    at or above it is a payoff too, its excess held as a credit balance (advance), so money
+    beyond what the loan owes on that date never pays interest not yet earned."""
     state = loan_state.load(s, loan)
-    if payment.method == "payoff":
-        quote = state.payoff_minor(payment.received_on)
-        if payment.amount_minor != quote:
-            raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
-                                             f"{fmt(quote)}"})
-        parts, rebate = payoff_split(state.outstanding(), state.accrued_unpaid(payment.received_on))
-        if rebate or state.advance_minor or state.interest_adjustment_minor or \
-                state.fee_adjustment_minor:
-            parts.append(Allocation(0, interest_minor=-rebate - state.interest_adjustment_minor,
-                                    fee_minor=-state.fee_adjustment_minor,
-                                    advance_minor=-state.advance_minor))
+    quote = state.payoff_minor(payment.received_on)
+    if payment.method == "payoff" and payment.amount_minor != quote:
+        raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
+                                         f"{fmt(quote)}"})
+    if payment.amount_minor >= quote:
+        parts = payoff_parts(state, payment.received_on, payment.amount_minor - quote)
     else:
         try:
             parts = allocate(payment.amount_minor, state.outstanding(), state.rule,
@@ -42,6 +40,18 @@ def apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
     s.add_all(rows_for(payment, parts))
     journal.write(s, [repayment_entry(entry_id, loan.id, payment.received_on, parts,
                              f"Payment {payment.id} ({payment.channel})")])
+    return parts
+
+
+def payoff_parts(state, on: date, excess: int = 0) -> list[Allocation]:
+    """What closes the loan on `on` (everything owed, interest as accrued), and `excess`
+    beyond it held in suspense; the advance already held is used up."""
+    parts, rebate = payoff_split(state.outstanding(), state.accrued_unpaid(on))
+    if rebate or state.advance_minor or state.interest_adjustment_minor or \
+            state.fee_adjustment_minor or excess:
+        parts.append(Allocation(0, interest_minor=-rebate - state.interest_adjustment_minor,
+                                fee_minor=-state.fee_adjustment_minor,
+                                advance_minor=excess - state.advance_minor))
     return parts
 
 

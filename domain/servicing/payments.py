@@ -14,6 +14,7 @@ from domain.ledger import entries as ledger
 from domain.calculation.allocation import net
 from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
     PaymentAllocation, PaymentReversal
+from domain.db.locks import lock_loan
 from domain.db.uow import UnitOfWork
 from domain.kernel.errors import Conflict, NotFound, ValidationError
 from domain.kernel.money import fmt, parse_amount
@@ -71,6 +72,7 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
             today: date) -> PaymentResult:
     """Post a payment inside the caller's transaction (collections settle an attempt and
     post its payment atomically); a key seen before replays the first result."""
+    lock_loan(s, loan)
     prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
     if prior is not None:
         if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
@@ -96,6 +98,7 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
                  {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
                   "reallocated_later_payments": [p.id for p in later]}, reason)
     _update_status(s, loan, actor, today)
+    _settle_overpayment(s, actor, loan, payment, received_on)
     return _result(s, payment, replayed=False)
 
 
@@ -119,11 +122,11 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
                assess_fee: bool | None = None) -> int:
     """Reverse inside the caller's transaction (a return file reverses all its entries or
     none); a payment reversed before returns that reversal."""
+    loan = lock_loan(s, s.get(Loan, payment.loan_id))
     existing = s.exec(select(PaymentReversal).where(
         PaymentReversal.payment_id == payment.id)).first()
     if existing is not None:
         return existing.id
-    loan = s.get(Loan, payment.loan_id)
     if payment.method in NOT_PAYMENTS:
         raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
     _refuse_before_modification(s, loan, payment.received_on, "payment")
@@ -164,29 +167,48 @@ def refund_advance(actor: Actor, loan_number: str, amount: str, on: date | None,
         loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
         if loan is None:
             raise NotFound(f"loan {loan_number}")
-        prior = s.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
-        if prior is not None:
-            if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
-                raise Conflict("this idempotency key was used for a different request")
-            return prior.id
-        held = loan_state.load(s, loan).advance_minor
-        if amount_minor > held:
-            raise ValidationError({"amount": f"exceeds the {fmt(held)} held as an advance"})
-        refund = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
-                         amount_minor=amount_minor, received_on=on, method="refund",
-                         channel="servicer", reason=reason.strip(), recorded_by=actor.user_id,
-                         journal_entry_id=f"refund-{idempotency_key}")
-        s.add(refund)
-        s.flush()
-        s.add(PaymentAllocation(payment_id=refund.id, loan_id=loan.id, installment_number=0,
-                                principal_minor=0, interest_minor=0,
-                                advance_minor=-amount_minor))
-        journal.write(s, [ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
-            ledger.Line(ledger.SUSPENSE, amount_minor), ledger.Line(ledger.CASH, -amount_minor)),
-            "Advance refunded")])
-        audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
-                     audit.snapshot(refund), reason)
-        return refund.id
+        return refund_in(s, actor, loan, amount_minor, on, idempotency_key, reason.strip())
+
+
+def refund_in(s, actor: Actor, loan: Loan, amount_minor: int, on: date, key: str,
+              reason: str, channel: str = "servicer") -> int:
+    """Refund inside the caller's transaction: suspense -> cash, a `refund` row in the
+    payment history; a key seen before returns the first refund."""
+    lock_loan(s, loan)
+    prior = s.exec(select(Payment).where(Payment.idempotency_key == key)).first()
+    if prior is not None:
+        if prior.loan_id != loan.id or prior.amount_minor != amount_minor:
+            raise Conflict("this idempotency key was used for a different request")
+        return prior.id
+    held = loan_state.load(s, loan).advance_minor
+    if amount_minor > held:
+        raise ValidationError({"amount": f"exceeds the {fmt(held)} held as an advance"})
+    refund = Payment(loan_id=loan.id, idempotency_key=key, amount_minor=amount_minor,
+                     received_on=on, method="refund", channel=channel, reason=reason,
+                     recorded_by=recorder(s, actor), journal_entry_id=f"refund-{key}")
+    s.add(refund)
+    s.flush()
+    s.add(PaymentAllocation(payment_id=refund.id, loan_id=loan.id, installment_number=0,
+                            principal_minor=0, interest_minor=0, advance_minor=-amount_minor))
+    journal.write(s, [ledger.Entry(refund.journal_entry_id, ledger.REFUND, on, loan.id, (
+        ledger.Line(ledger.SUSPENSE, amount_minor), ledger.Line(ledger.CASH, -amount_minor)),
+        "Advance refunded")])
+    audit.record(s, actor, "payment.refunded", "payment", refund.id, None,
+                 audit.snapshot(refund), reason)
+    return refund.id
+
+
+def _settle_overpayment(s, actor: Actor, loan: Loan, payment: Payment, on: date) -> None:
+    """A payment that closed the loan with money to spare left a credit balance: the
+    product's `overpayment` setting keeps it for a servicer to refund (`hold`), or pays it
+    back at once by the channel it came in (`refund`). Never interest income."""
+    if loan.status != "paid_off":
+        return
+    state = loan_state.load(s, loan)
+    if state.advance_minor <= 0 or state.terms.overpayment != "refund":
+        return
+    refund_in(s, actor, loan, state.advance_minor, on, f"overpaid-{payment.id}",
+              f"Paid above the payoff: {fmt(state.advance_minor)} refunded", payment.channel)
 
 
 def recorder(s, actor: Actor) -> int:
