@@ -58,6 +58,26 @@ def reverse_form(on_submit, payments, error, notice) -> rx.Component:
     )
 
 
+def refund_form(on_submit, held, error, notice) -> rx.Component:
+    """Pay back a credit balance (money held as an advance, or paid above the payoff)."""
+    return card(
+        rx.heading("Refund the credit balance", size="4", as_="h2"),
+        rx.text("Held for the borrower: ", rx.text.strong(held), ". A refund moves it from "
+                "suspense back to the borrower and shows in the payment history.", size="2"),
+        rx.form(rx.flex(
+            rx.grid(
+                field("Amount to refund", "refund_amount", placeholder=held,
+                      input_mode="decimal"),
+                field("Reason for the refund", "refund_reason",
+                      placeholder="Overpayment returned by cheque"),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
+            alert(error), alert(notice, color="green"),
+            rx.button("Refund", type="submit", size="3"),
+            direction="column", spacing="3"),
+            on_submit=on_submit, reset_on_submit=True),
+        id="refund-form")
+
+
 def modify_form(on_submit, error, notice) -> rx.Component:
     return card(
         rx.heading("Modify the loan", size="4", as_="h2"),

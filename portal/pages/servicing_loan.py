@@ -6,13 +6,15 @@ import reflex as rx
 
 from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
+from domain.payments import queued
 from domain.servicing import modifications, payments, queries
 from domain.ledger import reports
 from portal import loan_view, payment_view
 from portal.components.history import history_filters, history_table
 from portal.components.loan import balances, loan_stats, schedule_table
+from portal.components.queued import queued_card, staff_cancel_form
 from portal.components.servicing_forms import (ledger_table, modify_form, payment_form,
-                                               reverse_form)
+                                               refund_form, reverse_form)
 from ui.protected import ProtectedState, protected_page
 from ui.state import AuthState
 
@@ -34,11 +36,18 @@ class ServicingLoanState(ProtectedState, AuthState):
     reverse_notice: str = ""
     modify_error: str = ""
     modify_notice: str = ""
+    refund_error: str = ""
+    refund_notice: str = ""
     history: list[dict[str, str]] = []
+    queued: list[dict[str, str]] = []  # payments not yet sent, and held back
+    queued_choices: list[list[str]] = []
+    queued_error: str = ""
+    queued_notice: str = ""
     history_errors: dict[str, str] = {"status": "", "since": "", "until": ""}
     filtered: bool = False
     _payment_key: str = ""
     _modify_key: str = ""
+    _refund_key: str = ""
     _filters: dict = {}
 
     def _refresh(self, actor, number: str):
@@ -55,6 +64,9 @@ class ServicingLoanState(ProtectedState, AuthState):
              "debit": fmt(amount) if amount > 0 else "", "memo": e.memo,
              "credit": fmt(-amount) if amount < 0 else "", "entry_id": e.entry_id}
             for e in reversed(reports.loan_ledger(actor, number)) for account, amount in e.lines]
+        waiting = queued.listing(actor, number)
+        self.queued = payment_view.queued_rows(waiting)
+        self.queued_choices = payment_view.queued_choices(waiting)
 
     def _number(self) -> str:
         return self.summary.get("loan_number", "")
@@ -63,10 +75,12 @@ class ServicingLoanState(ProtectedState, AuthState):
         number = self._route_arg(ROUTE, "loan_number")
         self.summary = {}
         self.error = self.notice = self.reverse_error = self.reverse_notice = ""
-        self.modify_error = self.modify_notice = ""
+        self.modify_error = self.modify_notice = self.refund_error = self.refund_notice = ""
         self._payment_key, self._modify_key = uuid.uuid4().hex, uuid.uuid4().hex
+        self._refund_key = uuid.uuid4().hex
         self._filters, self.history_errors = {}, {"status": "", "since": "", "until": ""}
         self.filtered = False
+        self.queued_error = self.queued_notice = ""
         self._refresh(actor, number)
 
     @rx.event
@@ -129,6 +143,37 @@ class ServicingLoanState(ProtectedState, AuthState):
         self._refresh(actor, self._number())
 
     @rx.event
+    def refund(self, form: dict):
+        try:
+            actor = self._require("payment.post")
+            payments.refund_advance(actor, self._number(), form.get("refund_amount", ""),
+                                    None, self._refund_key, form.get("refund_reason", ""))
+        except DomainError as e:
+            self.refund_error, self.refund_notice = "Not refunded: " + _say(e), ""
+            return
+        self._refund_key = uuid.uuid4().hex
+        self.refund_error = ""
+        self.refund_notice = f"Refunded {form.get('refund_amount', '')}."
+        self._refresh(actor, self._number())
+
+    @rx.event
+    def cancel_queued(self, form: dict):
+        """Staff cancel a payment not yet in a bank file, with the reason (audited)."""
+        try:
+            actor = self._require(queued.STAFF_CANCEL)
+            chosen = form.get("attempt_id") or ""
+            if not any(c[0] == chosen for c in self.queued_choices):
+                raise ValidationError({"payment": "choose a queued payment of this loan"})
+            done = queued.cancel(actor, int(chosen), form.get("cancel_reason", ""))
+        except DomainError as e:
+            self.queued_error, self.queued_notice = "Not cancelled: " + _say(e), ""
+            return
+        self.queued_error = ""
+        self.queued_notice = (f"Payment {done.attempt_id} was already cancelled." if done.already
+                              else f"Payment {done.attempt_id} cancelled: it will not be sent.")
+        self._refresh(actor, self._number())
+
+    @rx.event
     def modify(self, form: dict):
         try:
             actor = self._require("loan.modify")
@@ -178,9 +223,15 @@ def servicing_loan() -> rx.Component:
                                          "No payments yet."), history_filters(
             s.filter_history, payment_view.STATUS_FILTER, s.history_errors,
             s.clear_history_filters)),
+        queued_card(s.queued, s.queued_error, s.queued_notice, form=rx.cond(
+            AuthState.perms.contains(queued.STAFF_CANCEL) & (s.queued_choices.length() > 0),
+            staff_cancel_form(s.cancel_queued, s.queued_choices))),
         rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
                 reverse_form(s.reverse, s.payment_choices, s.reverse_error,
                              s.reverse_notice)),
+        rx.cond(AuthState.is_servicer & (s.summary["advance"] != "0.00"),
+                refund_form(s.refund, s.summary["advance"], s.refund_error,
+                            s.refund_notice)),
         rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
         schedule_table(s.schedule),
         ledger_table(s.ledger),
