@@ -44,9 +44,32 @@ def _returns(args) -> int:
     except DomainError as e:
         return _fail(e)
     print(json.dumps({"file_id": r.file_id, "already_processed": r.already_processed,
-                      "returns": r.returns, "notifications": r.notifications,
-                      "reversed": r.reversed, "fees": r.fees, "retries": r.retries,
-                      "autopay_disabled": r.autopay_disabled, "lines": r.lines}, default=str))
+                      **{k: getattr(r, k) for k in ach_files.SUMMARY}, "lines": r.lines},
+                     default=str))
+    return 0
+
+
+def _servicer_queue(args) -> int:
+    """The servicer queue (estate handling, returns to review, bank file exceptions): one
+    line per item; --resolve ID --note TEXT closes one."""
+    from domain.kernel.actor import SYSTEM
+    from domain.servicing import notices
+    try:
+        if args.resolve is not None:
+            done = notices.resolve(SYSTEM, args.resolve, args.note or "", args.database_url)
+            print(f"item {args.resolve} " + ("resolved" if done else
+                                             "was resolved before: nothing changed"),
+                  file=sys.stderr)
+            return 0
+        items = notices.servicer_queue(SYSTEM, "all" if args.all else "open",
+                                       url=args.database_url)
+    except DomainError as e:
+        return _fail(e)
+    for q in items:
+        print(f"{q.id}\t{q.created_at:%Y-%m-%d}\t{q.status}\t{q.kind_label}\t"
+              f"{q.loan_number or '-'}\t{q.subject}\t{q.body}")
+    if not items:
+        print("the servicer queue is empty", file=sys.stderr)
     return 0
 
 
@@ -78,6 +101,12 @@ def register(sub) -> None:
     p.add_argument("file")
     p.add_argument("--date", help="business date the returns are posted on (default today)")
     p.set_defaults(func=_returns)
+    p = sub.add_parser("servicer-queue", help="list the servicer queue (estate handling, "
+                       "returns to review, bank file exceptions) or resolve an item")
+    p.add_argument("--all", action="store_true", help="resolved items too, newest first")
+    p.add_argument("--resolve", type=int, metavar="ID", help="resolve this item")
+    p.add_argument("--note", help="what was done (required with --resolve; audited)")
+    p.set_defaults(func=_servicer_queue)
     p = sub.add_parser("ach-debits", help="write the NACHA debit file for due autopay drafts")
     p.add_argument("--date", help="drafts due through this date (default today)")
     p.add_argument("--out", help="file to write (default lendbook-debits-DATE-X.ach)")

@@ -1,6 +1,7 @@
 """Payment rails: saved instruments, autopay enrolments, collection attempts (one per try at
-collecting an installment, whatever the rail), provider events, bank files, borrower notices
-and GL exports. Registered with the rest by `domain.db.tables` (imported at its end)."""
+collecting an installment, whatever the rail), provider events, bank files, borrower notices,
+the servicer queue and GL exports. Registered with the rest by `domain.db.tables` (imported
+at its end)."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
@@ -160,6 +161,25 @@ class Notice(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = _ts()
     read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ServicerQueueItem(SQLModel, table=True):
+    """Work for a servicer, not a borrower: a deceased account holder's return (estate
+    handling), a return no rule settles on its own, a dishonored return Lendbook could not
+    apply. One per cause (`source_key`); open until a servicer resolves it, audited."""
+    __tablename__ = "servicer_queue_item"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # estate, review, ach_exception
+    loan_id: int | None = Field(default=None, foreign_key="loan.id", index=True)
+    attempt_id: int | None = Field(default=None, foreign_key="collection_attempt.id")
+    subject: str = Field(max_length=200)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_key: str = Field(unique=True, max_length=100)
+    status: str = Field(default="open", max_length=10, index=True)  # open, resolved
+    created_at: datetime = _ts()
+    resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    resolved_by: int | None = Field(default=None, foreign_key="app_user.id")
+    resolution: str = Field(default="", max_length=300)
 
 
 class GlMappingVersion(SQLModel, table=True):

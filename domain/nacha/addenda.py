@@ -1,6 +1,6 @@
 """Addenda records (type 7): payment information (05), notification of change (98), return
-(99) in its three layouts, told apart by the reason code (dishonored R61-R70/R77, contested
-R71-R76)."""
+(99) in its three layouts, told apart by the reason code (dishonored R61-R70, contested
+R71-R77)."""
 from domain.nacha import records as rec
 from domain.nacha.codes import CHANGE_CODES, CONTESTED_CODES, DISHONORED_CODES
 from domain.nacha.model import Addenda, yymmdd

@@ -84,9 +84,13 @@ RETURN_CODES = {
     "R84": "Entry not processed by gateway",
     "R85": "Incorrectly coded outbound international payment",
 }
+# The ODFI refusing a return (R63-R66 retired into R69 but still read), and the RDFI
+# contesting that refusal: R77 is the RDFI's answer to an R62 dishonor, so it is contested.
 DISHONORED_CODES = frozenset({"R61", "R62", "R63", "R64", "R65", "R66", "R67", "R68", "R69",
-                              "R70", "R77"})
-CONTESTED_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76"})
+                              "R70"})
+CONTESTED_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76", "R77"})
+# R67 (duplicate return) voids only the duplicate: the first return stands, nothing changes.
+DISHONOR_KEEPS_RETURN = frozenset({"R67"})
 
 CHANGE_CODES = {
     "C01": "Incorrect DFI account number",
@@ -128,6 +132,7 @@ DECEASED = frozenset({"R14", "R15"})
 # R11 (not per the authorization's terms): a corrected entry may follow within 60 days,
 # a person decides; tell the borrower, keep the account.
 NOTIFY_ONLY = frozenset({"R11"})
+HANDLED = RETRYABLE | ACCOUNT_UNUSABLE | NOT_AUTHORIZED | DECEASED
 
 
 @dataclass(frozen=True)
@@ -144,9 +149,9 @@ def return_policy(code: str, prior_presentments: int, original_settlement: date,
     """What to do about one return. `prior_presentments`: presentments of this payment
     before the one now returned (0 when the original entry came back).
 
-    Every other code (bank-side errors R06, R17-R28..., dishonored and contested returns,
-    codes outside the table) is not retried and changes nothing for the borrower: operations
-    looks at it.
+    Every other code (bank-side errors R06, R17-R28..., codes outside the table) is not
+    retried and changes nothing for the borrower: a servicer reviews it (`servicer_queue`).
+    Dishonored and contested returns are not returns of a debit: `payments.dishonors`.
     """
     if code in RETRYABLE:
         retry_on = None
@@ -164,3 +169,15 @@ def return_policy(code: str, prior_presentments: int, original_settlement: date,
                             needs_new_authorization=True)
     return ReturnPolicy(None, fee=False, disable_account=False,
                         notify_borrower=code in NOTIFY_ONLY, needs_new_authorization=False)
+
+
+def servicer_queue(code: str) -> str:
+    """The servicer queue a return goes to, or "" for none: `estate` for a deceased account
+    holder or payee (R14/R15), `review` for a return code no rule above settles on its own
+    (R11, and every other R code: bank-side errors, codes outside the table). Processor
+    failure codes that are no R code (a declined card) go nowhere."""
+    if code in DECEASED:
+        return "estate"
+    if code in HANDLED or code in DISHONORED_CODES or code in CONTESTED_CODES:
+        return ""
+    return "review" if len(code) == 3 and code[0] == "R" and code[1:].isdigit() else ""

@@ -105,14 +105,14 @@ ADDENDA_99 = _layout(
     ("return_reason_code", 3, A, R), ("original_entry_trace_number", 15, N, R),
     ("date_of_death", 6, N), ("original_rdfi_identification", 8, N, R),
     ("addenda_information", 44, A), ("trace_number", 15, N, R))
-ADDENDA_99_DISHONORED = _layout(  # the ODFI refusing a return (R61, R67-R70, R77)
+ADDENDA_99_DISHONORED = _layout(  # the ODFI refusing a return (R61-R70)
     "addenda_99_dishonored", ("record_type", 1, N, R), ("addenda_type_code", 2, N, R),
     ("dishonored_return_reason_code", 3, A, R), ("original_entry_trace_number", 15, N, R),
     ("reserved", 6, A), ("original_rdfi_identification", 8, N, R), ("reserved_2", 3, A),
     ("return_trace_number", 15, N, R), ("return_settlement_date", 3, N),
     ("return_reason_code", 2, N, R), ("addenda_information", 21, A),
     ("trace_number", 15, N, R))
-ADDENDA_99_CONTESTED = _layout(  # the RDFI contesting a dishonored return (R71-R76)
+ADDENDA_99_CONTESTED = _layout(  # the RDFI contesting a dishonor (R71-R77)
     "addenda_99_contested", ("record_type", 1, N, R), ("addenda_type_code", 2, N, R),
     ("contested_return_reason_code", 3, A, R), ("original_entry_trace_number", 15, N, R),
     ("date_original_entry_returned", 6, N), ("original_rdfi_identification", 8, N, R),

@@ -32,6 +32,8 @@ class ReturnItem:
     original_rdfi: str  # 8 digits
     corrected_data: str  # NOC: the corrected value as the bank wrote it
     line_number: int  # the addenda record's line
+    return_code: str = ""  # dishonored / contested: the return they refer to ("R01")
+    dishonor_code: str = ""  # contested: the dishonor it contests ("R68")
 
 
 def return_items(ach: AchFile) -> list[ReturnItem]:
@@ -44,8 +46,22 @@ def return_items(ach: AchFile) -> list[ReturnItem]:
                     items.append(ReturnItem(
                         a.original_trace, a.code, return_reason(a.code), a.kind,
                         entry.amount_minor, yymmdd(a.date_of_death) if a.date_of_death else None,
-                        a.original_rdfi, a.corrected_data, a.line_number))
+                        a.original_rdfi, a.corrected_data, a.line_number,
+                        *_referred(a.kind, a.raw)))
     return items
+
+
+def _referred(kind: str, raw: str) -> tuple[str, str]:
+    """(return code, dishonor code) a dishonored or contested return names: the 2-digit
+    return reason code at positions 57-58 (both layouts) and, contested, the dishonored
+    return's at 77-78."""
+    def code(digits: str) -> str:
+        return f"R{digits}" if digits.isdigit() else ""
+    if kind == "dishonored":
+        return code(raw[56:58]), ""
+    if kind == "contested":
+        return code(raw[56:58]), code(raw[76:78])
+    return "", ""
 
 
 def match_returns(items: list[ReturnItem], originated) -> tuple[list[tuple[str, ReturnItem]],
@@ -90,6 +106,45 @@ def build_return_file(original: AchFile, returns: list[tuple[str, str]], *,
                       first_sequence)
 
 
+def build_dishonor_file(original: AchFile, dishonors: list[tuple[str, str, str, str]], *,
+                        created_at: datetime, first_sequence: int = 1) -> str:
+    """The file telling the originator its bank dishonored a return (R61-R70), or that the
+    returning bank contested that dishonor (R71-R77), for chosen entries of a file we built:
+    [(trace, code, return code dishonored "R01", dishonor code contested "R68" or "")]."""
+    errors = {}
+    for i, (_, code, returned, dishonor) in enumerate(dishonors):
+        if code not in DISHONORED_CODES | CONTESTED_CODES:
+            errors[f"dishonors[{i}].code"] = f"'{code}' is no dishonored or contested code"
+        if not (returned[:1] == "R" and returned[1:].isdigit() and len(returned) == 3):
+            errors[f"dishonors[{i}].return_code"] = f"'{returned}' is not a return code"
+        if code in CONTESTED_CODES and dishonor not in DISHONORED_CODES:
+            errors[f"dishonors[{i}].dishonor_code"] = f"'{dishonor}' is no dishonored code"
+    day = created_at.strftime("%y%m%d")
+    julian = created_at.strftime("%j")
+
+    def addenda(entry: Entry, change, trace: str) -> tuple[rec.Layout, dict]:
+        code, returned, dishonor = change
+        common = {"addenda_type_code": "99", "original_entry_trace_number": entry.trace_number,
+                  "original_rdfi_identification": entry.rdfi_routing[:8],
+                  "return_trace_number": entry.rdfi_routing[:8] + trace[-7:],
+                  "return_settlement_date": julian, "return_reason_code": returned[1:],
+                  "trace_number": trace}
+        if code in DISHONORED_CODES:
+            return rec.ADDENDA_99_DISHONORED, {
+                **common, "dishonored_return_reason_code": code,
+                "addenda_information": RETURN_CODES[code][:21]}
+        return rec.ADDENDA_99_CONTESTED, {
+            **common, "contested_return_reason_code": code,
+            "date_original_entry_returned": day, "original_settlement_date": julian,
+            "dishonored_return_trace_number": trace,
+            "dishonored_return_settlement_date": julian,
+            "dishonored_return_reason_code": dishonor[1:]}
+
+    picks = {trace: (code, returned, dishonor) for trace, code, returned, dishonor in dishonors}
+    return _bank_file(original, dishonors, picks, errors, addenda, None, created_at,
+                      first_sequence, label="dishonors")
+
+
 def build_noc_file(original: AchFile, changes: list[tuple[str, str, str]], *,
                    created_at: datetime, first_sequence: int = 1) -> str:
     """The NOC file (COR batches, addenda 98) for [(trace, C-code, corrected data)]."""
@@ -113,10 +168,10 @@ def build_noc_file(original: AchFile, changes: list[tuple[str, str, str]], *,
 
 
 def _bank_file(original: AchFile, asked: list, picks: dict, errors: dict, addenda, sec,
-               created_at: datetime, first_sequence: int) -> str:
+               created_at: datetime, first_sequence: int, label: str = "") -> str:
     """One batch per (original batch, returning RDFI); each entry goes back to our ODFI."""
     known = {e.trace_number for _, e in original.entries()}
-    label = "changes" if sec else "returns"
+    label = label or ("changes" if sec else "returns")
     for i, pick in enumerate(asked):
         if pick[0] not in known:
             errors[f"{label}[{i}].trace"] = f"{pick[0]} is not an entry of the original file"

@@ -4,11 +4,13 @@ for due autopay drafts, and return / notification-of-change files coming back.
 Both are all or nothing: a file is recorded, and every entry in it posted or returned, in one
 transaction. A return file uploaded twice (same SHA-256) is recognised and changes nothing; a
 malformed one is refused with the line and field at fault; a return that names no entry we
-sent refuses the whole file.
+sent refuses the whole file. A dishonored or contested return Lendbook cannot apply (a
+dishonor of a debit it never returned, ...) is flagged on its line and put on the servicer
+queue; the rest of the file is processed (`dishonors`).
 """
 import hashlib
 from domain.kernel import settings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, insert
@@ -22,7 +24,7 @@ from domain.nacha import build as nacha_build
 from domain.nacha.parse import NachaFormatError, parse
 from domain.nacha.returns import return_items
 from domain.audit import trail as audit
-from domain.payments import bulk_returns, collections, instruments
+from domain.payments import bulk_returns, collections, dishonors, instruments
 from domain.kernel.actor import Actor
 
 MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -62,7 +64,14 @@ class ReturnFileResult:
     fees: int = 0
     retries: int = 0
     autopay_disabled: int = 0
+    dishonors: int = 0  # dishonored (R61-R70) and contested (R71-R77) returns read
+    restored: int = 0  # payments posted again after a dishonor
+    flagged: int = 0  # lines not applied, each on the servicer queue
     lines: list[dict] = field(default_factory=list)
+
+
+SUMMARY = ("returns", "notifications", "reversed", "fees", "retries", "autopay_disabled",
+           "dishonors", "restored", "flagged")
 
 
 def generate_debit_file(actor: Actor, on: date, url: str | None = None,
@@ -146,7 +155,8 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
         if unknown:
             raise ValidationError(unknown)
         result, rows, f_time = ReturnFileResult(None), [], datetime.now(timezone.utc)
-        returned = [(attempts[i.original_trace], i) for i in items if i.addenda_kind != "noc"]
+        items = [_with_death(i) for i in items]
+        returned = [(attempts[i.original_trace], i) for i in items if i.addenda_kind == "return"]
         fast = bulk_returns.plain(s, returned) if bulk else set()
         done = bulk_returns.reverse(s, actor, [(a, i) for a, i in returned if a.id in fast],
                                     today) if fast else {}
@@ -155,6 +165,13 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
             if item.addenda_kind == "noc":
                 actions = _apply_change(s, actor, attempt, item)
                 result.notifications += 1
+            elif item.addenda_kind in ("dishonored", "contested"):
+                actions = dishonors.apply(s, actor, attempt, item, today)
+                result.dishonors += 1
+                result.restored += actions["status"] == "restored"
+                result.flagged += actions["status"] == "flagged"
+                result.reversed += "reversal_id" in actions
+                result.fees += bool(actions.get("fee"))
             else:
                 out = done.get(attempt.id) or \
                     collections.fail(s, attempt, item.code, item.reason_text, today, actor)
@@ -174,8 +191,7 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
                              recorded_at=f_time))
             result.lines.append({"line": item.line_number, "trace": item.original_trace,
                                  "code": item.code, "reason": item.reason_text, **actions})
-        summary = {k: getattr(result, k) for k in (
-            "returns", "notifications", "reversed", "fees", "retries", "autopay_disabled")}
+        summary = {k: getattr(result, k) for k in SUMMARY}
         f = AchFile(direction="return", sha256=sha, filename=filename[:200], file_date=today,
                     entry_count=len(items), debit_total_minor=sum(i.amount_minor for i in items),
                     content=content, summary=summary, created_by=actor.user_id)
@@ -186,6 +202,15 @@ def process_return_file(actor: Actor, content: str, filename: str = "",
         audit.record(s, actor, "ach.return_file", "ach_file", f.id, None,
                      {"filename": filename, **summary}, "bank return file")
         return result
+
+
+def _with_death(item):
+    """A deceased return carries the date of death into its reason (and so into the
+    attempt's failure reason and the servicer queue item)."""
+    if item.date_of_death is None:
+        return item
+    return replace(item, reason_text=f"{item.reason_text} (date of death "
+                                     f"{item.date_of_death.isoformat()})")
 
 
 def _apply_change(s, actor: Actor, attempt: CollectionAttempt, item) -> dict:

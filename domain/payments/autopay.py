@@ -190,10 +190,13 @@ def cancel(actor: Actor, loan_number: str, reason: str = "", url: str | None = N
         _save(s, actor, loan, enr, before, "autopay.cancelled", reason or "cancelled")
 
 
-def disable_instrument(s: Session, actor: Actor, instrument_id: int, reason: str) -> list[int]:
+def disable_instrument(s: Session, actor: Actor, instrument_id: int, reason: str,
+                       notify_borrower: bool = True) -> list[int]:
     """After a return that says the account cannot be debited (closed, no account, not
-    authorized): the instrument is disabled, every enrolment on it stops, its scheduled
-    drafts are cancelled, and each borrower is notified. Returns the loans affected."""
+    authorized, holder deceased): the instrument is disabled, every enrolment on it stops,
+    its scheduled drafts are cancelled, and each borrower is notified unless
+    `notify_borrower` is False (a deceased holder: the servicer queue has it instead).
+    Returns the loans affected."""
     inst = s.get(PaymentInstrument, instrument_id)
     if inst.status == "disabled":
         return []
@@ -216,10 +219,11 @@ def disable_instrument(s: Session, actor: Actor, instrument_id: int, reason: str
         enr.status = "disabled"
         _cancel_scheduled(s, enr.id, reason)
         _save(s, actor, loan, enr, eb, "autopay.disabled", reason)
-        notify(s, loan.borrower_id, loan.id, "autopay_disabled",
-               f"Autopay stopped for loan {loan.loan_number}",
-               f"Your bank returned a debit: {reason}. Autopay is off for "
-               f"{inst.label()}. Please add another account or pay in the portal.")
+        if notify_borrower:
+            notify(s, loan.borrower_id, loan.id, "autopay_disabled",
+                   f"Autopay stopped for loan {loan.loan_number}",
+                   f"Your bank returned a debit: {reason}. Autopay is off for "
+                   f"{inst.label()}. Please add another account or pay in the portal.")
         loans.append(loan.id)
     return loans
 

@@ -21,7 +21,7 @@ from domain.db.payment_tables import CollectionAttempt, Notice
 from domain.db.tables import Installment, Loan, LoanCharge, LoanModification, Payment, \
     PaymentAllocation, PaymentReversal, utcnow
 from domain.kernel.money import fmt
-from domain.nacha.codes import return_policy
+from domain.nacha.codes import return_policy, servicer_queue
 from domain.audit import trail as audit
 from domain.payments import autopay, collections
 from domain.ledger import journal
@@ -137,8 +137,15 @@ def reverse(s: Session, actor: Actor, pairs: list[tuple[CollectionAttempt, objec
         status="returned", failure_code=bindparam("code"), failure_reason=bindparam("why"),
         updated_at=now).execution_options(synchronize_session=False),
         [dict(aid=a.id, code=i.code[:40], why=i.reason_text[:300]) for a, i in pairs])
-    disabled = {a.id: bool(autopay.disable_instrument(s, actor, a.instrument_id, reason[a.id]))
+    disabled = {a.id: bool(autopay.disable_instrument(s, actor, a.instrument_id, reason[a.id],
+                                                      policies[a.id].notify_borrower))
                 for a, _ in pairs if policies[a.id].disable_account}
+    for a, i in pairs:  # deceased (estate) and codes no rule settles: a servicer's
+        code = collections.PROVIDER_CODES.get(i.code, i.code)
+        if servicer_queue(code):
+            collections.queue_return(s, actor, a, loans[a.loan_id][1], code, i.reason_text,
+                                     reversed_=True, disabled=disabled.get(a.id, False),
+                                     told=policies[a.id].notify_borrower)
     retries, notices, out = [], [], {}
     for a, i in pairs:
         pol = policies[a.id]

@@ -11,7 +11,7 @@ reverses, charges the returned-payment fee, re-presents or stops autopay, by NAC
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, update
+from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -19,10 +19,10 @@ from domain.db.payment_tables import AutopayEnrolment, CollectionAttempt, Paymen
 from domain.db.tables import Installment, Loan, LoanCharge, Payment, PaymentAllocation, utcnow
 from domain.db.uow import UnitOfWork
 from domain.kernel.money import fmt
-from domain.nacha.codes import return_policy
+from domain.nacha.codes import return_policy, servicer_queue
 from domain.audit import trail as audit
 from domain.payments import autopay
-from domain.servicing import payments
+from domain.servicing import notices, payments, settlement
 from domain.kernel.actor import SYSTEM, Actor
 from domain.payments.autopay import OFFSET_RANGE
 
@@ -32,7 +32,6 @@ PROVIDER_CODES = {"insufficient_funds": "R01", "account_closed": "R02", "no_acco
                   "bank_account_restricted": "R16", "authorization_revoked": "R07",
                   "payment_stopped": "R08"}
 TERMINAL = ("succeeded", "failed", "returned", "cancelled")
-SETTLEMENT_DAYS = 3  # an ACH debit not returned within this many days is taken as settled
 
 
 @dataclass(frozen=True)
@@ -175,15 +174,11 @@ def settle(s: Session, attempt: CollectionAttempt, on: date) -> Outcome:
     return Outcome(attempt.id, "succeeded", attempt.payment_id)
 
 
-def settle_matured(on: date, url: str | None = None) -> int:
-    """NACHA debits not returned within the settlement window are taken as settled (one
-    UPDATE; a later unauthorized return is still matched and reversed)."""
-    with UnitOfWork(url) as s:
-        r = s.exec(update(CollectionAttempt).where(
-            CollectionAttempt.rail == "nacha", CollectionAttempt.status == "submitted",
-            CollectionAttempt.draft_date <= on - timedelta(days=SETTLEMENT_DAYS))
-            .values(status="succeeded", updated_at=utcnow()))
-        return r.rowcount or 0
+def settle_matured(on: date, url: str | None = None, actor: Actor = SYSTEM) -> int:
+    """NACHA debits past their return window are taken as settled (the rule, and close of
+    business calling it: `domain.servicing.settlement`); a later return is still matched
+    and reversed."""
+    return settlement.settle_matured(on, actor, url)
 
 
 def fail(s: Session, attempt: CollectionAttempt, code: str, reason: str, on: date,
@@ -211,7 +206,12 @@ def fail(s: Session, attempt: CollectionAttempt, code: str, reason: str, on: dat
     disabled = False
     if policy.disable_account:
         disabled = bool(autopay.disable_instrument(s, actor, attempt.instrument_id,
-                                                   f"{nacha_code} {reason}".strip()))
+                                                   f"{nacha_code} {reason}".strip(),
+                                                   policy.notify_borrower))
+    if servicer_queue(nacha_code):
+        queue_return(s, actor, attempt, loan.loan_number, nacha_code, reason,
+                     reversed_=reversal_id is not None, disabled=disabled,
+                     told=policy.notify_borrower)
     if policy.notify_borrower and not disabled:
         when = f" We will try again on {policy.retry_on:%b %d, %Y}." if retry_id else ""
         autopay.notify(s, loan.borrower_id, loan.id, "payment_returned",
@@ -223,6 +223,27 @@ def fail(s: Session, attempt: CollectionAttempt, code: str, reason: str, on: dat
                  f"{nacha_code} {reason}".strip())
     return Outcome(attempt.id, attempt.status, attempt.payment_id, reversal_id, retry_id,
                    policy.fee, disabled)
+
+
+def queue_return(s: Session, actor: Actor, attempt: CollectionAttempt, loan_number: str,
+                 code: str, reason: str, *, reversed_: bool, disabled: bool,
+                 told: bool) -> int:
+    """A return for a person, not a rule: R14/R15 to estate handling (the borrower is not
+    told), other codes no rule settles (R11, bank-side errors, unlisted codes) to review."""
+    kind = servicer_queue(code)
+    subject = (f"Deceased ({code}): loan {loan_number}, estate handling" if kind == "estate"
+               else f"{code} return on loan {loan_number} to review")
+    body = " ".join((
+        f"The bank returned the debit of {fmt(attempt.amount_minor)} (attempt {attempt.id}, "
+        f"trace {attempt.trace_number or 'none'}): {code} {reason}.",
+        "The payment is reversed; no fee, no re-presentment." if reversed_ else
+        "Nothing had been posted for it.",
+        "Autopay is stopped on that account." if disabled else "Autopay is unchanged.",
+        "The borrower was told." if told else "The borrower was not told by Lendbook.",
+        "Contact the estate or representative; no debit of that account follows." if
+        kind == "estate" else "Decide whether to collect again or correct the entry."))
+    return notices.open_item(s, actor, kind, attempt.loan_id, subject, body,
+                             f"return:{attempt.id}:{code}", attempt.id)
 
 
 def _retry(s: Session, attempt: CollectionAttempt, on: date) -> int:

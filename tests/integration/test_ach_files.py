@@ -211,3 +211,52 @@ def test_bulk_and_single_payment_paths_leave_the_same_loan(world):
     bulk_state = loan_state_of(w["url"], w["loans"][0])
     assert bulk_state == loan_state_of(w["url"], w["loans"][2])
     assert bulk_state[2] == [("nsf", 2, 2500)]  # on the first installment owing: the returned one
+
+
+def test_deceased_returns_go_to_the_servicer_queue_and_the_borrower_is_not_told(world, capsys):
+    """R15 (bulk path) and R14 (single-payment path), each with a date of death: the payment
+    is reversed (no fee, no re-presentment), autopay stops on the account, no notice reaches
+    the borrower, and an estate item is on the servicer queue (query, CLI), audited."""
+    from cli.main import main
+    from domain.audit import trail
+    from domain.db.payment_tables import AutopayEnrolment, Notice
+    from domain.servicing import notices
+    w = world
+    f, before = make_file(w)
+    entries = mine(w, f)
+    parsed = parse(f.text)
+    death = date(2026, 3, 1)
+    for entry, code, bulk in ((entries[0], "R15", True), (entries[1], "R14", False)):
+        ret = build_return_file(parsed, [(entry.trace_number, code)], created_at=AT,
+                                dates_of_death={entry.trace_number: death})
+        out = ach_files.process_return_file(w["servicer"], ret, f"{code}.ach",
+                                            date(2026, 3, 12), w["url"], bulk=bulk)
+        assert (out.returns, out.reversed, out.fees, out.retries, out.autopay_disabled) == \
+            (1, 1, 0, 0, 1)
+    with UnitOfWork(w["url"]) as s:
+        for number in w["loans"][:2]:
+            loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+            assert s.exec(select(Notice).where(Notice.loan_id == loan.id)).all() == []
+            enr = s.exec(select(AutopayEnrolment).where(AutopayEnrolment.loan_id == loan.id)).one()
+            assert enr.status == "disabled"
+            assert s.get(PaymentInstrument, enr.instrument_id).status == "disabled"
+        opened = [r for r in trail.trail(s, "servicer_queue_item", limit=10_000)
+                  if r.action == "servicer_queue.opened"]
+    for number in w["loans"][:2]:
+        assert loan_balances(w["url"], number) == before[number]  # reversed exactly, no fee
+    queue = {q.loan_number: q for q in notices.servicer_queue(w["servicer"], url=w["url"])}
+    for number, code in zip(w["loans"][:2], ("R15", "R14")):
+        item = queue[number]
+        assert (item.kind, item.kind_label) == ("estate", "Estate handling")
+        assert item.subject == f"Deceased ({code}): loan {number}, estate handling"
+        assert "date of death 2026-03-01" in item.body and "not told" in item.body
+        assert str(item.id) in {r.entity_id for r in opened}
+    assert w["loans"][2] not in queue
+    assert main(["--database-url", w["url"], "servicer-queue"]) == 0
+    listed = capsys.readouterr().out
+    assert f"Estate handling\t{w['loans'][0]}\tDeceased (R15)" in listed
+    item = queue[w["loans"][0]]
+    assert main(["--database-url", w["url"], "servicer-queue", "--resolve", str(item.id),
+                 "--note", "estate contacted; executor pays by check"]) == 0
+    assert item.id not in {q.id for q in notices.servicer_queue(w["servicer"], url=w["url"])}
+    assert notices.resolve(w["servicer"], item.id, "again", w["url"]) is False

@@ -14,7 +14,8 @@ TABLES = {"app_user", "user_session", "lender", "product", "product_version", "a
           "notice", "gl_mapping_version", "gl_export", "gl_exported_entry",
           "onboarding_batch", "onboarding_row", "onboarded_loan", "onboarding_mapping",
           "manual_loan_entry", "branding_version", "account_claim", "role",
-          "role_permission", "organisation", "approval_policy", "change_request"}
+          "role_permission", "organisation", "approval_policy", "change_request",
+          "servicer_queue_item"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -37,7 +38,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0014"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0015"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
