@@ -85,16 +85,18 @@ def test_payment_replay_is_harmless_and_payoff_closes(world):
     assert again.replayed and again.payment_id == first.payment_id
     with pytest.raises(Conflict):
         payments.record_payment(servicer, number, "101", None, "rep-" + number, url=url)
+    payoff = queries.loan_detail(servicer, number, url).payoff_minor
+    # the whole remaining schedule is more than the payoff: the payment closes the loan and
+    # what is above the payoff is held as a credit balance, not booked as interest
     owed = sum(i.principal_minor + i.interest_minor - i.paid_minor
                for i in queries.loan_detail(servicer, number, url).installments)
-    with pytest.raises(ValidationError) as e:
-        payments.record_payment(servicer, number, f"{owed // 100 + 1}", None, "over", url=url)
-    assert "exceeds" in e.value.errors["amount"]
-    payments.record_payment(servicer, number, f"{owed // 100}.{owed % 100:02d}", None,
-                            "payoff-" + number, url=url)
+    assert owed > payoff
+    over = payments.record_payment(servicer, number, f"{owed // 100}.{owed % 100:02d}", None,
+                                   "payoff-" + number, url=url)
+    assert over.advance_minor == owed - payoff
     detail = queries.loan_detail(servicer, number, url)
     assert detail.status == "paid_off" and detail.principal_outstanding_minor == 0
-    assert detail.next_due_date is None
+    assert detail.next_due_date is None and detail.advance_minor == owed - payoff
 
 
 @pytest.mark.parametrize("amount,message", [("0", "greater than zero"),
