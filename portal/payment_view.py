@@ -7,6 +7,7 @@ from domain.kernel.errors import ValidationError
 from domain.kernel.money import fmt
 from domain.documents.receipt import METHOD_TEXT, channel_text
 from domain.payments.autopay import OFFSET_RANGE, EnrolmentView, offset_label
+from domain.payments.queued import QueuedRow
 from domain.servicing.notices import NoticeView
 from domain.servicing.queries import HISTORY_STATUSES, HistoryRow
 
@@ -49,10 +50,32 @@ def _detail(r: HistoryRow) -> str:
                      else "To be charged")
     elif r.status == "cancelled":
         parts.append(f"Not sent: {r.return_text}" if r.return_text else "Not sent")
+    elif r.status == "held":
+        parts.append(f"Not sent, {r.return_text}" if r.return_text else "Held back, not sent")
     if r.payment_id is None:
         parts.append(METHOD_TEXT.get(r.method, r.method).lower())
     parts += [r.note, f"from {r.instrument}" if r.instrument else ""]
     return " · ".join(p for p in parts if p)
+
+
+def queued_rows(rows: list[QueuedRow]) -> list[dict[str, str]]:
+    """A loan's queued and held-back payments (the Queued payments card; the Bank files
+    page's held-back list reads loan and reason)."""
+    return [{"id": str(r.attempt_id), "loan": r.loan_number, "date": r.draft_date.isoformat(),
+             "amount": fmt(r.amount_minor), "kind": METHOD_TEXT.get(r.purpose, r.purpose),
+             "instrument": r.instrument, "status": r.status,
+             "status_label": "Held back" if r.status == "held" else "Queued",
+             "detail": r.reason or ("Goes in the next bank file" if r.rail == "nacha"
+                                    else "To be charged"),
+             "reason": r.reason, "cancellable": "yes" if r.rail == "nacha" else ""}
+            for r in rows]
+
+
+def queued_choices(rows: list[QueuedRow]) -> list[list[str]]:
+    return [[str(r.attempt_id), f"{r.draft_date.isoformat()} · {fmt(r.amount_minor)} "
+             f"({METHOD_TEXT.get(r.purpose, r.purpose).lower()}"
+             f"{', held back' if r.status == 'held' else ''})"] for r in rows
+            if r.rail == "nacha"]
 
 
 def enrolment(v: EnrolmentView | None) -> dict[str, str]:

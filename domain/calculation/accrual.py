@@ -6,6 +6,13 @@ interest accrued through day D (end of day) for one installment is
     floor(interest * elapsed_days / period_days),  elapsed = clamp(D - start, 0, period_days)
 Rounding point "accrual": cumulative, rounded down to the cent, so a period's accrual is exact
 on its due date and daily figures never drift.
+
+What "paid" means (the one definition: COB's set-based SQL, its per-loan reference, the loan
+pages, late fees; docs/conventions/accrual-cob.md): an installment is paid when its scheduled
+principal + interest + scheduled installment fee is fully paid by allocations to those
+components. Money allocated to charges (late fees, NSF fees, any other charge assessed against
+the installment) never counts. An installment's fee allocations pay its scheduled installment
+fee first and its charges after (`paid_toward_installment`).
 """
 from dataclasses import dataclass
 from datetime import date
@@ -18,8 +25,30 @@ class Period:
     start_date: date
     due_date: date
     interest_minor: int
-    due_minor: int  # principal + interest + fees scheduled
-    paid_minor: int = 0
+    due_minor: int  # scheduled principal + interest + installment fee; never charges
+    paid_minor: int = 0  # allocated to those components (`paid_toward_installment`)
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_minor >= self.due_minor
+
+
+def paid_toward_installment(principal_minor: int, interest_minor: int, fee_minor: int,
+                            scheduled_fee_minor: int) -> int:
+    """What counts toward an installment being paid, from what was allocated to it: all of its
+    principal and interest, and of its fee allocations (scheduled fee and charges together)
+    at most its scheduled installment fee; the rest of the fee money paid charges."""
+    return principal_minor + interest_minor + min(fee_minor, scheduled_fee_minor)
+
+
+def installment_paid(principal_minor: int, interest_minor: int, scheduled_fee_minor: int,
+                     paid_principal_minor: int, paid_interest_minor: int,
+                     paid_fee_minor: int) -> bool:
+    """The definition of a paid installment: scheduled principal + interest + installment fee
+    fully paid by allocations to those components (charges never count)."""
+    return paid_toward_installment(paid_principal_minor, paid_interest_minor, paid_fee_minor,
+                                   scheduled_fee_minor) \
+        >= principal_minor + interest_minor + scheduled_fee_minor
 
 
 def accrued_through(periods: list[Period], on: date) -> int:
@@ -36,9 +65,9 @@ def accrued_through(periods: list[Period], on: date) -> int:
 
 def days_past_due(periods: list[Period], on: date) -> int:
     """Days since the due date of the oldest installment that fell due before `on` and is not
-    fully paid; 0 when nothing is overdue."""
+    paid (`Period.paid`: charges never count); 0 when nothing is overdue."""
     for p in sorted(periods, key=lambda p: p.due_date):
-        if p.due_date < on and p.paid_minor < p.due_minor:
+        if p.due_date < on and not p.paid:
             return (on - p.due_date).days
     return 0
 

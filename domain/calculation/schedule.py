@@ -155,11 +155,10 @@ def annuity_payment(principal: Decimal, rates: list[Fraction]) -> Decimal:
     textbook P*r/(1-(1+r)^-n) when rates are equal."""
     with localcontext() as ctx:
         ctx.prec = 40
-        growth, weights, seen = Decimal(1), Decimal(0), {}
-        for f in reversed(rates):
-            r = seen.get(f)
-            if r is None:
-                r = seen[f] = Decimal(f.numerator) / Decimal(f.denominator)
+        growth, weights, prev, r = Decimal(1), Decimal(0), None, Decimal(0)
+        for f in reversed(rates):  # regular periods share one rate object: convert it once
+            if f is not prev:
+                prev, r = f, Decimal(f.numerator) / Decimal(f.denominator)
             weights += growth
             growth *= 1 + r
         return principal * growth / weights
@@ -199,8 +198,14 @@ def amounts(terms: ScheduleTerms, rates: list[Fraction], emi_rates: list[Fractio
     flat_minor = [to_minor(i) for i in interest] if interest is not None else None
     gi, equal_principal = terms.grace_interest, terms.amortization == "equal_principal"
 
-    nums = [2 * r.numerator for r in rates]  # interest = balance x num / den, half up:
-    dens = [r.denominator for r in rates]  # floor((2 x balance x num + den) / (2 x den))
+    # interest = balance x num / den, half up: floor((2 x balance x num + den) / (2 x den));
+    # regular periods share one rate object, so each distinct rate is split once
+    nums, dens, prev, pair = [], [], None, (0, 1)
+    for r in rates:
+        if r is not prev:
+            prev, pair = r, (2 * r.numerator, r.denominator)
+        nums.append(pair[0])
+        dens.append(pair[1])
 
     def run(level_minor: int) -> list[tuple[int, int, int]]:
         """(principal, interest, balance) per period, in integer cents; interest half up to
@@ -294,10 +299,10 @@ def _even_out(level, rows, run, rounding: Rounding, amortizing: int):
 def _flat_interest(principal: Decimal, rates: list[Fraction]) -> list[Decimal]:
     """Flat: each period's interest on the original principal at that period's rate, rounded
     half up to the cent, exactly (equal every period when the periods are regular)."""
-    cents = to_minor(principal)
-    cache: dict[Fraction, Decimal] = {}
-    for r in rates:
-        if r not in cache:
-            cache[r] = from_minor((2 * cents * r.numerator + r.denominator)
-                                  // (2 * r.denominator))
-    return [cache[r] for r in rates]
+    cents, out, prev, amount = to_minor(principal), [], None, Decimal(0)
+    for r in rates:  # regular periods share one rate object: compute it once
+        if r is not prev:
+            prev = r
+            amount = from_minor((2 * cents * r.numerator + r.denominator) // (2 * r.denominator))
+        out.append(amount)
+    return out

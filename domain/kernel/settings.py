@@ -194,10 +194,22 @@ class _MappingSettings(Settings):
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings as the environment (or `environ`) says now. Building them costs 1-2 ms
+    (pydantic validation), and the unit of work, the composition root and documents ask on
+    every call: so the object is kept and rebuilt only when a variable it reads changes."""
     if environ is None:
-        return Settings()
+        key = tuple(sorted((k, v) for k, v in os.environ.items() if k.lower() in _READ))
+        if _LAST and _LAST[0] == key:
+            return _LAST[1]
+        made = Settings()
+        _LAST[:] = [key, made]
+        return made
     names = {f.json_schema_extra["env"] for f in Settings.model_fields.values()}
     return _MappingSettings(**{k: v for k, v in environ.items() if k in names and v != ""})
+
+
+_READ = frozenset(f.json_schema_extra["env"].lower() for f in Settings.model_fields.values())
+_LAST: list = []  # [key, Settings]: the last environment read and what it gave
 
 
 def fields() -> list[tuple[str, str, str, str]]:

@@ -19,7 +19,7 @@ from domain.kernel.errors import Conflict, ValidationError
 from domain.kernel.money import fmt, parse_amount
 from domain.nacha.codes import return_reason
 from domain.audit import trail as audit
-from domain.payments import collections
+from domain.payments import collections, queued
 from domain.servicing import loan_state
 from domain.kernel.actor import Actor
 from domain.payments.instruments import own_loan
@@ -116,6 +116,7 @@ def pay_now(actor: Actor, loan_number: str, instrument_id: int, choice: str, amo
             raise ValidationError({"choice": "a payoff cannot wait for the next bank file "
                                              "(the amount changes daily): pay it by card or "
                                              "Stripe bank account, or call servicing"})
+        queued.reserve(s, loan, p.amount_minor, today)  # with what is queued, under a lock
         attempt = CollectionAttempt(
             loan_id=loan.id, instrument_id=inst.id, purpose="one_time",
             payoff=choice == "payoff",

@@ -7,9 +7,12 @@ For each business date D, in order and each in its own transaction:
    (debit interest receivable, credit interest income) in ONE entry `cob-accrual-D` whose
    postings come from one INSERT ... SELECT;
 2. delinquency: days past due of the oldest current installment that fell due before D and is
-   not fully paid as of D (`accrual.days_past_due`), bucketed by the loan's frozen
+   not paid as of D (`accrual.days_past_due`; "paid" as `accrual.installment_paid` defines it:
+   scheduled principal + interest + installment fee covered by allocations to those
+   components, never by money that paid charges), bucketed by the loan's frozen
    `delinquency_buckets` (`accrual.bucket`), cached on the loan by one UPDATE ... FROM;
-3. late fees: one `late` charge per unpaid installment more than `late_fee_grace_days` past due
+3. late fees: one `late` charge per installment not paid (the same set and definition as
+   step 2) more than `late_fee_grace_days` past due
    (source key `late:{loan}:{version}:{number}`), posted in ONE entry `cob-fees-D`; not for
    an installment of a boarded loan that was already past its grace period on the day before
    it was boarded (`onboarded_loan.boarded_on`): that fee was the source system's to charge;
@@ -56,6 +59,7 @@ from domain.servicing.cob_sets import (
     days_between,
     late_source_key,
     later_money,
+    not_paid,
     paid_as_of,
     prepare_temp,
 )
@@ -165,13 +169,12 @@ def _accrue(s, dialect: str, on: date) -> tuple[int, int]:
 def _delinquency(s, dialect: str, on: date) -> int:
     conn = s.connection()
     paid = paid_as_of(on, dated=later_money(s, on))
-    due = I.c.principal_minor + I.c.interest_minor + I.c.fee_minor
     s.execute(insert(TMP_UNPAID).from_select(
         ["loan_id", "schedule_version", "number", "due_date"],
         select(I.c.loan_id, I.c.schedule_version, I.c.number, I.c.due_date)
         .select_from(current_installments().outerjoin(
             paid, and_(paid.c.loan_id == I.c.loan_id, paid.c.installment_number == I.c.number)))
-        .where(I.c.due_date < day(on), func.coalesce(paid.c.paid, 0) < due)))
+        .where(I.c.due_date < day(on), not_paid(paid))))
     analyze(conn, TMP_UNPAID)
     oldest = (select(TMP_UNPAID.c.loan_id, func.min(TMP_UNPAID.c.due_date).label("oldest"))
               .group_by(TMP_UNPAID.c.loan_id).subquery("oldest"))

@@ -163,10 +163,11 @@ def accrual_targets(dialect: str, on: date):
 
 
 def paid_as_of(on: date, dated: bool = True):
-    """Amount applied per (active loan, installment) by payments received on or before `on`,
-    net of reversals made on or before `on` (their allocation rows are negative). Undated
-    (`dated=False`, when no payment or reversal is later than `on`, as in a daily run) it is
-    the same sum without reading the payments."""
+    """Per (active loan, installment), what payments received on or before `on` applied, net of
+    reversals made on or before `on` (their allocation rows are negative): principal and
+    interest together (`principal_interest`) and fees (`fee`: scheduled fee and charges, one
+    component in allocation rows). Undated (`dated=False`, when no payment or reversal is later
+    than `on`, as in a daily run) it is the same sum without reading the payments."""
     source = PA.join(TMP_LOAN, TMP_LOAN.c.loan_id == PA.c.loan_id)
     where = [PA.c.installment_number > 0]
     if dated:
@@ -174,11 +175,23 @@ def paid_as_of(on: date, dated: bool = True):
                   .outerjoin(REV, REV.c.id == PA.c.reversal_id))
         where.append(func.coalesce(REV.c.reversed_on, PAY.c.received_on) <= day(on))
     return (select(PA.c.loan_id, PA.c.installment_number,
-                   func.sum(PA.c.principal_minor + PA.c.interest_minor + PA.c.fee_minor)
-                   .label("paid"))
+                   func.sum(PA.c.principal_minor + PA.c.interest_minor)
+                   .label("principal_interest"),
+                   func.sum(PA.c.fee_minor).label("fee"))
             .select_from(source).where(*where)
             .group_by(PA.c.loan_id, PA.c.installment_number)
             .subquery("paid"))
+
+
+def not_paid(paid):
+    """`not accrual.installment_paid(...)` over an installment row (I) outer-joined to its
+    `paid_as_of` sums: scheduled principal + interest + installment fee not yet covered by
+    principal + interest paid and, of the fee money paid, at most the scheduled fee (the rest
+    paid charges, which never count)."""
+    fee = func.coalesce(paid.c.fee, 0)
+    counted = (func.coalesce(paid.c.principal_interest, 0)
+               + case((fee < I.c.fee_minor, fee), else_=I.c.fee_minor))
+    return counted < I.c.principal_minor + I.c.interest_minor + I.c.fee_minor
 
 
 def later_money(s, on: date) -> bool:

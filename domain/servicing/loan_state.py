@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from domain.calculation.accrual import Period, accrued_through
+from domain.calculation.accrual import (Period, accrued_through, installment_paid,
+                                        paid_toward_installment)
 from domain.calculation.allocation import Outstanding, Rule
 from domain.db.tables import Installment, Loan, LoanCharge, PaymentAllocation
 from domain.calculation.terms import ProductTerms
@@ -27,6 +28,15 @@ class InstallmentState:
     paid_principal_minor: int
     paid_interest_minor: int
     paid_fee_minor: int
+    scheduled_fee_minor: int = 0  # the schedule's installment fee, without charges
+
+    @property
+    def paid(self) -> bool:
+        """Paid by the one definition (accrual): scheduled principal + interest + installment
+        fee fully paid; money that paid charges on it never counts."""
+        return installment_paid(self.principal_minor, self.interest_minor,
+                                self.scheduled_fee_minor, self.paid_principal_minor,
+                                self.paid_interest_minor, self.paid_fee_minor)
 
     @property
     def due_minor(self) -> int:
@@ -63,8 +73,12 @@ class LoanState:
                 for i in self.installments]
 
     def periods(self) -> list[Period]:
+        """Accrual and delinquency periods: what is due and paid by the paid definition
+        (scheduled components only; charges and the money that paid them left out)."""
         return [Period(i.number, i.start_date, i.due_date, i.interest_minor,
-                       i.principal_minor + i.interest_minor + i.fee_minor, i.paid_minor)
+                       i.principal_minor + i.interest_minor + i.scheduled_fee_minor,
+                       paid_toward_installment(i.paid_principal_minor, i.paid_interest_minor,
+                                               i.paid_fee_minor, i.scheduled_fee_minor))
                 for i in self.installments]
 
     @property
@@ -111,7 +125,8 @@ def load(s: Session, loan: Loan) -> LoanState:
         .where(LoanCharge.loan_id == loan.id).group_by(LoanCharge.installment_number))}
     states = tuple(InstallmentState(
         r.number, r.start_date or loan.disbursement_date, r.due_date, r.principal_minor,
-        r.interest_minor, r.fee_minor + charges.get(r.number, 0), *paid.get(r.number, (0,) * 4)[:3])
+        r.interest_minor, r.fee_minor + charges.get(r.number, 0), *paid.get(r.number, (0,) * 4)[:3],
+        r.fee_minor)
         for r in rows)
     unassigned = paid.get(0, (0, 0, 0, 0))
     return LoanState(loan, ProductTerms.from_dict(loan.terms), states, unassigned[3],

@@ -101,8 +101,11 @@ def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
         state = loan_state.load(s, loan)
         rows, next_due, next_amount = [], None, 0
         for inst in state.installments:
+            # status and days past due follow the one paid definition (accrual): charges on
+            # an installment, and the money that paid them, never make it paid or unpaid;
+            # the next amount due still includes them (a payment takes them first)
             unpaid = inst.unpaid_minor
-            status = ("paid" if unpaid <= 0 else "overdue" if inst.due_date < today
+            status = ("paid" if inst.paid else "overdue" if inst.due_date < today
                       else "due" if inst.due_date == today
                       else "partial" if inst.paid_minor else "upcoming")
             if unpaid > 0 and next_due is None:

@@ -9,7 +9,7 @@ from ui.components import card, table
 HEADERS = ["Date", "Amount", "Principal", "Interest", "Fees", "Advance", "Channel", "Status",
            "Details", "Receipt"]
 COLORS = {"posted": "green", "pending": "amber", "returned": "red", "reversed": "gray",
-          "failed": "red", "scheduled": "blue", "cancelled": "gray"}
+          "failed": "red", "scheduled": "blue", "cancelled": "gray", "held": "orange"}
 
 
 def status_badge(r) -> rx.Component:

@@ -105,3 +105,16 @@ def test_password_hashing_defaults_are_rfc_9106_and_configurable(monkeypatch):
     monkeypatch.setenv("LENDBOOK_ARGON2_TIME_COST", "3")  # an old hash still verifies
     from argon2 import PasswordHasher
     assert PasswordHasher().verify(hashed, "a long enough passphrase")
+
+
+def test_load_keeps_the_settings_until_a_variable_it_reads_changes(monkeypatch):
+    """load() is asked on every unit of work: it rebuilds only when the environment changed."""
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///one.db")
+    first = settings.load()
+    assert settings.load() is first
+    monkeypatch.setenv("LENDBOOK_UNRELATED_VARIABLE", "x")  # not a setting: same object
+    assert settings.load() is first
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///two.db")
+    assert settings.load() is not first and settings.load().database_url == "sqlite:///two.db"
+    monkeypatch.delenv("DATABASE_URL")
+    assert settings.load().database_url != "sqlite:///two.db"
