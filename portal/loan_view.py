@@ -18,6 +18,7 @@ def summary(d: LoanDetail) -> dict[str, str]:
         "next_due_date": d.next_due_date.isoformat() if d.next_due_date else "None",
         "next_due_amount": fmt(d.next_due_minor),
         "interest_accrued": fmt(d.interest_accrued_minor),
+        "interest_paid_ahead": fmt(d.interest_paid_ahead_minor),
         "fees_outstanding": fmt(d.fees_outstanding_minor),
         "advance": fmt(d.advance_minor),
         "payoff": fmt(d.payoff_minor),

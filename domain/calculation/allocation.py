@@ -5,8 +5,9 @@ Two settings of the product decide the order (docs/conventions/payments.md):
   the product's component order (default fee, interest, principal);
   method `bucket`: across all installments already due, component by component (all past-due
   fees, then all past-due interest, then all past-due principal), oldest first within each;
-- hierarchy `schedule`: after what is due, the rest pays the next installments in schedule order
-  (paid ahead); `clear_dues`: only what is due is paid, the rest is held as an advance or applied
+- hierarchy `schedule`: after what is due, the rest pays the next installments in schedule order,
+  with `early` `in_advance` each in full (its interest paid ahead of accrual) or with
+  `principal_first` their principal only (any rest held as an advance); `clear_dues`: only what is due is paid, the rest is held as an advance or applied
   to principal (from the last installment backwards, shortening the term), per `excess`.
 A payoff (hierarchy `payoff`) is split by `payoff_split` instead. Nothing here ever pays more
 than a component owes; a payment larger than the loan can take is refused.
@@ -18,6 +19,7 @@ COMPONENTS = ("fee", "interest", "principal")
 METHODS = ("due_date", "bucket")
 HIERARCHIES = ("schedule", "clear_dues")
 EXCESS = ("advance", "principal")
+EARLY = ("in_advance", "principal_first")  # schedule: what money beyond the dues pays
 OVERPAYMENT = ("hold", "refund")  # money above the payoff: a credit balance, or paid back
 
 
@@ -52,10 +54,12 @@ class Rule:
     components: tuple[str, ...] = COMPONENTS
     hierarchy: str = "schedule"
     excess: str = "advance"
+    early: str = "in_advance"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS or self.hierarchy not in HIERARCHIES or \
-                self.excess not in EXCESS or sorted(self.components) != sorted(COMPONENTS):
+                self.excess not in EXCESS or self.early not in EARLY or \
+                sorted(self.components) != sorted(COMPONENTS):
             raise ValueError(f"not a valid allocation rule: {self}")
 
 
@@ -67,7 +71,8 @@ class OverPayment(ValueError):
 
 def capacity(outstanding: list[Outstanding], rule: Rule, on: date) -> int | None:
     """Most a payment can be under the rule; None when an advance can hold any excess."""
-    if rule.hierarchy == "clear_dues" and rule.excess == "advance":
+    if rule.hierarchy == "clear_dues" and rule.excess == "advance" or \
+            rule.hierarchy == "schedule" and rule.early == "principal_first":
         return None
     total = sum(o.principal_minor + o.interest_minor + o.fee_minor for o in outstanding)
     if rule.hierarchy == "clear_dues":  # future installments can take principal only
@@ -107,7 +112,10 @@ def allocate(amount_minor: int, outstanding: list[Outstanding], rule: Rule = Rul
         for o in due:
             for component in rule.components:
                 take(o, component)
-    if rule.hierarchy == "schedule":
+    if rule.hierarchy == "schedule" and rule.early == "principal_first":
+        for o in future:  # next installment first, principal only; its interest when due
+            take(o, "principal")
+    elif rule.hierarchy == "schedule":
         for o in future:
             for component in rule.components:
                 take(o, component)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.calculation.allocation import COMPONENTS, EXCESS, HIERARCHIES, METHODS, OVERPAYMENT
+from domain.calculation.allocation import COMPONENTS, EARLY, EXCESS, HIERARCHIES, METHODS, OVERPAYMENT
 from domain.kernel.document_kinds import UPLOAD_KINDS
 from domain.kernel.errors import ValidationError
 from domain.calculation.schedule import Rounding, ScheduleTerms
@@ -51,6 +51,7 @@ class ProductTerms:
     allocation_order: tuple[str, ...] = ("fee", "interest", "principal")
     allocation_hierarchy: str = "schedule"  # or clear_dues
     allocation_excess: str = "advance"  # clear_dues: hold the rest, or pay principal
+    early_payment: str = "in_advance"  # schedule: future installments in full, or principal
     overpayment: str = "hold"  # above the payoff: hold as a credit balance, or refund at once
     delinquency_buckets: tuple[int, ...] = (1, 31, 61, 91)  # lower bounds in days past due
     rule_set: str | None = None  # decision rule set code; None: the built-in product rules
@@ -80,7 +81,7 @@ class ProductTerms:
                               ("allocation_method", METHODS),
                               ("allocation_hierarchy", HIERARCHIES),
                               ("allocation_excess", EXCESS),
-                              ("overpayment", OVERPAYMENT)):
+                              ("early_payment", EARLY), ("overpayment", OVERPAYMENT)):
             if getattr(self, name) not in allowed:
                 errors[name] = f"must be one of {', '.join(allowed)}"
         if self.rounding_multiple < Decimal("0.01") or self.rounding_multiple % Decimal("0.01"):

@@ -7,7 +7,7 @@ Pure: no database. Values arrive as typed text (the form) or plain JSON (export/
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from domain.calculation.allocation import COMPONENTS, EXCESS, HIERARCHIES, METHODS, OVERPAYMENT
+from domain.calculation.allocation import COMPONENTS, EARLY, EXCESS, HIERARCHIES, METHODS, OVERPAYMENT
 from domain.kernel.document_kinds import UPLOAD_KINDS
 from domain.kernel.errors import ValidationError
 from domain.kernel.money import from_minor, parse_amount, parse_rate
@@ -121,6 +121,10 @@ SCHEMA: tuple[Setting, ...] = (
     S("allocation_excess", "choice", "Excess payment", "With clear_dues: advance holds "
       "the rest in suspense; principal pays principal from the last installment back.",
       GROUPS[4], "advance", EXCESS),
+    S("early_payment", "choice", "Paying ahead", "With schedule: in_advance pays the next "
+      "installments in full, their interest paid ahead of accrual (shown as interest paid "
+      "ahead, rebated at payoff); principal_first pays their principal only, the interest "
+      "when it falls due.", GROUPS[4], "in_advance", EARLY),
     S("overpayment", "choice", "Payment above the payoff", "A payment at or above the payoff "
       "closes the loan; hold keeps the rest as a credit balance a servicer refunds; refund "
       "pays it back at once. Never interest income.", GROUPS[4], "hold", OVERPAYMENT),

@@ -206,7 +206,7 @@ def loan_terms(row: Row, product: ProductTerms, memo: dict | None = None
 
 def rule_of(terms: ProductTerms) -> Rule:
     return Rule(terms.allocation_method, terms.allocation_order, terms.allocation_hierarchy,
-                terms.allocation_excess)
+                terms.allocation_excess, terms.early_payment)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class LoanState:
     def rule(self) -> Rule:
         t = self.terms
         return Rule(t.allocation_method, tuple(t.allocation_order), t.allocation_hierarchy,
-                    t.allocation_excess)
+                    t.allocation_excess, t.early_payment)
 
     def outstanding(self) -> list[Outstanding]:
         return [Outstanding(i.number, i.principal_minor - i.paid_principal_minor,
@@ -96,7 +96,17 @@ class LoanState:
                 for i, p in zip(self.installments, self.periods())}
 
     def interest_accrued_unpaid_minor(self, on: date) -> int:
+        """Net: accrued and unpaid, less interest paid ahead of accrual (may be negative)."""
         return sum(self.accrued_unpaid(on).values()) - self.interest_adjustment_minor
+
+    def interest_split(self, on: date) -> tuple[int, int]:
+        """(accrued and unpaid, paid ahead of accrual), both >= 0, whose difference is the
+        net `interest_accrued_unpaid_minor`: what the balances show, so that principal +
+        accrued - paid ahead + fees - advance is the payoff, always."""
+        net = self.interest_accrued_unpaid_minor(on)
+        unpaid = sum(max(a, 0) for a in self.accrued_unpaid(on).values())
+        ahead = unpaid - net
+        return (unpaid, ahead) if ahead >= 0 else (net, 0)
 
     def payoff_minor(self, on: date) -> int:
         """Principal + interest accrued to `on` and unpaid + fees, less any advance held."""

@@ -73,6 +73,7 @@ class LoanDetail:
     delinquency_bucket: str = "current"
     as_of: date | None = None
     loan_id: int = 0
+    interest_paid_ahead_minor: int = 0  # paid before it accrued; the payoff deducts it
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,10 @@ def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
             # an installment, and the money that paid them, never make it paid or unpaid;
             # the next amount due still includes them (a payment takes them first)
             unpaid = inst.unpaid_minor
-            status = ("paid" if inst.paid else "overdue" if inst.due_date < today
+            # a paid-off loan owes nothing: interest that never accrued is not "unpaid"
+            status = ("paid" if inst.paid or loan.status == "paid_off"
+                      else loan.status.replace("_", " ") if loan.status != "active"
+                      else "overdue" if inst.due_date < today
                       else "due" if inst.due_date == today
                       else "partial" if inst.paid_minor else "upcoming")
             if unpaid > 0 and next_due is None:
@@ -116,6 +120,7 @@ def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
         periods = state.periods()
         dpd = accrual.days_past_due(periods, today) if loan.status == "active" else 0
         active = loan.status == "active"
+        accrued, ahead = state.interest_split(today) if active else (0, 0)
         return LoanDetail(
             loan.loan_number, borrower.name, loan.product_name, loan.product_version,
             loan.status, loan.principal_minor, loan.terms["annual_rate"], loan.term,
@@ -124,10 +129,9 @@ def loan_detail(actor: Actor, loan_number: str, url: str | None = None,
             sum(i.paid_interest_minor for i in state.installments)
             + state.interest_adjustment_minor, next_due if active else None,
             next_amount if active else 0, rows, _payments(s, loan.id),
-            max(state.interest_accrued_unpaid_minor(today), 0) if active else 0,
-            state.fees_outstanding_minor, state.advance_minor,
+            accrued, state.fees_outstanding_minor, state.advance_minor,
             state.payoff_minor(today) if active else 0, dpd,
-            accrual.bucket(dpd, state.terms.delinquency_buckets), today, loan.id)
+            accrual.bucket(dpd, state.terms.delinquency_buckets), today, loan.id, ahead)
 
 
 def _payments(s, loan_id: int) -> list[PaymentRow]:

@@ -27,11 +27,13 @@ def balances(s) -> rx.Component:
     return card(
         rx.heading("Balances", size="4", as_="h2"),
         rx.grid(item("Principal", "balance"), item("Interest accrued", "interest_accrued"),
+                item("Interest paid ahead", "interest_paid_ahead"),
                 item("Fees", "fees_outstanding"), item("Held in advance", "advance"),
-                columns=rx.breakpoints(initial="2", sm="4"), spacing="3", width="100%"),
+                columns=rx.breakpoints(initial="2", sm="5"), spacing="3", width="100%"),
         rx.callout(rx.text("Payoff on ", s["as_of"], ": ", rx.text.strong(s["payoff"]),
-                           " (principal + interest accrued to that day + fees; valid that day "
-                           "only, interest accrues daily)."), icon="info", id="payoff-quote"),
+                           " (principal + interest accrued to that day − interest paid ahead "
+                           "+ fees − held in advance; valid that day only, interest accrues "
+                           "daily)."), icon="info", id="payoff-quote"),
         rx.cond(s["days_past_due"] != "0",
                 rx.callout(rx.text(s["days_past_due"], " days past due (bucket ", s["bucket"],
                                    ")"), icon="triangle_alert", color_scheme="red",
