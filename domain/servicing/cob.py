@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.ledger import entries as ledger, journal
 from domain.db.tables import CobRun, utcnow
+from domain.db.locks import lock_book
 from domain.db.uow import UnitOfWork
 from domain.audit import trail as audit
 from domain.kernel.actor import Actor
@@ -117,6 +118,7 @@ def close_date(on: date, actor: Actor, url: str | None = None) -> CobResult | No
         except IntegrityError:
             s.rollback()
             return None
+        lock_book(s)  # payments, returns and refunds on any loan wait for the close (db/locks)
         conn = s.connection()
         dialect = conn.dialect.name
         if dialect == "postgresql":

@@ -13,7 +13,8 @@ from domain.kernel.money import from_minor
 from domain.ledger import entries as ledger
 from domain.ledger import journal
 from domain.origination import applications as origination
-from domain.servicing import loan_state, payments, queries
+from domain.kernel.actor import SYSTEM
+from domain.servicing import cob, loan_state, payments, queries
 from tests.integration.helpers import make_product, make_user
 
 FUNDED, ON = date(2026, 1, 10), date(2026, 2, 1)
@@ -90,3 +91,27 @@ def test_a_payment_and_a_reversal_at_once_leave_a_consistent_loan(db_url, uniq):
         assert sum(i.fee_minor for i in state.installments) == 2_500
         receivable = journal.account_balance(s, ledger.LOANS_RECEIVABLE, loan.id)
         assert receivable == state.principal_outstanding_minor
+
+
+def test_close_of_business_and_a_payment_at_once_both_complete(fresh_db, uniq):
+    """Close of business holds the book (PostgreSQL: an exclusive advisory lock every
+    single-loan command shares; SQLite: the one writer): a payment fired with it waits or goes
+    first, and neither fails nor sees half of the other."""
+    url = fresh_db()
+    admin, servicer = make_user(url, uniq, "admin"), make_user(url, uniq, "servicer")
+    borrower = make_user(url, uniq, "borrower")
+    product = make_product(url, admin, uniq, annual_rate="12")
+    app = origination.submit_application(borrower, product, "1200", "12", "50000", url=url)
+    number = origination.accept_offer(borrower, app.id, url, on=FUNDED)
+    results = _parallel(
+        lambda: cob.run_cob(date(2026, 3, 1), SYSTEM, url),
+        lambda: payments.record_payment(servicer, number, "106.62", date(2026, 2, 10),
+                                        f"{number}-p", url=url, today=date(2026, 3, 1)))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(results[0]) == 51  # 2026-01-10 (funding) .. 2026-03-01 closed
+    with UnitOfWork(url) as s:
+        totals = journal.trial_balance(s)
+        assert sum(totals.values()) == 0
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        # installment 1 (due 2026-02-10) paid on its date: current after the close
+        assert loan_state.load(s, loan).installments[0].paid
