@@ -1,4 +1,5 @@
-"""`lendbook` payment commands: bank files out (`ach-debits`) and back (`returns`)."""
+"""`lendbook` payment commands: bank files out (`ach-debits`) and back (`returns`); queued
+payments listed (`queued`) and cancelled (`cancel-payment`)."""
 import json
 import sys
 from datetime import date
@@ -90,9 +91,45 @@ def _ach_debits(args) -> int:
     if result is None:
         print(f"nothing due on the bank-file rail through {on}", file=sys.stderr)
         return 0
+    for h in result.held:  # not in the file; the attempt keeps the reason (`queued`)
+        print(f"held back: payment {h.attempt_id} on {h.loan_number}, "
+              f"{fmt(h.amount_minor)}: {h.reason}", file=sys.stderr)
+    if result.file_id is None:
+        print("every debit due was held back: no file written", file=sys.stderr)
+        return 0
     out = Path(args.out or result.filename)
     out.write_text(result.text, encoding="ascii")
     print(f"{out}: {result.entry_count} debits, {fmt(result.total_minor)}", file=sys.stderr)
+    return 0
+
+
+def _queued(args) -> int:
+    """A loan's payments queued and not yet sent, and those held back from a debit file."""
+    from domain.kernel.money import fmt
+    from domain.payments import queued
+    from domain.kernel.actor import SYSTEM
+    try:
+        rows = queued.listing(SYSTEM, args.loan, args.database_url)
+    except DomainError as e:
+        return _fail(e)
+    for r in rows:
+        print(f"{r.attempt_id}\t{r.draft_date}\t{fmt(r.amount_minor)}\t{r.purpose}\t"
+              f"{r.rail}\t{r.status}\t{r.reason}")
+    if not rows:
+        print(f"nothing queued on {args.loan}", file=sys.stderr)
+    return 0
+
+
+def _cancel_payment(args) -> int:
+    """Cancel a queued (or held back) payment before it is in a bank file (as staff)."""
+    from domain.payments import queued
+    from domain.kernel.actor import SYSTEM
+    try:
+        done = queued.cancel(SYSTEM, args.attempt_id, args.reason or "", args.database_url)
+    except DomainError as e:
+        return _fail(e)
+    print(f"payment {done.attempt_id} " + ("already cancelled: nothing changed" if done.already
+                                           else "cancelled"), file=sys.stderr)
     return 0
 
 
@@ -111,3 +148,10 @@ def register(sub) -> None:
     p.add_argument("--date", help="drafts due through this date (default today)")
     p.add_argument("--out", help="file to write (default lendbook-debits-DATE-X.ach)")
     p.set_defaults(func=_ach_debits)
+    p = sub.add_parser("queued", help="a loan's payments queued and not yet sent, and held back")
+    p.add_argument("loan", help="loan number (LN-...)")
+    p.set_defaults(func=_queued)
+    p = sub.add_parser("cancel-payment", help="cancel a queued payment before it is in a file")
+    p.add_argument("attempt_id", type=int, help="the queued payment's id (see `queued`)")
+    p.add_argument("--reason", help="why (required; audited)")
+    p.set_defaults(func=_cancel_payment)

@@ -24,7 +24,7 @@ from domain.nacha import build as nacha_build
 from domain.nacha.parse import NachaFormatError, parse
 from domain.nacha.returns import return_items
 from domain.audit import trail as audit
-from domain.payments import bulk_returns, collections, dishonors, instruments
+from domain.payments import bulk_returns, collections, dishonors, instruments, queued
 from domain.kernel.actor import Actor
 
 MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -47,11 +47,12 @@ def originator() -> nacha_build.Originator:
 
 @dataclass(frozen=True)
 class DebitFileResult:
-    file_id: int
+    file_id: int | None  # None: every entry due was held back, no file written
     filename: str
     entry_count: int
     total_minor: int
     text: str
+    held: tuple[queued.QueuedRow, ...] = ()  # entries held back, each with its reason
 
 
 @dataclass
@@ -77,21 +78,26 @@ SUMMARY = ("returns", "notifications", "reversed", "fees", "retries", "autopay_d
 def generate_debit_file(actor: Actor, on: date, url: str | None = None,
                         now: datetime | None = None) -> DebitFileResult | None:
     """One file with every bank-file draft due by `on`; each entry carries its attempt's
-    key, and is posted (provisionally) as it is written. None when nothing is due."""
+    key, and is posted (provisionally) as it is written. An entry its loan cannot take is
+    held back with its reason and the rest is written (`queued.sift`). None when nothing is
+    due."""
     actor.require_permission("bank_files.manage")
     now = now or datetime.combine(on, datetime.now(timezone.utc).time(), timezone.utc)
-    with UnitOfWork(url) as s:
+    due = (CollectionAttempt.rail == "nacha", CollectionAttempt.status == "scheduled",
+           CollectionAttempt.draft_date <= on)
+    with UnitOfWork(url) as s:  # the loans locked first: queueing and cancelling wait
+        queued.lock_loans(s, s.exec(select(CollectionAttempt.loan_id).where(*due)).all())
         rows = list(s.exec(select(CollectionAttempt, PaymentInstrument, Loan)
                            .join(PaymentInstrument,
                                  PaymentInstrument.id == CollectionAttempt.instrument_id)
                            .join(Loan, Loan.id == CollectionAttempt.loan_id)
-                           .where(CollectionAttempt.rail == "nacha",
-                                  CollectionAttempt.status == "scheduled",
-                                  PaymentInstrument.status == "active",
-                                  CollectionAttempt.draft_date <= on)
+                           .where(*due, PaymentInstrument.status == "active")
                            .order_by(CollectionAttempt.id)))
         if not rows:
             return None
+        rows, held = queued.sift(s, actor, rows, on)
+        if not rows:
+            return DebitFileResult(None, "", 0, 0, "", tuple(held))
         entries = [nacha_build.DebitEntry(
             reference=a.idempotency_key, rdfi_routing=i.routing_number,
             account_number=instruments.unseal_account(i), account_type=i.account_type,
@@ -113,17 +119,22 @@ def generate_debit_file(actor: Actor, on: date, url: str | None = None,
         f = AchFile(direction="outgoing", sha256=hashlib.sha256(built.text.encode()).hexdigest(),
                     filename=name, file_date=on, entry_count=len(entries),
                     debit_total_minor=sum(e.amount_minor for e in entries),
-                    content=built.text, created_by=actor.user_id)
+                    content=built.text, summary={"held_back": len(held)} if held else {},
+                    created_by=actor.user_id)
         s.add(f)
         s.flush()
         traces = dict(built.entries)
-        for a, _, _ in rows:
-            collections.post_sent(s, a, on, trace_number=traces[a.idempotency_key],
-                                  ach_file_id=f.id, actor=actor)
+        for a, _, _ in rows:  # posted by sift; now in this file
+            a.trace_number, a.ach_file_id = traces[a.idempotency_key], f.id
+            s.add(a)
         audit.record(s, actor, "ach.debit_file", "ach_file", f.id, None,
                      {"filename": name, "entries": len(entries),
-                      "total_minor": f.debit_total_minor}, "due autopay drafts")
-        return DebitFileResult(f.id, name, len(entries), f.debit_total_minor, built.text)
+                      "total_minor": f.debit_total_minor,
+                      "held_back": [{"attempt_id": h.attempt_id, "loan": h.loan_number,
+                                     "amount_minor": h.amount_minor, "reason": h.reason}
+                                    for h in held]}, "due autopay drafts")
+        return DebitFileResult(f.id, name, len(entries), f.debit_total_minor, built.text,
+                               tuple(held))
 
 
 def process_return_file(actor: Actor, content: str, filename: str = "",

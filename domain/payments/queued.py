@@ -13,7 +13,8 @@ them, and cancelled by the borrower or staff until they are sent.
 - Debit file: each entry is posted in its own savepoint, in file order; one that cannot be
   taken (loan not active; a one-time payment above the payoff on its posting date, after the
   loan's earlier entries in the file; anything posting refuses) is held back (status `held`,
-  its reason kept, audited, the borrower told) and the rest of the file is written.
+  its reason kept, audited, the borrower told, an item on the servicer queue) and the rest of
+  the file is written.
 - Cancelling: the borrower on their own loan (`self.pay`), staff with `payment.reverse`
   (with a reason), a bank-file payment while it is `scheduled` or `held`; once in a bank file
   it is refused with the file and date. A processor (Stripe) payment is not cancelled here:
@@ -28,14 +29,15 @@ from sqlmodel import Session, select
 
 from domain.audit import trail as audit
 from domain.db import locks
-from domain.db.payment_tables import AchFile, CollectionAttempt, PaymentInstrument
+from domain.db.payment_tables import AchFile, CollectionAttempt, PaymentInstrument, \
+    ServicerQueueItem
 from domain.db.tables import Loan, utcnow
 from domain.db.uow import UnitOfWork
 from domain.kernel.actor import Actor
 from domain.kernel.errors import Conflict, DomainError, NotFound, ValidationError
 from domain.kernel.money import fmt
 from domain.payments import autopay, collections
-from domain.servicing import loan_state
+from domain.servicing import loan_state, notices
 
 QUEUED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 STAFF_CANCEL = "payment.reverse"  # staff may cancel any loan's queued payment
@@ -156,6 +158,29 @@ def hold(s: Session, actor: Actor, a: CollectionAttempt, loan: Loan, why: str) -
                    f"{a.draft_date.isoformat()} was held back from the bank file: {why}. "
                    "Nothing was taken from your account. You can cancel it on the loan page "
                    "or contact servicing.")
+    notices.open_item(s, actor, "ach_exception", loan.id,
+                      f"Held back from the debit file: {fmt(a.amount_minor)} on loan "
+                      f"{loan.loan_number}",
+                      f"Payment {a.id} ({a.purpose.replace('_', '-')}, drafted "
+                      f"{a.draft_date.isoformat()}) was not written to the bank file: {why}. "
+                      "Nothing was sent or posted; the borrower was told. Cancel it on the "
+                      "loan's servicing page once handled (that closes this item).",
+                      f"held:{a.id}", a.id)
+
+
+def _close_item(s: Session, actor: Actor, attempt_id: int, why: str) -> None:
+    """A held-back payment cancelled: its servicer queue item is resolved with it."""
+    item = s.exec(select(ServicerQueueItem).where(
+        ServicerQueueItem.source_key == f"held:{attempt_id}",
+        ServicerQueueItem.status == "open")).first()
+    if item is None:
+        return
+    before = audit.snapshot(item)
+    item.status, item.resolution = "resolved", why[:300]
+    item.resolved_at, item.resolved_by = utcnow(), actor.user_id
+    s.add(item)
+    audit.record(s, actor, "servicer_queue.resolved", "servicer_queue_item", item.id, before,
+                 audit.snapshot(item), item.resolution)
 
 
 def cancel(actor: Actor, attempt_id: int, reason: str = "",
@@ -190,6 +215,8 @@ def cancel(actor: Actor, attempt_id: int, reason: str = "",
         s.flush()
         audit.record(s, actor, "collection.cancelled", "collection_attempt", a.id, before,
                      audit.snapshot(a), reason or "cancelled by the borrower")
+        if before["status"] == HELD:
+            _close_item(s, actor, a.id, f"payment {a.id} {a.failure_reason}")
         return Cancelled(a.id, a.status, False)
 
 

@@ -1,13 +1,16 @@
-"""Servicing console: bank files. Write the NACHA debit file for due autopay drafts, upload
-the bank's return / notification-of-change file, and see every file sent and received."""
+"""Servicing console: bank files. Write the NACHA debit file for due autopay drafts (entries a
+loan cannot take are held back and listed here), upload the bank's return /
+notification-of-change file, and see every file sent and received."""
 from datetime import date
 
 import reflex as rx
 
 from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
-from domain.payments import ach_files, collections
+from domain.payments import ach_files, collections, queued
+from portal import payment_view
 from portal.components.bank_files import files_table, result_card, return_lines
+from portal.components.queued import held_table
 from ui.components import card
 from ui.protected import ProtectedState, protected_page
 from ui.state import AuthState
@@ -20,6 +23,7 @@ class BankFilesState(ProtectedState, AuthState):
     message: str = ""
     errors: list[str] = []
     lines: list[dict[str, str]] = []
+    held: list[dict[str, str]] = []  # entries held back from debit files, not cancelled
     working: bool = False
 
     def _refresh(self, actor) -> None:
@@ -30,6 +34,7 @@ class BankFilesState(ProtectedState, AuthState):
             "summary": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in f.summary.items()
                                  if v) or "—",
             "href": f"/api/v1/ach-files/{f.id}"} for f in ach_files.list_files(actor)]
+        self.held = payment_view.queued_rows(queued.held_back(actor))
 
     def _load_page(self, actor):
         self.message, self.errors, self.lines = "", [], []
@@ -46,10 +51,14 @@ class BankFilesState(ProtectedState, AuthState):
         except DomainError as e:
             self.errors = _errors(e)
             return
+        held = f" {len(result.held)} held back (listed below)." if result and result.held else ""
         self.message = (f"{drafted} new drafts; nothing is due on the bank-file rail today."
                         if result is None else
+                        f"Every debit due was held back: no file written.{held}"
+                        if result.file_id is None else
                         f"{result.filename}: {result.entry_count} debits, "
-                        f"{fmt(result.total_minor)}. Download it below and send it to the bank.")
+                        f"{fmt(result.total_minor)}. Download it below and send it to the "
+                        f"bank.{held}")
         self._refresh(actor)
 
     @rx.event
@@ -130,5 +139,6 @@ def bank_files() -> rx.Component:
             direction="column", spacing="2")),
         result_card(s.message, s.errors),
         return_lines(s.lines),
+        held_table(s.held),
         files_table(s.files),
         direction="column", spacing="4")
