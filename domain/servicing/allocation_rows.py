@@ -23,7 +23,7 @@ def apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
     """Allocate one payment. A payoff must equal the payoff for its date; a regular payment
     at or above it is a payoff too, its excess held as a credit balance (advance), so money
     beyond what the loan owes on that date never pays interest not yet earned."""
-    state = loan_state.load(s, loan)
+    state = loan_state.load(s, loan, payment.received_on)  # the charges standing that day
     quote = state.payoff_minor(payment.received_on)
     if payment.method == "payoff" and payment.amount_minor != quote:
         raise ValidationError({"amount": f"the payoff on {payment.received_on} is "

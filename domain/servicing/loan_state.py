@@ -7,7 +7,7 @@ running balance), so it is the same however often it is rebuilt.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from domain.calculation.accrual import (Period, accrued_through, installment_paid,
@@ -120,7 +120,10 @@ class LoanState:
             self.principal_outstanding_minor == 0
 
 
-def load(s: Session, loan: Loan) -> LoanState:
+def load(s: Session, loan: Loan, on: date | None = None) -> LoanState:
+    """The loan's state; with `on`, only the charges standing when a payment received that
+    day is applied: late fees assessed before it (close of business charges them at the end
+    of their day, after that day's payments) and other charges assessed by it."""
     rows = list(s.exec(select(Installment).where(
         Installment.loan_id == loan.id, Installment.schedule_version == loan.schedule_version)
         .order_by(Installment.number)))
@@ -130,9 +133,13 @@ def load(s: Session, loan: Loan) -> LoanState:
                func.sum(PaymentAllocation.advance_minor))
         .where(PaymentAllocation.loan_id == loan.id)
         .group_by(PaymentAllocation.installment_number))}
+    dated = [] if on is None else [or_(
+        and_(LoanCharge.kind == "late", LoanCharge.assessed_on < on),
+        and_(LoanCharge.kind != "late", LoanCharge.assessed_on <= on))]
     charges = {n: int(a) for n, a in s.exec(
         select(LoanCharge.installment_number, func.sum(LoanCharge.amount_minor))
-        .where(LoanCharge.loan_id == loan.id).group_by(LoanCharge.installment_number))}
+        .where(LoanCharge.loan_id == loan.id, *dated)
+        .group_by(LoanCharge.installment_number))}
     states = tuple(InstallmentState(
         r.number, r.start_date or loan.disbursement_date, r.due_date, r.principal_minor,
         r.interest_minor, r.fee_minor + charges.get(r.number, 0), *paid.get(r.number, (0,) * 4)[:3],

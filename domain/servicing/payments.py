@@ -20,7 +20,7 @@ from domain.kernel.errors import Conflict, NotFound, ValidationError
 from domain.kernel.money import fmt, parse_amount
 from domain.audit import trail as audit
 from domain.ledger import journal
-from domain.servicing import allocation_rows, loan_state
+from domain.servicing import allocation_rows, loan_state, replay
 from domain.servicing.allocation_rows import NOT_PAYMENTS
 from domain.kernel.actor import Actor
 
@@ -94,9 +94,12 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
     s.flush()
     parts = allocation_rows.apply(s, loan, payment, payment.journal_entry_id)
     allocation_rows.reapply(s, loan, later)
+    replayed = replay.replay(s, actor, loan, received_on, f"payment {idempotency_key} "
+                                                          f"dated {received_on}")
     audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
                  {**audit.snapshot(payment), "allocation": [p.__dict__ for p in parts],
-                  "reallocated_later_payments": [p.id for p in later]}, reason)
+                  "reallocated_later_payments": [p.id for p in later],
+                  "replay": replayed.__dict__}, reason)
     _update_status(s, loan, actor, today)
     _settle_overpayment(s, actor, loan, payment, received_on)
     return _result(s, payment, replayed=False)
@@ -142,12 +145,15 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
     journal.write(s, [allocation_rows.correction(rev.journal_entry_id, loan.id, on, current,
                                  f"Payment {payment.id} reversed: {reason}")])
     allocation_rows.reapply(s, loan, later)
+    replayed = replay.replay(s, actor, loan, payment.received_on,
+                             f"payment {payment.id} reversed ({rev.return_code or reason})")
     fee = loan_state.load(s, loan).terms.nsf_fee_minor
     if (assess_fee if assess_fee is not None else rev.return_code in FEE_RETURN_CODES) \
             and fee:
         _charge_nsf(s, loan, payment, fee, on)
     audit.record(s, actor, "payment.reversed", "payment", payment.id,
-                 audit.snapshot(payment), audit.snapshot(rev), reason)
+                 audit.snapshot(payment), {**audit.snapshot(rev), "replay": replayed.__dict__},
+                 reason)
     _update_status(s, loan, actor, on)
     return rev.id
 
