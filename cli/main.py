@@ -226,7 +226,9 @@ def _gl_mapping(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (the operator guide's command page is checked against
+    it: tests/unit/test_docs.py)."""
     parser = argparse.ArgumentParser(prog="lendbook", description=__doc__)
     parser.add_argument("--database-url", default=None,
                         help=f"default: $DATABASE_URL or {settings.load().database_url}")
@@ -279,7 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     cli_products.register(sub)
     from cli import settings as cli_settings
     cli_settings.register(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 

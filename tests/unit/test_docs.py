@@ -53,3 +53,16 @@ def test_the_site_builds_strictly(tmp_path):
     page = (tmp_path / "site" / "api" / "partner-api" / "index.html").read_text()
     assert "/api/v1/applications" in page and "ApplicationRequest" in page
     assert (tmp_path / "site" / "api" / "openapi.json").exists()
+
+
+def test_every_cli_command_is_in_the_operator_guide():
+    """The command line page names every `lendbook` subcommand (operators read it, not the
+    source)."""
+    import argparse
+
+    from cli.main import build_parser
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    page = (ROOT / "docs" / "operator" / "cli.md").read_text()
+    missing = [c for c in commands.choices if f"lendbook {c}" not in page]
+    assert not missing, f"docs/operator/cli.md does not describe: {missing}"
