@@ -28,7 +28,8 @@ def history_rows(rows: list[HistoryRow]) -> list[dict[str, str]]:
              "advance": part(r, r.advance_minor), "channel": channel_text(r.channel),
              "kind": METHOD_TEXT.get(r.method, r.method), "status": r.status,
              "status_label": (f"returned {r.return_code}" if r.status == "returned"
-                              and r.return_code else r.status),
+                              and r.return_code else "refunded" if r.method == "refund"
+                              else r.status),
              "detail": _detail(r),
              "receipt": f"/api/v1/receipts/{r.payment_id}" if r.payment_id else ""}
             for r in rows]
@@ -54,6 +55,8 @@ def _detail(r: HistoryRow) -> str:
         parts.append(f"Not sent, {r.return_text}" if r.return_text else "Held back, not sent")
     if r.payment_id is None:
         parts.append(METHOD_TEXT.get(r.method, r.method).lower())
+    elif r.method in ("refund", "payoff", "capitalization"):  # not a plain payment: say so
+        parts.append(METHOD_TEXT[r.method])
     parts += [r.note, f"from {r.instrument}" if r.instrument else ""]
     return " · ".join(p for p in parts if p)
 

@@ -56,3 +56,16 @@ def test_preview_rows_end_with_the_total_and_errors_read_as_sentences():
         "until": "To date must be after today"}
     assert status_text("returned", "R01", "Insufficient funds", date(2026, 2, 12)) == \
         "Returned by the bank (R01: Insufficient funds) on February 12, 2026"
+
+
+def test_a_refund_says_so_in_the_history():
+    from datetime import date
+
+    from domain.servicing.queries import HistoryRow
+    from portal.payment_view import history_rows
+    row = history_rows([HistoryRow(date(2026, 3, 20), 13_686, "posted", payment_id=7,
+                                   advance_minor=-13_686, channel="servicer", method="refund",
+                                   note="Paid above the payoff")])[0]
+    assert row["status_label"] == "refunded"
+    assert row["detail"] == "Refund of an advance · Paid above the payoff"
+    assert row["advance"] == "-136.86"
