@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from domain.ledger import entries as ledger
 from domain.calculation.allocation import net
-from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, LoanModification, Payment, \
+from domain.db.tables import AppUser, JournalEntry, Loan, LoanCharge, Payment, \
     PaymentAllocation, PaymentReversal
 from domain.db.locks import lock_loan
 from domain.db.uow import UnitOfWork
@@ -20,7 +20,7 @@ from domain.kernel.errors import Conflict, NotFound, ValidationError
 from domain.kernel.money import fmt, parse_amount
 from domain.audit import trail as audit
 from domain.ledger import journal
-from domain.servicing import allocation_rows, loan_state, replay
+from domain.servicing import allocation_rows, loan_state, replay, rewind
 from domain.servicing.allocation_rows import NOT_PAYMENTS
 from domain.kernel.actor import Actor
 
@@ -82,9 +82,12 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
         raise ValidationError({"amount": f"loan is {loan.status.replace('_', ' ')}"})
     if received_on < loan.disbursement_date or received_on > today:
         raise ValidationError({"received_on": "must be between funding and today"})
-    _refuse_before_modification(s, loan, received_on, "received_on")
-    later = allocation_rows.active_payments(s, loan.id, after=received_on)
-    allocation_rows.unapply(s, loan, later, f"backdated payment {idempotency_key}")
+    why = f"backdated payment {idempotency_key}"
+    mods = rewind.after(s, loan, received_on, "received_on")
+    later = allocation_rows.active_payments(s, loan.id, after=date.min if mods else received_on)
+    allocation_rows.unapply(s, loan, later, why)
+    if mods:  # before a modification: the schedule is rewound and rebuilt (rewind)
+        rewind.undo(s, actor, loan, mods, why)
     payment = Payment(loan_id=loan.id, idempotency_key=idempotency_key,
                       amount_minor=amount_minor, received_on=received_on,
                       method="payoff" if payoff else "regular", channel=channel,
@@ -92,8 +95,11 @@ def post_in(s, actor: Actor, loan: Loan, amount_minor: int, received_on: date,
                       journal_entry_id=f"pay-{idempotency_key}")
     s.add(payment)
     s.flush()
-    parts = allocation_rows.apply(s, loan, payment, payment.journal_entry_id)
-    allocation_rows.reapply(s, loan, later)
+    if mods:
+        parts = rewind.redo(s, actor, loan, later + [payment], mods, why, new=payment)
+    else:
+        parts = allocation_rows.apply(s, loan, payment, payment.journal_entry_id)
+        allocation_rows.reapply(s, loan, later)
     replayed = replay.replay(s, actor, loan, received_on, f"payment {idempotency_key} "
                                                           f"dated {received_on}")
     audit.record(s, actor, "payment.recorded", "payment", payment.id, None,
@@ -132,9 +138,13 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
         return existing.id
     if payment.method in NOT_PAYMENTS:
         raise ValidationError({"payment": f"a {payment.method} is not a payment to reverse"})
-    _refuse_before_modification(s, loan, payment.received_on, "payment")
-    later = allocation_rows.active_payments(s, loan.id, after=payment.received_on, exclude=payment.id)
-    allocation_rows.unapply(s, loan, later, f"reversal of payment {payment.id}")
+    why = f"reversal of payment {payment.id}"
+    mods = rewind.after(s, loan, payment.received_on, "payment")
+    later = allocation_rows.active_payments(
+        s, loan.id, after=date.min if mods else payment.received_on, exclude=payment.id)
+    allocation_rows.unapply(s, loan, later, why)
+    if mods:  # before a modification: the schedule is rewound and rebuilt (rewind)
+        rewind.undo(s, actor, loan, mods, why)
     rev = PaymentReversal(payment_id=payment.id, loan_id=loan.id, reversed_on=on,
                           return_code=return_code.strip().upper(), reason=reason.strip(),
                           recorded_by=actor.user_id, journal_entry_id=f"rev-{payment.id}")
@@ -144,7 +154,10 @@ def reverse_in(s, actor: Actor, payment: Payment, reason: str, return_code: str,
     s.add_all(allocation_rows.rows_for(payment, [allocation_rows.negated(a) for a in current], reversal_id=rev.id))
     journal.write(s, [allocation_rows.correction(rev.journal_entry_id, loan.id, on, current,
                                  f"Payment {payment.id} reversed: {reason}")])
-    allocation_rows.reapply(s, loan, later)
+    if mods:
+        rewind.redo(s, actor, loan, later, mods, why)
+    else:
+        allocation_rows.reapply(s, loan, later)
     replayed = replay.replay(s, actor, loan, payment.received_on,
                              f"payment {payment.id} reversed ({rev.return_code or reason})")
     fee = loan_state.load(s, loan).terms.nsf_fee_minor
@@ -230,15 +243,6 @@ def recorder(s, actor: Actor) -> int:
         s.flush()
         uid = user.id
     return uid
-
-
-def _refuse_before_modification(s, loan: Loan, on: date, field: str) -> None:
-    """Re-allocation stops at a modification: its schedule was built on the state then."""
-    last = s.exec(select(func.max(LoanModification.effective_date)).where(
-        LoanModification.loan_id == loan.id)).one()
-    if last is not None and on < last:
-        raise ValidationError({field: f"is before the loan's modification of {last}; "
-                                      "reverse or post it as of that date or later"})
 
 
 def _charge_nsf(s, loan: Loan, payment: Payment, fee: int, on: date) -> None:

@@ -1,0 +1,125 @@
+"""A backdated payment or reversal before a modification (issue 18): the schedule is rewound,
+the event posted, and the modification rebuilt from the balances of its date, so the loan
+ends exactly as a twin loan to which the same things happened in date order: same schedule
+(due dates, principal, interest), same amounts paid on every installment, same advance and
+the same ledger balances; the journal shows the undoing and the redoing as new entries."""
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from domain.db.tables import Installment, Loan, LoanModification
+from domain.db.uow import UnitOfWork
+from domain.kernel.errors import ValidationError
+from domain.ledger import entries as ledger
+from domain.ledger import journal
+from domain.origination import applications as origination
+from domain.servicing import loan_state, modifications, payments
+from tests.integration.helpers import make_product, make_user
+
+FUNDED, MODIFIED, TODAY = date(2026, 1, 10), date(2026, 3, 15), date(2026, 3, 20)
+KINDS = {"rate_term": {"annual_rate": "6", "periods": "12"}, "recast": {},
+         "holiday": {"installments": "2"}, "restructure": {"annual_rate": "9"}}
+
+
+@pytest.fixture
+def world(db_url, uniq):
+    admin = make_user(db_url, uniq, "admin")
+    return dict(url=db_url, servicer=make_user(db_url, uniq, "servicer"),
+                borrower=make_user(db_url, uniq, "borrower"),
+                product=make_product(db_url, admin, uniq, annual_rate="12"))
+
+
+def _book(w) -> str:
+    app = origination.submit_application(w["borrower"], w["product"], "1200", "12", "9000",
+                                         url=w["url"])
+    return origination.accept_offer(w["borrower"], app.id, w["url"], on=FUNDED)
+
+
+def _pay(w, number, amount, on, key):
+    return payments.record_payment(w["servicer"], number, amount, on, f"{number}-{key}",
+                                   url=w["url"], today=TODAY)
+
+
+def _modify(w, number, kind):
+    modifications.modify_loan(w["servicer"], number, kind, MODIFIED, f"test {kind}",
+                              f"{number}-mod", KINDS[kind], w["url"])
+
+
+def _book_state(url, number):
+    """Everything that must match the twin's, with the ledger checked against it."""
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        st = loan_state.load(s, loan)
+        schedule = [(i.due_date, i.principal_minor, i.interest_minor) for i in s.exec(
+            select(Installment).where(Installment.loan_id == loan.id,
+                                      Installment.schedule_version == loan.schedule_version)
+            .order_by(Installment.number))]
+        paid = [(i.number, i.paid_principal_minor, i.paid_interest_minor, i.paid_fee_minor)
+                for i in st.installments]
+        balances = {a: journal.account_balance(s, a, loan.id) for a in ledger.ACCOUNTS}
+        assert balances[ledger.LOANS_RECEIVABLE] == st.principal_outstanding_minor
+        assert sum(journal.trial_balance(s).values()) == 0
+        return (schedule, paid, st.advance_minor, loan.status, loan.term,
+                loan.terms["annual_rate"], balances)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_payment_backdated_before_a_modification_ends_as_if_posted_in_order(world, kind):
+    twin, loan = _book(world), _book(world)
+    for number in (twin, loan):
+        _pay(world, number, "106.62", date(2026, 2, 10), "1")
+    # the twin: the 200.00 received 2026-03-01 is posted before the modification of 03-15
+    _pay(world, twin, "200.00", date(2026, 3, 1), "2")
+    _modify(world, twin, kind)
+    # the loan: modified first; the 200.00 received 2026-03-01 is posted on 03-20
+    _modify(world, loan, kind)
+    r = _pay(world, loan, "200.00", date(2026, 3, 1), "2")
+    assert r.amount_minor == 20_000
+    assert _book_state(world["url"], loan) == _book_state(world["url"], twin)
+    with UnitOfWork(world["url"]) as s:
+        loan_id = s.exec(select(Loan.id).where(Loan.loan_number == loan)).one()
+        kinds = [m.kind for m in s.exec(select(LoanModification).where(
+            LoanModification.loan_id == loan_id).order_by(LoanModification.id))]
+    assert kinds == [kind, "rewind", kind]  # append-only: the first stays, undone and redone
+
+
+def test_a_reversal_before_a_modification_ends_as_if_reversed_in_order(world):
+    twin, loan = _book(world), _book(world)
+    firsts = {n: _pay(world, n, "106.62", date(2026, 2, 10), "1") for n in (twin, loan)}
+    payments.reverse_payment(world["servicer"], firsts[twin].payment_id, "posting error", "",
+                             date(2026, 3, 10), world["url"])
+    _modify(world, twin, "rate_term")
+    _modify(world, loan, "rate_term")
+    payments.reverse_payment(world["servicer"], firsts[loan].payment_id, "posting error", "",
+                             TODAY, world["url"])
+    assert _book_state(world["url"], loan) == _book_state(world["url"], twin)
+
+
+def test_a_backdated_payment_before_a_write_off_is_still_refused(world):
+    number = _book(world)
+    modifications.modify_loan(world["servicer"], number, "write_off", MODIFIED, "uncollectable",
+                              f"{number}-wo", {}, world["url"])
+    with pytest.raises(ValidationError) as e:
+        _pay(world, number, "100.00", date(2026, 3, 1), "late")
+    assert e.value.errors == {"amount": "loan is written off"}
+
+
+def test_two_backdated_payments_rewind_the_rebuilt_schedule_again(world):
+    """The second backdated payment finds the modification as rebuilt (not the original or
+    the rewind): three loans end equal, one of them given everything in date order."""
+    ordered, once, twice = _book(world), _book(world), _book(world)
+    for number in (ordered, once, twice):
+        _pay(world, number, "106.62", date(2026, 2, 10), "1")
+    _pay(world, ordered, "50.00", date(2026, 2, 20), "3")
+    _pay(world, ordered, "200.00", date(2026, 3, 1), "2")
+    _modify(world, ordered, "holiday")
+    _pay(world, once, "50.00", date(2026, 2, 20), "3")
+    _modify(world, once, "holiday")
+    _pay(world, once, "200.00", date(2026, 3, 1), "2")
+    _modify(world, twice, "holiday")
+    _pay(world, twice, "200.00", date(2026, 3, 1), "2")
+    _pay(world, twice, "50.00", date(2026, 2, 20), "3")
+    expected = _book_state(world["url"], ordered)
+    assert _book_state(world["url"], once) == expected
+    assert _book_state(world["url"], twice) == expected
