@@ -40,6 +40,16 @@ def modify_loan(actor: Actor, loan_number: str, kind: str, effective: date, reas
     """Apply one modification; returns the new schedule version (replay: the same)."""
     actor.require_permission("loan.modify")
     params = dict(params or {})
+    validate(kind, reason, idempotency_key)
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
+        if loan is None:
+            raise NotFound(f"loan {loan_number}")
+        return modify_in(s, actor, loan, kind, effective, reason, idempotency_key, params)
+
+
+def validate(kind: str, reason: str, idempotency_key: str) -> None:
+    """The request's own checks, before any row is read."""
     errors = {}
     if kind not in SCHEDULE_KINDS + CLOSING_KINDS:
         errors["kind"] = f"must be one of {', '.join(SCHEDULE_KINDS + CLOSING_KINDS)}"
@@ -49,39 +59,40 @@ def modify_loan(actor: Actor, loan_number: str, kind: str, effective: date, reas
         errors["idempotency_key"] = "is required"
     if errors:
         raise ValidationError(errors)
-    with UnitOfWork(url) as s:
-        loan = s.exec(select(Loan).where(Loan.loan_number == loan_number)).first()
-        if loan is None:
-            raise NotFound(f"loan {loan_number}")
-        prior = s.exec(select(LoanModification).where(
-            LoanModification.idempotency_key == idempotency_key)).first()
-        if prior is not None:
-            if prior.loan_id != loan.id or prior.kind != kind:
-                raise Conflict("this idempotency key was used for a different modification")
-            return prior.to_version
-        if loan.status != "active":
-            raise ValidationError({"kind": f"loan is {loan.status.replace('_', ' ')}"})
-        if effective < loan.disbursement_date:
-            raise ValidationError({"effective_date": "must not be before funding"})
-        before = {**audit.snapshot(loan), "terms": dict(loan.terms)}
-        state = loan_state.load(s, loan)
-        if kind in CLOSING_KINDS:
-            entry_id = _close(s, loan, state, kind, effective)
-            to_version = loan.schedule_version
-        else:
-            entry_id, to_version = _reschedule(s, loan, state, kind, effective, params,
-                                               actor.user_id)
-        s.add(LoanModification(loan_id=loan.id, kind=kind, effective_date=effective,
-                               from_version=before["schedule_version"], to_version=to_version,
-                               params=params, reason=reason.strip(),
-                               idempotency_key=idempotency_key, journal_entry_id=entry_id,
-                               recorded_by=actor.user_id))
-        s.add(loan)
-        s.flush()
-        audit.record(s, actor, f"loan.{kind}", "loan", loan.loan_number, before,
-                     {**audit.snapshot(loan), "terms": dict(loan.terms), "params": params},
-                     reason)
-        return to_version
+
+
+def modify_in(s, actor: Actor, loan: Loan, kind: str, effective: date, reason: str,
+              idempotency_key: str, params: dict) -> int:
+    """Apply one modification inside the caller's transaction (a preview rolls it back)."""
+    prior = s.exec(select(LoanModification).where(
+        LoanModification.idempotency_key == idempotency_key)).first()
+    if prior is not None:
+        if prior.loan_id != loan.id or prior.kind != kind:
+            raise Conflict("this idempotency key was used for a different modification")
+        return prior.to_version
+    if loan.status != "active":
+        raise ValidationError({"kind": f"loan is {loan.status.replace('_', ' ')}"})
+    if effective < loan.disbursement_date:
+        raise ValidationError({"effective_date": "must not be before funding"})
+    before = {**audit.snapshot(loan), "terms": dict(loan.terms)}
+    state = loan_state.load(s, loan)
+    if kind in CLOSING_KINDS:
+        entry_id = _close(s, loan, state, kind, effective)
+        to_version = loan.schedule_version
+    else:
+        entry_id, to_version = _reschedule(s, loan, state, kind, effective, params,
+                                           actor.user_id)
+    s.add(LoanModification(loan_id=loan.id, kind=kind, effective_date=effective,
+                           from_version=before["schedule_version"], to_version=to_version,
+                           params=params, reason=reason.strip(),
+                           idempotency_key=idempotency_key, journal_entry_id=entry_id,
+                           recorded_by=actor.user_id))
+    s.add(loan)
+    s.flush()
+    audit.record(s, actor, f"loan.{kind}", "loan", loan.loan_number, before,
+                 {**audit.snapshot(loan), "terms": dict(loan.terms), "params": params},
+                 reason)
+    return to_version
 
 
 def _reschedule(s, loan: Loan, state, kind: str, effective: date, params: dict, actor_id):
