@@ -212,7 +212,10 @@ def _late_fees(s, dialect: str, on: date) -> tuple[int, int]:
         .where(lo.late_fee_minor > 0, days_between(dialect, day(on), u.due_date) > lo.grace_days,
                or_(lo.boarded_on.is_(None),  # boarded: not what was late before boarding
                    days_between(dialect, lo.boarded_on, u.due_date) <= lo.grace_days + 1),
-               ~exists().where(LC.c.source_key == key))))
+               # once per installment, whatever schedule version charged it (a modification
+               # keeps the installments already due, numbers and all)
+               ~exists().where(LC.c.loan_id == u.loan_id, LC.c.kind == "late",
+                               LC.c.installment_number == u.number))))
     n, total = _count_sum(s, TMP_FEE)
     if not n:
         return 0, 0

@@ -122,10 +122,10 @@ def fees_due(s, loan: Loan, closed: date) -> dict[int, date]:
 
 
 def _standing(s, loan: Loan) -> dict[int, list[LoanCharge]]:
-    """Late charges of the current schedule version with a positive net, by installment."""
-    prefix = f"late:{loan.id}:{loan.schedule_version}:"
+    """Late charges with a positive net, by installment (whatever schedule version charged
+    them: a modification keeps the installments already due, numbers and all)."""
     rows = s.exec(select(LoanCharge).where(LoanCharge.loan_id == loan.id,
-                                           LoanCharge.source_key.like(prefix + "%"))
+                                           LoanCharge.kind == "late")
                   .order_by(LoanCharge.id)).all()
     by: dict[int, list[LoanCharge]] = {}
     for r in rows:
@@ -156,10 +156,16 @@ def _fees(s, actor, loan, closed, why, result) -> date | None:
 
 
 def _key(s, loan: Loan, number: int) -> str:
+    """A new charge's source key: close of business's own key if unused, else numbered."""
     base = f"late:{loan.id}:{loan.schedule_version}:{number}"
-    n = s.exec(select(func.count()).select_from(LoanCharge).where(
-        LoanCharge.source_key.like(base + "%"))).one()
-    return base if n == 0 else f"{base}:{n + 1}"
+    used = set(s.exec(select(LoanCharge.source_key).where(
+        LoanCharge.loan_id == loan.id, LoanCharge.kind == "late",
+        LoanCharge.installment_number == number)).all())
+    key, n = base, len(used)
+    while key in used:
+        n += 1
+        key = f"{base}:{n}"
+    return key
 
 
 def _remove(s, actor, loan, charge: LoanCharge, why: str) -> None:

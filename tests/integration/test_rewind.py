@@ -123,3 +123,42 @@ def test_two_backdated_payments_rewind_the_rebuilt_schedule_again(world):
     expected = _book_state(world["url"], ordered)
     assert _book_state(world["url"], once) == expected
     assert _book_state(world["url"], twice) == expected
+
+
+def test_late_fees_across_a_modification_once_and_replayed(fresh_db, uniq):
+    """Installment 1 (due 2026-02-10) unpaid: its 15.00 late fee on 2026-02-21; a two-month
+    holiday from 2026-03-01 keeps installment 1 as it is, and close of business through
+    2026-03-25 does not charge it a second time under the new schedule version. Then the
+    cheque received on 2026-02-10 is posted: the schedule is rewound and rebuilt, and the fee
+    (never due, as known now) is removed."""
+    from domain.db.tables import LoanCharge
+    from domain.kernel.actor import SYSTEM
+    from domain.servicing import cob
+    url = fresh_db()
+    admin = make_user(url, uniq, "admin")
+    w = dict(url=url, servicer=make_user(url, uniq, "servicer"),
+             borrower=make_user(url, uniq, "borrower"),
+             product=make_product(url, admin, uniq, annual_rate="12", settings=(
+                 ("late_fee_minor", "15.00"), ("late_fee_grace_days", "10"))))
+    number = _book(w)
+    cob.run_cob(date(2026, 2, 25), SYSTEM, url)
+    modifications.modify_loan(w["servicer"], number, "holiday", date(2026, 3, 1), "hardship",
+                              f"{number}-h", {"installments": "2"}, url)
+    cob.run_cob(date(2026, 3, 25), SYSTEM, url)
+
+    def fees():
+        with UnitOfWork(url) as s:
+            loan_id = s.exec(select(Loan.id).where(Loan.loan_number == number)).one()
+            return [(c.installment_number, c.amount_minor, c.assessed_on) for c in s.exec(
+                select(LoanCharge).where(LoanCharge.loan_id == loan_id,
+                                         LoanCharge.kind == "late").order_by(LoanCharge.id))]
+    assert fees() == [(1, 1_500, date(2026, 2, 21))]
+    payments.record_payment(w["servicer"], number, "106.62", date(2026, 2, 10), f"{number}-c",
+                            url=url, today=date(2026, 3, 25))
+    assert fees() == [(1, 1_500, date(2026, 2, 21)), (1, -1_500, date(2026, 2, 21))]
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        st = loan_state.load(s, loan)
+        assert st.installments[0].paid and st.fees_outstanding_minor == 0
+        assert (loan.days_past_due, loan.delinquency_bucket) == (0, "current")
+        assert journal.account_balance(s, ledger.FEES_RECEIVABLE, loan.id) == 0
