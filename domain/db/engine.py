@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.kernel import settings
+from domain.kernel.errors import ValidationError
 from domain.db.tables import APPEND_ONLY
 
 
@@ -44,3 +45,18 @@ def _append_only(session, _ctx, _instances):
         table = getattr(obj, "__tablename__", None)
         if table in APPEND_ONLY and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError(f"{table} is append-only: post a reversing entry instead")
+
+
+@event.listens_for(Session, "before_flush")
+def _no_nul(session, _ctx, _instances):
+    """PostgreSQL stores no NUL (U+0000) in text, and SQLite would keep what PostgreSQL
+    refuses: any text with one is refused by field on both engines, before the database
+    answers with a 500 (forms and APIs check their own fields first, with their names)."""
+    for obj in list(session.new) + list(session.dirty):
+        table = getattr(obj, "__table__", None)
+        if table is None:
+            continue
+        for column in table.columns:
+            value = getattr(obj, column.key, None)
+            if type(value) is str and "\x00" in value:
+                raise ValidationError({column.key: "must not contain a NUL character (U+0000)"})

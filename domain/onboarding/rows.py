@@ -85,6 +85,9 @@ def parse_row(number: int, raw: dict, today: date) -> tuple[Row | None, list[Iss
     for c in REQUIRED:
         if not v[c]:
             bad(c, "is required")
+    for c, x in v.items():  # PostgreSQL stores no NUL in text: refuse it by column
+        if "\x00" in x:
+            bad(c, "must not contain a NUL character (U+0000)")
     if len(v["external_ref"]) > 100:
         bad("external_ref", "must be at most 100 characters")
     if v["borrower_email"] and (len(v["borrower_email"]) > 254

@@ -315,3 +315,16 @@ def test_concurrent_batches_with_the_same_references_book_once(w, monkeypatch):
         assert len(issues["second"]) == 3 and all(
             "already boarded from" in i.reason for i in issues["second"])
     assert count(w["url"], Loan) == loans + 3 and refs_booked(w, rows) == 3
+
+
+def test_a_nul_character_in_any_column_is_refused_by_column(w):
+    """PostgreSQL stores no NUL (U+0000) in text: a boarding file with one is refused with
+    the row and column named, before anything is written (not a 500 from the database)."""
+    row = good_rows(w, 1)[0]
+    row.update(borrower_name="Ann\x00 Lee", external_ref=row["external_ref"] + "\x00")
+    loans = count(w["url"], Loan)
+    report = onboarding.validate(numbered([row]), "nul", w["url"], date.today())
+    refused = {(i.column, i.reason) for i in report.issues}
+    assert {("borrower_name", "must not contain a NUL character (U+0000)"),
+            ("external_ref", "must not contain a NUL character (U+0000)")} <= refused
+    assert count(w["url"], Loan) == loans
