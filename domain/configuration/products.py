@@ -196,20 +196,6 @@ def create_product(actor: Actor, form: ProductForm, url: str | None = None) -> i
     return create_from_settings(actor, form.code, form.name, form_values(form), url=url)[0]
 
 
-def update_product(actor: Actor, product_id: int, form: ProductForm, reason: str = "",
-                   url: str | None = None) -> int:
-    """Draft and publish a new version at once; returns it."""
-    actor.require_permission("product.edit")
-    with UnitOfWork(url) as s:
-        product = s.get(Product, product_id)
-        if product is None:
-            raise NotFound(f"product {product_id}")
-        _, name, terms = validate(product.code, form.name, form_values(form))
-        version = _draft(s, actor, product.code, name, terms, False)
-        _publish(s, actor, product.code, version, reason)
-        return version
-
-
 def retire(actor: Actor, code: str, reason: str = "", url: str | None = None) -> None:
     """Stop new applications for the product; loans and applications already made keep
     their version. Publishing a new version offers it again."""

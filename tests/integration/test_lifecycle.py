@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from domain.db.engine import get_engine
 
 from domain.db.tables import (APPEND_ONLY, Application, AuditLog, Installment, JournalEntry,
-                              Loan, Payment, Posting)
+                              Loan, Payment, Posting, Product)
 from domain.db.uow import UnitOfWork
 from domain.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.ledger.entries import CASH, INTEREST_INCOME, INTEREST_RECEIVABLE, LOANS_RECEIVABLE
@@ -159,9 +159,13 @@ def test_roles_are_enforced_by_the_backend(world, uniq):
 def test_booked_loan_keeps_its_terms_when_product_changes(world):
     url = world["url"]
     number = book(world)
-    version = products.update_product(world["admin"], world["product"], products.ProductForm(
-        "IGNORED", "Personal v2", "1000", "30000", "6", "72", "15.5"), "rate change", url)
+    with UnitOfWork(url) as s:  # what the admin's product page does: a draft, then publish
+        code = s.get(Product, world["product"]).code
+    settings = products.form_values(products.ProductForm(
+        code, "Personal v2", "1000", "30000", "6", "72", "15.5"))
+    version = products.save_draft(world["admin"], code, "Personal v2", settings, url)
     assert version == 2
+    assert products.publish(world["admin"], code, version, "rate change", url) is None
     detail = queries.loan_detail(world["borrower"], number, url)
     assert detail.annual_rate == "11.99" and detail.product_version == 1
     app = origination.submit_application(world["borrower"], world["product"], "8000", "24",
