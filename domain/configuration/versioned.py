@@ -69,9 +69,7 @@ def publish_now(s, model, entity: str, actor: Actor, code: str, version: int,
     for old in s.exec(select(model).where(model.code == code, model.status == "published")):
         old.status = "retired"
         s.add(old)
-    row.status, row.published_at = "published", utcnow()
-    if hasattr(model, "published_by"):  # the GL mapping has no such column: see the audit
-        row.published_by = actor.user_id
+    row.status, row.published_at, row.published_by = "published", utcnow(), actor.user_id
     s.add(row)
     audit.record(s, actor, f"{entity}.published", entity, f"{code} v{version}",
                  {"status": "draft"}, {"status": "published"}, reason)

@@ -5,23 +5,17 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.columns import ts as _ts
+from domain.db.columns import VersionedDefinition, ts as _ts
 
 
-class RuleSetVersion(SQLModel, table=True):
+class RuleSetVersion(VersionedDefinition, table=True):
     """One version of a decision rule set: draft, then published (one published per code at a
     time, the rest retired). Decisions record the code and version they used."""
     __tablename__ = "rule_set_version"
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, index=True)
-    version: int
-    status: str = Field(default="draft", max_length=12)  # draft, published, retired
     definition: dict = Field(sa_column=Column(JSON, nullable=False))
-    created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = _ts()
-    published_by: int | None = Field(default=None, foreign_key="app_user.id")
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ApiPartner(SQLModel, table=True):

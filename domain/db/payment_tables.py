@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.columns import money as _money, ts as _ts
+from domain.db.columns import VersionedDefinition, money as _money, ts as _ts
 
 
 class PaymentInstrument(SQLModel, table=True):
@@ -182,19 +182,14 @@ class ServicerQueueItem(SQLModel, table=True):
     resolution: str = Field(default="", max_length=300)
 
 
-class GlMappingVersion(SQLModel, table=True):
+class GlMappingVersion(VersionedDefinition, table=True):
     """The chart-of-accounts mapping from Lendbook's ledger accounts to the lender's GL
     account codes; versioned like rule sets (draft, published, retired)."""
     __tablename__ = "gl_mapping_version"
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(default="default", max_length=40)
-    version: int
-    status: str = Field(default="draft", max_length=12)
     mapping: dict = Field(sa_column=Column(JSON, nullable=False))
-    created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = _ts()
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class GlExport(SQLModel, table=True):

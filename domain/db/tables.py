@@ -5,7 +5,7 @@ from sqlalchemy import Index, JSON, BigInteger, Column, DateTime, UniqueConstrai
 from sqlmodel import Field, SQLModel
 
 
-from domain.db.columns import money as _money, ts as _ts, utcnow  # noqa: F401  (utcnow: re-used by callers)
+from domain.db.columns import VersionedDefinition, money as _money, ts as _ts, utcnow  # noqa: F401  (utcnow: re-used by callers)
 
 
 class Lender(SQLModel, table=True):
@@ -44,7 +44,7 @@ class Product(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ProductVersion(SQLModel, table=True):
+class ProductVersion(VersionedDefinition, table=True):
     """One version of a product's settings: draft, then published (one per product, the one
     new applications get), then retired. `code` repeats the product's code so products use
     the shared draft/publish helper (domain/configuration/versioned.py) like other definitions."""
@@ -53,14 +53,8 @@ class ProductVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id", index=True)
     code: str = Field(max_length=40, index=True)
-    version: int
-    status: str = Field(default="draft", max_length=12)  # draft, published, retired
     name: str = Field(max_length=120)
     terms: dict = Field(sa_column=Column(JSON, nullable=False))
-    created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = _ts()
-    published_by: int | None = Field(default=None, foreign_key="app_user.id")
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Application(SQLModel, table=True):

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.columns import money as _money, ts as _ts
+from domain.db.columns import VersionedDefinition, money as _money, ts as _ts
 
 
-class WorkflowVersion(SQLModel, table=True):
+class WorkflowVersion(VersionedDefinition, table=True):
     """One version of a workflow (stages, order, who acts, entry conditions) as data: draft,
     then published (one published per code), the rest retired. Applications record the
     version they follow."""
@@ -17,13 +17,7 @@ class WorkflowVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, index=True)
-    version: int
-    status: str = Field(default="draft", max_length=12)  # draft, published, retired
     definition: dict = Field(sa_column=Column(JSON, nullable=False))
-    created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = _ts()
-    published_by: int | None = Field(default=None, foreign_key="app_user.id")
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ApplicationDraft(SQLModel, table=True):

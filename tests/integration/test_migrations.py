@@ -38,7 +38,7 @@ def test_upgrade_downgrade_upgrade_from_empty(empty_url):
     engine = create_engine(empty_url)
     assert set(inspect(engine).get_table_names()) == TABLES
     with engine.connect() as c:
-        assert c.execute(text("select version_num from alembic_version")).scalar() == "0015"
+        assert c.execute(text("select version_num from alembic_version")).scalar() == "0016"
     engine.dispose()
     downgrade(empty_url)
     engine = create_engine(empty_url)
