@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db.columns import money as _money, ts as _ts
+from domain.db.columns import VersionedDefinition, money as _money, ts as _ts
 
 
 class OnboardingBatch(SQLModel, table=True):
@@ -54,18 +54,13 @@ class OnboardedLoan(SQLModel, table=True):
     boarded_on: date | None = None
 
 
-class OnboardingMapping(SQLModel, table=True):
+class OnboardingMapping(VersionedDefinition, table=True):
     """A file column mapping of one source, versioned like rule sets (domain.configuration.versioned)."""
     __tablename__ = "onboarding_mapping"
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=60, index=True)  # the source system
-    version: int
-    status: str = Field(default="draft", max_length=12)
     mapping: dict = Field(sa_column=Column(JSON, nullable=False))
-    created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = _ts()
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ManualLoanEntry(SQLModel, table=True):

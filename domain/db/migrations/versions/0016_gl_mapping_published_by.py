@@ -1,5 +1,5 @@
-"""gl mapping: who published a version, as every other versioned definition records
-(the tables now share one set of versioning columns, domain/db/columns.py)
+"""gl mapping and onboarding mapping: who published a version, as every other versioned
+definition records (the tables now share one set of versioning columns, domain/db/columns.py)
 
 Revision ID: 0016
 Revises: 0015
@@ -15,15 +15,19 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ('gl_mapping_version', 'onboarding_mapping')
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('gl_mapping_version') as batch:
-        batch.add_column(sa.Column('published_by', sa.Integer(), nullable=True))
-        batch.create_foreign_key('fk_gl_mapping_version_published_by_app_user',
-                                 'app_user', ['published_by'], ['id'])
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column('published_by', sa.Integer(), nullable=True))
+            batch.create_foreign_key(f'fk_{table}_published_by_app_user',
+                                     'app_user', ['published_by'], ['id'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('gl_mapping_version') as batch:
-        batch.drop_constraint('fk_gl_mapping_version_published_by_app_user',
-                              type_='foreignkey')
-        batch.drop_column('published_by')
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f'fk_{table}_published_by_app_user', type_='foreignkey')
+            batch.drop_column('published_by')
