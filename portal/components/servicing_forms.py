@@ -1,7 +1,10 @@
 """Stateless servicing forms: post, reverse, modify; and the loan's journal. Each takes the
-page State's handler and messages as arguments."""
+page State's handler and messages as arguments. The payment, reversal and modification forms
+have a Preview button beside the real one (portal/components/preview.py) and show the preview
+they are given; they keep what was typed until the page resets them after a success."""
 import reflex as rx
 
+from portal.components.preview import submit_buttons, with_intent
 from ui.components import alert, card, field, select_field, table
 
 PAYMENT_KINDS = [("regular", "Regular payment (product's allocation)"),
@@ -20,26 +23,31 @@ MODIFICATIONS = [("recast", "Recast: re-amortize what is left"),
                  ("write_off", "Write off"), ("charge_off", "Charge off")]
 
 
-def payment_form(on_submit, error, notice) -> rx.Component:
+def payment_form(on_submit, error, notice, preview=None, backdated="",
+                 on_date_change=None) -> rx.Component:
+    """`backdated`: the hint shown while the date typed is before today."""
     return card(
         rx.heading("Record a payment", size="4", as_="h2"),
         rx.form(rx.flex(
             rx.grid(
                 field("Amount received", "amount", placeholder="0.00", input_mode="decimal"),
                 field("Received on", "received_on", "date",
-                      hint="Effective date; earlier than other payments re-allocates them"),
+                      hint="Effective date; earlier than other payments re-allocates them",
+                      **({"on_change": on_date_change} if on_date_change else {})),
                 select_field("Kind of payment", "payment_kind", PAYMENT_KINDS),
                 select_field("Channel", "channel", CHANNELS),
                 field("Note", "note", placeholder="Cheque 1042"),
                 columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%"),
+            alert(backdated, color="amber", id="backdated-hint"),
             alert(error), alert(notice, color="green"),
-            rx.button("Record payment", type="submit", size="3"),
+            submit_buttons("Record payment"),
+            preview if preview is not None else rx.fragment(),
             direction="column", spacing="3"),
-            on_submit=on_submit, reset_on_submit=True),
+            on_submit=with_intent(on_submit), id="payment-form"),
     )
 
 
-def reverse_form(on_submit, payments, error, notice) -> rx.Component:
+def reverse_form(on_submit, payments, error, notice, preview=None) -> rx.Component:
     return card(
         rx.heading("Reverse a payment", size="4", as_="h2"),
         rx.text("The loan returns to the state it would have had without the payment; later "
@@ -52,9 +60,10 @@ def reverse_form(on_submit, payments, error, notice) -> rx.Component:
                 field("Reason for the reversal", "reverse_reason", placeholder="Returned by the bank"),
                 columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%"),
             alert(error), alert(notice, color="green"),
-            rx.button("Reverse payment", type="submit", size="3", color_scheme="red"),
+            submit_buttons("Reverse payment", color_scheme="red"),
+            preview if preview is not None else rx.fragment(),
             direction="column", spacing="3"),
-            on_submit=on_submit, reset_on_submit=True),
+            on_submit=with_intent(on_submit), id="reverse-form"),
     )
 
 
@@ -78,7 +87,7 @@ def refund_form(on_submit, held, error, notice) -> rx.Component:
         id="refund-form")
 
 
-def modify_form(on_submit, error, notice) -> rx.Component:
+def modify_form(on_submit, error, notice, preview=None) -> rx.Component:
     return card(
         rx.heading("Modify the loan", size="4", as_="h2"),
         rx.text("Installments already due stay as they are; a new schedule version replaces "
@@ -95,9 +104,10 @@ def modify_form(on_submit, error, notice) -> rx.Component:
                 field("Reason for the change", "reason", placeholder="Hardship review 2026-11"),
                 columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%"),
             alert(error), alert(notice, color="green"),
-            rx.button("Apply modification", type="submit", size="3"),
+            submit_buttons("Apply modification"),
+            preview if preview is not None else rx.fragment(),
             direction="column", spacing="3"),
-            on_submit=on_submit, reset_on_submit=True),
+            on_submit=with_intent(on_submit), id="modify-form"),
     )
 
 

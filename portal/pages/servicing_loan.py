@@ -1,4 +1,5 @@
-"""Servicing one loan: balances, post a payment or payoff, reverse, modify, and its journal."""
+"""Servicing one loan: balances, post a payment or payoff, reverse, modify, and its journal.
+A payment, a reversal and a modification can be previewed first (before/after, fees, entries)."""
 import uuid
 from datetime import date
 
@@ -7,11 +8,13 @@ import reflex as rx
 from domain.kernel.errors import DomainError, ValidationError
 from domain.kernel.money import fmt
 from domain.payments import queued
-from domain.servicing import modifications, payments, queries
+from domain.servicing import modifications, payments, preview, queries
 from domain.ledger import reports
 from portal import loan_view, payment_view
 from portal.components.history import history_filters, history_table
 from portal.components.loan import balances, loan_stats, schedule_table
+from portal.components.preview import EMPTY, PREVIEW, backdated_hint, preview_panel, \
+    preview_view
 from portal.components.queued import queued_card, staff_cancel_form
 from portal.components.servicing_forms import (ledger_table, modify_form, payment_form,
                                                refund_form, reverse_form)
@@ -45,6 +48,15 @@ class ServicingLoanState(ProtectedState, AuthState):
     queued_notice: str = ""
     history_errors: dict[str, str] = {"status": "", "since": "", "until": ""}
     filtered: bool = False
+    # the preview shown (preview_view's parts): of "payment", "reversal", "modification" or ""
+    preview_of: str = ""
+    preview_title: str = ""
+    preview_notes: list[str] = []
+    preview_balances: list[dict[str, str]] = []
+    preview_installments: list[dict[str, str]] = []
+    preview_fees: list[str] = []
+    preview_entries: list[dict[str, str]] = []
+    backdated: str = ""  # the hint while the payment's date is before today
     _payment_key: str = ""
     _modify_key: str = ""
     _refund_key: str = ""
@@ -80,8 +92,35 @@ class ServicingLoanState(ProtectedState, AuthState):
         self._refund_key = uuid.uuid4().hex
         self._filters, self.history_errors = {}, {"status": "", "since": "", "until": ""}
         self.filtered = False
-        self.queued_error = self.queued_notice = ""
+        self.queued_error = self.queued_notice = self.backdated = ""
+        self._show(EMPTY)
         self._refresh(actor, number)
+
+    def _show(self, view: dict):
+        for part, value in view.items():
+            setattr(self, f"preview_{part}", value)
+
+    def _previewed(self, p, form: str):
+        """Show preview `p` under its form; `form`: the prefix of its error/notice vars."""
+        setattr(self, f"{form}error", "")
+        setattr(self, f"{form}notice", "")
+        self._show(preview_view(p))
+
+    def _refused(self, e: DomainError, form: str, intent: str, what: str):
+        self._show(EMPTY)
+        setattr(self, f"{form}notice", "")
+        setattr(self, f"{form}error", ("Preview refused: " if intent == PREVIEW else what)
+                + _say(e))
+
+    def _done(self, actor, form_id: str):
+        """After a command: the stale preview goes, the form is cleared, the page re-read."""
+        self._show(EMPTY)
+        self._refresh(actor, self._number())
+        return rx.call_script(f"document.getElementById('{form_id}')?.reset()")
+
+    @rx.event
+    def received_on_changed(self, value: str):
+        self.backdated = backdated_hint(value, date.today())
 
     @rx.event
     def filter_history(self, form: dict):
@@ -108,39 +147,45 @@ class ServicingLoanState(ProtectedState, AuthState):
         return ServicingLoanState.filter_history({})
 
     @rx.event
-    def record(self, form: dict):
+    def record(self, form: dict, intent: str = ""):
         try:
             actor = self._require("payment.post")
-            result = payments.record_payment(
-                actor, self._number(), form.get("amount", ""),
-                _date(form.get("received_on", ""), "received_on"), self._payment_key,
-                form.get("note", ""), channel=form.get("channel") or "servicer",
-                payoff=form.get("payment_kind") == "payoff")
+            amount, on = form.get("amount", ""), _date(form.get("received_on", ""),
+                                                       "received_on")
+            how = dict(channel=form.get("channel") or "servicer",
+                       payoff=form.get("payment_kind") == "payoff")
+            if intent == PREVIEW:
+                return self._previewed(preview.preview_payment(
+                    actor, self._number(), amount, on, idempotency_key=self._payment_key,
+                    **how), "")
+            result = payments.record_payment(actor, self._number(), amount, on,
+                                             self._payment_key, form.get("note", ""), **how)
         except DomainError as e:
-            self.error, self.notice = "Payment not recorded: " + _say(e), ""
-            return
+            return self._refused(e, "", intent, "Payment not recorded: ")
         self._payment_key = uuid.uuid4().hex  # the next payment is a new request
-        self.error = ""
+        self.error, self.backdated = "", ""
         self.notice = (f"Payment of {fmt(result.amount_minor)} recorded: "
                        f"{fmt(result.principal_minor)} principal, "
                        f"{fmt(result.interest_minor)} interest, {fmt(result.fee_minor)} fees.")
-        self._refresh(actor, self._number())
+        return self._done(actor, "payment-form")
 
     @rx.event
-    def reverse(self, form: dict):
+    def reverse(self, form: dict, intent: str = ""):
         try:
             actor = self._require("payment.reverse")
             payment_id = int(form.get("payment_id") or 0)
             if not any(c[0] == str(payment_id) for c in self.payment_choices):
                 raise ValidationError({"payment": "choose a posted payment of this loan"})
-            payments.reverse_payment(actor, payment_id, form.get("reverse_reason", ""),
-                                     form.get("return_code", ""))
+            why, code = form.get("reverse_reason", ""), form.get("return_code", "")
+            if intent == PREVIEW:
+                return self._previewed(preview.preview_reversal(actor, payment_id, why, code),
+                                       "reverse_")
+            payments.reverse_payment(actor, payment_id, why, code)
         except DomainError as e:
-            self.reverse_error, self.reverse_notice = "Not reversed: " + _say(e), ""
-            return
+            return self._refused(e, "reverse_", intent, "Not reversed: ")
         self.reverse_error = ""
         self.reverse_notice = f"Payment {payment_id} reversed."
-        self._refresh(actor, self._number())
+        return self._done(actor, "reverse-form")
 
     @rx.event
     def refund(self, form: dict):
@@ -174,23 +219,27 @@ class ServicingLoanState(ProtectedState, AuthState):
         self._refresh(actor, self._number())
 
     @rx.event
-    def modify(self, form: dict):
+    def modify(self, form: dict, intent: str = ""):
         try:
             actor = self._require("loan.modify")
             kind = form.get("kind", "")
             params = {k: form[k] for k in MOD_FIELDS if form.get(k)}
-            version = modifications.modify_loan(
-                actor, self._number(), kind,
-                _date(form.get("effective", ""), "effective_date") or date.today(),
-                form.get("reason", ""), self._modify_key, params)
+            on = _date(form.get("effective", ""), "effective_date") or date.today()
+            if intent == PREVIEW:
+                return self._previewed(preview.preview_modification(
+                    actor, self._number(), kind, on, params,
+                    reason=form.get("reason") or "Preview",
+                    idempotency_key=self._modify_key), "modify_")
+            version = modifications.modify_loan(actor, self._number(), kind, on,
+                                                form.get("reason", ""), self._modify_key,
+                                                params)
         except DomainError as e:
-            self.modify_error, self.modify_notice = "Not modified: " + _say(e), ""
-            return
+            return self._refused(e, "modify_", intent, "Not modified: ")
         self._modify_key = uuid.uuid4().hex
         self.modify_error = ""
         self.modify_notice = f"{kind.replace('_', ' ').capitalize()} applied: schedule " \
                              f"version {version}."
-        self._refresh(actor, self._number())
+        return self._done(actor, "modify-form")
 
 
 def _say(e: DomainError) -> str:
@@ -208,6 +257,13 @@ def _date(text: str, field: str) -> date | None:
         raise ValidationError({field: f"'{text}' is not a date (YYYY-MM-DD)"}) from None
 
 
+def _panel(of: str) -> rx.Component:
+    s = ServicingLoanState
+    return rx.cond(s.preview_of == of, preview_panel(
+        s.preview_title, s.preview_notes, s.preview_balances, s.preview_installments,
+        s.preview_fees, s.preview_entries, f"{of}-preview"))
+
+
 @protected_page(ROUTE, NEEDS, state=ServicingLoanState,
                 title="Servicing a loan · Lendbook", heading="Servicing a loan")
 def servicing_loan() -> rx.Component:
@@ -218,7 +274,8 @@ def servicing_loan() -> rx.Component:
                    as_="h2", id="loan-number"),
         loan_stats(s.summary),
         balances(s.summary),
-        rx.cond(can_act, payment_form(s.record, s.error, s.notice)),
+        rx.cond(can_act, payment_form(s.record, s.error, s.notice, _panel("payment"),
+                                      s.backdated, s.received_on_changed)),
         history_table(s.history, rx.cond(s.filtered, "No payments match the filter.",
                                          "No payments yet."), history_filters(
             s.filter_history, payment_view.STATUS_FILTER, s.history_errors,
@@ -228,11 +285,12 @@ def servicing_loan() -> rx.Component:
             staff_cancel_form(s.cancel_queued, s.queued_choices))),
         rx.cond(AuthState.is_servicer & (s.payment_choices.length() > 0),
                 reverse_form(s.reverse, s.payment_choices, s.reverse_error,
-                             s.reverse_notice)),
+                             s.reverse_notice, _panel("reversal"))),
         rx.cond(AuthState.is_servicer & (s.summary["advance"] != "0.00"),
                 refund_form(s.refund, s.summary["advance"], s.refund_error,
                             s.refund_notice)),
-        rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice)),
+        rx.cond(can_act, modify_form(s.modify, s.modify_error, s.modify_notice,
+                                     _panel("modification"))),
         schedule_table(s.schedule),
         ledger_table(s.ledger),
         direction="column", spacing="4"), rx.spinner(size="3"))
