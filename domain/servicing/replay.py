@@ -31,7 +31,7 @@ from domain.db.tables import CobRun, Installment, Loan, LoanCharge, Payment, Pay
 from domain.kernel.actor import Actor
 from domain.ledger import entries as ledger
 from domain.ledger import journal
-from domain.servicing import allocation_rows
+from domain.servicing import allocation_rows, loan_state
 from domain.servicing.cob_sets import DEFAULT_GRACE_DAYS
 
 MAX_ROUNDS = 5  # fees and re-allocation settle in one or two rounds; more means a loop
@@ -71,6 +71,13 @@ def replay(s, actor: Actor, loan: Loan, since: date, why: str) -> ReplayResult:
     return result
 
 
+def is_open(s, loan: Loan) -> bool:
+    """Open as known now: active, or paid off by a payment the event has just taken away (a
+    reversal replays before the loan is reopened; as known now it was never paid off)."""
+    return loan.status == "active" or \
+        (loan.status == "paid_off" and not loan_state.load(s, loan).fully_paid)
+
+
 def _periods(s, loan: Loan, on: date) -> list[accrual.Period]:
     """The current schedule with what payments received by `on`, and not reversed, paid."""
     reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan.id)
@@ -101,7 +108,7 @@ def fees_due(s, loan: Loan, closed: date) -> dict[int, date]:
         Payment.loan_id == loan.id)).all())
     boarded = s.exec(select(OnboardedLoan.boarded_on).where(
         OnboardedLoan.loan_id == loan.id)).first()
-    if loan.status != "active" and loan.closed_on is not None:  # fees only while it was open
+    if not is_open(s, loan) and loan.closed_on is not None:  # fees only while it was open
         closed = min(closed, loan.closed_on - timedelta(days=1))
     out: dict[int, date] = {}
     cache: dict[date, dict[int, bool]] = {}
@@ -203,7 +210,7 @@ def _charge(s, actor, loan, number: int, on: date, why: str) -> int:
 
 def _delinquency(s, loan: Loan, closed: date, result: ReplayResult) -> None:
     before = loan.days_past_due
-    if loan.status == "active":
+    if is_open(s, loan):
         dpd = accrual.days_past_due(_periods(s, loan, closed), closed)
         bounds = tuple(loan.terms.get("delinquency_buckets", (1, 31, 61, 91)))
         loan.days_past_due, loan.delinquency_bucket = dpd, accrual.bucket(dpd, bounds)
