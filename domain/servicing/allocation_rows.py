@@ -20,12 +20,16 @@ NOT_PAYMENTS = ("capitalization", "refund")  # rows in the payment table that mo
 
 
 def apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
-    """Allocate one payment. A payoff must equal the payoff for its date; a regular payment
-    at or above it is a payoff too, its excess held as a credit balance (advance), so money
-    beyond what the loan owes on that date never pays interest not yet earned."""
+    """Allocate one payment. A payoff must equal the payoff for its date when it is posted;
+    applied again (an earlier payment reversed or backdated) it is a payment of its amount.
+    A regular payment at or above the payoff is a payoff too, its excess held as a credit
+    balance (advance), so money beyond what the loan owes on that date never pays interest
+    not yet earned."""
     state = loan_state.load(s, loan, payment.received_on)  # the charges standing that day
     quote = state.payoff_minor(payment.received_on)
-    if payment.method == "payoff" and payment.amount_minor != quote:
+    if payment.method == "payoff" and payment.amount_minor != quote and \
+            not s.exec(select(PaymentAllocation.id).where(
+                PaymentAllocation.payment_id == payment.id).limit(1)).first():
         raise ValidationError({"amount": f"the payoff on {payment.received_on} is "
                                          f"{fmt(quote)}"})
     if payment.amount_minor >= quote:
