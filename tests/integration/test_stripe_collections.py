@@ -184,8 +184,8 @@ def test_out_of_order_events_end_in_the_right_state(stripe_world):
     assert len(released) >= 2
     a = wait_status(w, number, "returned")
     deadline = time.monotonic() + 10
-    while count(w["url"], ProviderEvent, ProviderEvent.object_id == a.provider_ref) < \
-            len(released) and time.monotonic() < deadline:
+    while count(w["url"], ProviderEvent, ProviderEvent.id.in_(released)) < len(released) \
+            and time.monotonic() < deadline:  # every released event recorded
         time.sleep(0.2)
     assert attempt_of(w, number).status == "returned" and a.failure_code == "R02"
     assert balances(w, number) == before  # R02: reversed exactly, no fee, nothing re-posted
