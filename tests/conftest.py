@@ -107,6 +107,18 @@ def _template(templates: dict, like_url: str, tmp_path_factory) -> str:
 
 
 @pytest.fixture
+def fresh_sqlite(tmp_path, _db_templates, tmp_path_factory) -> str:
+    """One fresh migrated SQLite database, for a test whose point is figures computed through
+    the real services rather than the engine (the demo book's interest): it runs once, not
+    once per engine. Engine behaviour is tested on both engines elsewhere."""
+    import shutil
+    template = _template(_db_templates, "sqlite://", tmp_path_factory)
+    path = tmp_path / "fresh-sqlite.db"
+    shutil.copyfile(template.removeprefix("sqlite:///"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
 def fresh_db(db_url, tmp_path, _db_templates, tmp_path_factory):
     """A factory of fresh migrated databases on the engine `db_url` runs on, dropped after
     the test: each is a copy of the engine's migrated template."""

@@ -35,11 +35,11 @@ def _half_up(x: Fraction) -> int:
     return int(x + Fraction(1, 2))
 
 
-def test_the_demo_book_earns_half_up_interest(fresh_db):
+def test_the_demo_book_earns_half_up_interest(fresh_sqlite):
     """Every installment of every demo loan charges exactly balance x 0.1199 / 12 rounded half
     up (computed here with rationals, apart from the engine); LN-000005 (3,000.00) and
     LN-000006 (15,000.00) carry the half cents of the report."""
-    url = fresh_db()
+    url = fresh_sqlite
     demo.load(url)
     for number in ("LN-000001", "LN-000003", "LN-000005", "LN-000006"):
         d = loan_detail(SYSTEM, number, url)

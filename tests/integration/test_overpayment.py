@@ -25,17 +25,24 @@ from tests.integration.helpers import make_product, make_user
 FUNDED, ON = date(2026, 1, 15), date(2026, 3, 20)
 
 
-def _loan(url, uniq, overpayment: str):
-    admin = make_user(url, uniq, "admin")
-    servicer = make_user(url, uniq, "servicer")
+@pytest.fixture
+def book(fresh_db, uniq):
+    """One book per engine (close of business runs the whole book): a servicer, and the
+    issue's loan under each setting, `hold` twice and `refund` twice, closed through ON."""
+    url = fresh_db()
+    admin, servicer = make_user(url, uniq, "admin"), make_user(url, uniq, "servicer")
     borrower = make_user(url, uniq, "borrower")
-    product = make_product(url, admin, uniq, annual_rate="12", settings=(
-        ("late_fee_minor", "15.00"), ("late_fee_grace_days", "10"),
-        ("overpayment", overpayment)))
-    app = origination.submit_application(borrower, product, "3000", "12", "50000", url=url)
-    number = origination.accept_offer(borrower, app.id, url, on=FUNDED)
+    loans = {}
+    for policy in ("hold", "refund"):
+        product = make_product(url, admin, f"{uniq}{policy[0]}", annual_rate="12", settings=(
+            ("late_fee_minor", "15.00"), ("late_fee_grace_days", "10"),
+            ("overpayment", policy)))
+        for n in (1, 2):
+            app = origination.submit_application(borrower, product, "3000", "12", "50000",
+                                                 url=url)
+            loans[policy, n] = origination.accept_offer(borrower, app.id, url, on=FUNDED)
     cob.run_cob(ON, SYSTEM, url)  # accrual through 2026-03-20, the late fees on the way
-    return servicer, number
+    return url, servicer, loans
 
 
 def _balances(url, number):
@@ -45,51 +52,46 @@ def _balances(url, number):
             ledger.INTEREST_INCOME, ledger.SUSPENSE, ledger.INTEREST_RECEIVABLE, ledger.CASH)}
 
 
-@pytest.mark.parametrize("policy", ["hold", "refund"])
-def test_a_payment_above_the_payoff_books_no_unearned_interest(fresh_db, uniq, policy):
-    db_url = fresh_db()  # close of business runs the whole book: one book per test
-    servicer, number = _loan(db_url, f"{uniq}{policy[0]}", policy)
-    detail = queries.loan_detail(servicer, number, db_url, today=ON)
-    assert detail.payoff_minor == 307_670
-    assert detail.fees_outstanding_minor == 1_500  # installment 1's late fee (2 is in grace)
-    result = payments.record_payment(servicer, number, "3213.56", ON, f"{number}-over",
-                                     url=db_url, today=ON)
-    assert (result.principal_minor, result.interest_minor, result.fee_minor,
-            result.advance_minor) == (300_000, 6_170, 1_500, 13_686)
-    status, bal = _balances(db_url, number)
-    assert status == "paid_off"
-    assert bal[ledger.INTEREST_INCOME] == -6_170  # credit: exactly the interest earned
-    assert bal[ledger.INTEREST_RECEIVABLE] == 0
-    after = queries.loan_detail(servicer, number, db_url, today=ON)
-    if policy == "hold":
-        assert bal[ledger.SUSPENSE] == -13_686 and after.advance_minor == 13_686
-        payments.refund_advance(servicer, number, "136.86", ON, f"{number}-refund",
-                                "credit balance returned", db_url)
-    refunds = [p for p in queries.loan_detail(servicer, number, db_url, today=ON).payments
-               if p.method == "refund"]
-    assert [p.amount_minor for p in refunds] == [13_686]
-    status, bal = _balances(db_url, number)
-    assert bal[ledger.SUSPENSE] == 0 and bal[ledger.INTEREST_INCOME] == -6_170
-    assert queries.loan_detail(servicer, number, db_url, today=ON).advance_minor == 0
+def test_a_payment_above_the_payoff_books_no_unearned_interest(book):
+    """Both settings; then a replay of the same payment, and a payoff of the wrong amount."""
+    url, servicer, loans = book
+    for policy in ("hold", "refund"):
+        number = loans[policy, 1]
+        detail = queries.loan_detail(servicer, number, url, today=ON)
+        assert detail.payoff_minor == 307_670
+        assert detail.fees_outstanding_minor == 1_500  # installment 1's fee (2 is in grace)
+        result = payments.record_payment(servicer, number, "3213.56", ON, f"{number}-over",
+                                         url=url, today=ON)
+        assert (result.principal_minor, result.interest_minor, result.fee_minor,
+                result.advance_minor) == (300_000, 6_170, 1_500, 13_686)
+        status, bal = _balances(url, number)
+        assert status == "paid_off"
+        assert bal[ledger.INTEREST_INCOME] == -6_170  # credit: exactly the interest earned
+        assert bal[ledger.INTEREST_RECEIVABLE] == 0
+        after = queries.loan_detail(servicer, number, url, today=ON)
+        if policy == "hold":
+            assert bal[ledger.SUSPENSE] == -13_686 and after.advance_minor == 13_686
+            payments.refund_advance(servicer, number, "136.86", ON, f"{number}-refund",
+                                    "credit balance returned", url)
+        refunds = [p for p in queries.loan_detail(servicer, number, url, today=ON).payments
+                   if p.method == "refund"]
+        assert [p.amount_minor for p in refunds] == [13_686], policy
+        status, bal = _balances(url, number)
+        assert bal[ledger.SUSPENSE] == 0 and bal[ledger.INTEREST_INCOME] == -6_170
+        assert queries.loan_detail(servicer, number, url, today=ON).advance_minor == 0
 
-
-def test_a_replayed_overpayment_refunds_once(fresh_db, uniq):
-    db_url = fresh_db()
-    servicer, number = _loan(db_url, f"{uniq}r2", "refund")
+    # a replayed overpayment refunds once; a payment flagged payoff must equal the payoff
+    number = loans["refund", 2]
     for _ in range(2):
         payments.record_payment(servicer, number, "3213.56", ON, f"{number}-over",
-                                url=db_url, today=ON)
-    with UnitOfWork(db_url) as s:
+                                url=url, today=ON)
+    with UnitOfWork(url) as s:
         loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
         methods = sorted(p.method for p in s.exec(select(Payment).where(
             Payment.loan_id == loan.id)))
     assert methods == ["refund", "regular"]
-
-
-def test_a_payoff_flagged_payment_must_still_equal_the_payoff(fresh_db, uniq):
-    db_url = fresh_db()
-    servicer, number = _loan(db_url, f"{uniq}p", "hold")
+    number = loans["hold", 2]
     with pytest.raises(ValidationError) as e:
-        payments.record_payment(servicer, number, "3213.56", ON, f"{number}-po", url=db_url,
+        payments.record_payment(servicer, number, "3213.56", ON, f"{number}-po", url=url,
                                 today=ON, payoff=True)
     assert e.value.errors == {"amount": "the payoff on 2026-03-20 is 3,076.70"}
