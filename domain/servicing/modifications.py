@@ -16,10 +16,12 @@ installments (no money moves; the ledger is untouched by that step).
 from dataclasses import replace
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from domain.ledger import entries as ledger
-from domain.db.tables import (Installment, Loan, LoanModification, Payment, PaymentAllocation)
+from domain.db.tables import (Installment, Loan, LoanModification, Payment, PaymentAllocation,
+                               PaymentReversal)
 from domain.db.uow import UnitOfWork
 from domain.kernel.errors import Conflict, NotFound, ValidationError
 from domain.kernel.money import parse_rate
@@ -74,6 +76,7 @@ def modify_in(s, actor: Actor, loan: Loan, kind: str, effective: date, reason: s
         raise ValidationError({"kind": f"loan is {loan.status.replace('_', ' ')}"})
     if effective < loan.disbursement_date:
         raise ValidationError({"effective_date": "must not be before funding"})
+    _refuse_backdated(s, loan, effective)
     before = {**audit.snapshot(loan), "terms": dict(loan.terms)}
     state = loan_state.load(s, loan)
     if kind in CLOSING_KINDS:
@@ -93,6 +96,23 @@ def modify_in(s, actor: Actor, loan: Loan, kind: str, effective: date, reason: s
                  {**audit.snapshot(loan), "terms": dict(loan.terms), "params": params},
                  reason)
     return to_version
+
+
+def _refuse_backdated(s, loan: Loan, effective: date) -> None:
+    """A modification is built on the loan as it stands: it may not be dated before a payment
+    or a modification already recorded (a payment backdated before a modification is
+    replayed instead: domain/servicing/rewind.py)."""
+    last_payment = s.exec(select(func.max(Payment.received_on)).where(
+        Payment.loan_id == loan.id, Payment.method.not_in(("capitalization", "refund")),
+        Payment.id.not_in(select(PaymentReversal.payment_id).where(
+            PaymentReversal.loan_id == loan.id)))).one()
+    last_mod = s.exec(select(func.max(LoanModification.effective_date)).where(
+        LoanModification.loan_id == loan.id)).one()
+    for last, what in ((last_payment, "payment"), (last_mod, "modification")):
+        if last is not None and effective < last:
+            raise ValidationError({"effective_date": (
+                f"must not be before the loan's last {what} ({last}): a modification is built "
+                "on the loan as it stands")})
 
 
 def _reschedule(s, loan: Loan, state, kind: str, effective: date, params: dict, actor_id):
@@ -194,6 +214,8 @@ def _capitalize(s, loan: Loan, kept, effective: date, actor_id) -> tuple[str | N
                                 interest_minor=i.interest_minor - i.paid_interest_minor,
                                 fee_minor=i.fee_minor - i.paid_fee_minor)
               for i in kept if i.unpaid_minor)
+    if it + f == 0:  # principal arrears only: principal stays principal, nothing to journal
+        return None, p
     journal.write(s, [ledger.Entry(entry_id, ledger.MODIFICATION, effective, loan.id, tuple(
         ledger.Line(a, m) for a, m in ((ledger.LOANS_RECEIVABLE, it + f),
                                        (ledger.INTEREST_RECEIVABLE, -it),

@@ -4,10 +4,11 @@ A payment (or the reversal of one) dated before a schedule modification changes 
 the modification was built on. So the loan is taken back and run again, append-only:
 
 1. every payment of the loan is taken off (reversing allocation rows and entries);
-2. the modifications effective after the event are undone, last first: arrears capitalized by a
-   restructure are reversed (its allocation rows negated, its journal entry reversed), and the
-   schedule in effect before the first of them comes back as a new schedule version, recorded
-   as a `rewind` modification (the loan's rate and term as they were then);
+2. when a modification in effect is dated on or after the event, every schedule modification in
+   effect is undone (all payments are off, so every schedule built on them is rebuilt), last
+   first: arrears capitalized by a restructure are reversed (its allocation rows negated, its
+   journal entry reversed), and the loan's original schedule comes back as a new schedule
+   version, recorded as a `rewind` modification (the loan's rate and term as they were then);
 3. the event is posted, and the payments and the modifications are applied again in date
    order (a modification before the payments of its day), each modification rebuilt from the
    balances of its date with its own parameters and recorded as a new modification row (its
@@ -49,19 +50,25 @@ def chain(s, loan: Loan) -> list[LoanModification]:
 
 
 def after(s, loan: Loan, on: date, field: str) -> list[LoanModification]:
-    """The modifications in effect dated after `on`; refuses when one of them closed the loan."""
-    mods = [m for m in chain(s, loan) if m.effective_date > on]
-    closed = [m for m in mods if m.kind in CLOSINGS]
+    """The modifications to undo for an event dated `on`: none when no modification in effect
+    is dated on or after it (one on the same day counts: it may have been built on the
+    event's payment); else every schedule modification in effect, from the first (every
+    payment is taken off, so every schedule built on them is rebuilt). Refuses when a
+    write-off or charge-off is dated on or after the event: the loan is closed."""
+    mods = chain(s, loan)
+    closed = [m for m in mods if m.kind in CLOSINGS and m.effective_date >= on]
     if closed:
         raise ValidationError({field: f"is before the loan's {closed[0].kind.replace('_', '-')} "
                                       f"of {closed[0].effective_date}"})
-    return mods
+    if not any(m.effective_date >= on for m in mods):
+        return []
+    return [m for m in mods if m.kind not in CLOSINGS]
 
 
 def undo(s, actor: Actor, loan: Loan, mods: list[LoanModification], why: str) -> None:
     """Steps 2 of the module docstring (the payments already taken off by the caller)."""
     for m in reversed(mods):
-        if m.journal_entry_id and m.kind == "restructure":
+        if m.kind == "restructure":
             _uncapitalize(s, loan, m, why)
     first = mods[0]
     before = {**audit.snapshot(loan), "terms": dict(loan.terms)}
@@ -143,11 +150,15 @@ def _terms_before(s, loan: Loan, m: LoanModification) -> dict:
 
 def _uncapitalize(s, loan: Loan, m: LoanModification, why: str) -> None:
     """Reverse arrears a restructure capitalized: negated rows, the entry reversed."""
-    pay = s.exec(select(Payment).where(Payment.idempotency_key == m.journal_entry_id)).first()
+    key = f"cap-{loan.id}-v{m.to_version}"  # modifications._capitalize's key
+    pay = s.exec(select(Payment).where(Payment.idempotency_key == key)).first()
     if pay is not None:
         current = net(allocation_rows.rows(s, pay.id))
         s.add_all(allocation_rows.rows_for(pay, [allocation_rows.negated(a) for a in current]))
-    entry = s.get(JournalEntry, m.journal_entry_id)
+    entry = s.get(JournalEntry, m.journal_entry_id) if m.journal_entry_id else None
+    if entry is None:  # principal arrears only: nothing was journaled
+        s.flush()
+        return
     lines = tuple(ledger.Line(p.account, p.amount_minor, p.loan_id) for p in s.exec(
         select(Posting).where(Posting.entry_id == m.journal_entry_id)))
     original = ledger.Entry(entry.id, entry.code, entry.effective_date, loan.id, lines,

@@ -162,3 +162,71 @@ def test_late_fees_across_a_modification_once_and_replayed(fresh_db, uniq):
         assert st.installments[0].paid and st.fees_outstanding_minor == 0
         assert (loan.days_past_due, loan.delinquency_bucket) == (0, "current")
         assert journal.account_balance(s, ledger.FEES_RECEIVABLE, loan.id) == 0
+
+
+def test_a_payment_between_two_modifications_ends_as_if_posted_in_order(world):
+    """Recast 2026-02-15 and rate/term 2026-03-15; 200.00 received 2026-03-01 (between them)
+    is posted on 03-20: every modification is rebuilt, the loan equals its in-order twin."""
+    twin, loan = _book(world), _book(world)
+
+    def mod(number, kind, on, key):
+        modifications.modify_loan(world["servicer"], number, kind, on, f"test {kind}",
+                                  f"{number}-{key}", KINDS[kind], world["url"])
+    for number in (twin, loan):
+        _pay(world, number, "106.62", date(2026, 2, 10), "1")
+        mod(number, "recast", date(2026, 2, 15), "m1")
+    _pay(world, twin, "200.00", date(2026, 3, 1), "2")
+    mod(twin, "rate_term", MODIFIED, "m2")
+    mod(loan, "rate_term", MODIFIED, "m2")
+    _pay(world, loan, "200.00", date(2026, 3, 1), "2")
+    assert _book_state(world["url"], loan) == _book_state(world["url"], twin)
+
+
+def test_reversing_a_payment_made_on_a_modification_day_rebuilds_the_modification(world):
+    """150.00 received 2026-03-15, then a recast effective that day (built on it); reversing
+    the payment gives the loan a twin would have had with the recast alone."""
+    twin, loan = _book(world), _book(world)
+    for number in (twin, loan):
+        _pay(world, number, "106.62", date(2026, 2, 10), "1")
+    paid = _pay(world, loan, "150.00", MODIFIED, "2")
+    _modify(world, loan, "recast")
+    _modify(world, twin, "recast")
+    payments.reverse_payment(world["servicer"], paid.payment_id, "posting error", "", TODAY,
+                             world["url"])
+    assert _book_state(world["url"], loan) == _book_state(world["url"], twin)
+
+
+def test_a_modification_is_not_dated_before_a_payment_already_recorded(world):
+    number = _book(world)
+    _pay(world, number, "106.62", date(2026, 3, 20), "1")
+    with pytest.raises(ValidationError) as e:
+        _modify(world, number, "recast")  # dated 2026-03-15
+    assert e.value.errors == {"effective_date": (
+        "must not be before the loan's last payment (2026-03-20): a modification is built on "
+        "the loan as it stands")}
+
+
+def test_a_restructure_of_principal_only_arrears_and_its_rewind(world):
+    """Installment 1 (due 2026-02-10): its 12.00 interest paid, its 94.62 principal not; a
+    restructure on 2026-02-15 capitalizes principal only (no journal entry: principal stays
+    principal). 50.00 received 2026-02-12 and posted after it rewinds and rebuilds the
+    restructure: the loan equals its in-order twin."""
+    twin, loan = _book(world), _book(world)
+
+    def restructure(number):
+        return modifications.modify_loan(world["servicer"], number, "restructure",
+                                         date(2026, 2, 15), "test restructure",
+                                         f"{number}-mod", KINDS["restructure"], world["url"])
+    for number in (twin, loan):
+        _pay(world, number, "12.00", date(2026, 2, 10), "1")  # interest only
+    with UnitOfWork(world["url"]) as s:  # principal-only arrears: nothing to journal
+        from domain.db.tables import Payment
+        restructure(loan)
+        loan_id = s.exec(select(Loan.id).where(Loan.loan_number == loan)).one()
+        cap = s.exec(select(Payment).where(Payment.loan_id == loan_id,
+                                           Payment.method == "capitalization")).one()
+        assert cap.amount_minor == 9_462
+    _pay(world, twin, "50.00", date(2026, 2, 12), "2")
+    restructure(twin)
+    _pay(world, loan, "50.00", date(2026, 2, 12), "2")
+    assert _book_state(world["url"], loan) == _book_state(world["url"], twin)
