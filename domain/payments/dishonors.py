@@ -168,8 +168,10 @@ def _restored_from(s, attempt, payment) -> PaymentReversal | None:
 
 def _reverse_nsf(s, actor, loan, payment, today, why) -> bool:
     """Undo the NSF fee the return of `payment` charged: a negative charge on the same
-    installment and the reversing journal entry. False when none was charged (or it was
-    reversed before)."""
+    installment and the reversing journal entry, both dated the day the fee was charged (the
+    return is void, so the fee never stood: payments after it are applied again without it
+    when the payment is posted again). False when none was charged (or it was reversed
+    before)."""
     charge = s.exec(select(LoanCharge).where(
         LoanCharge.source_key == f"nsf:{payment.id}")).first()
     key = f"nsf-reversed:{payment.id}"
@@ -179,12 +181,13 @@ def _reverse_nsf(s, actor, loan, payment, today, why) -> bool:
     entry_id = f"nsf-rev-{payment.id}"
     undo = LoanCharge(loan_id=loan.id, kind="nsf_reversal",
                       installment_number=charge.installment_number,
-                      amount_minor=-charge.amount_minor, assessed_on=today, source_key=key,
+                      amount_minor=-charge.amount_minor, assessed_on=charge.assessed_on,
+                      source_key=key,
                       journal_entry_id=entry_id)
     s.add(undo)
     charged = ledger.fee_charge(charge.journal_entry_id, loan.id, charge.assessed_on,
                                 charge.amount_minor, "")
-    journal.write(s, [ledger.reversing(entry_id, charged, today,
+    journal.write(s, [ledger.reversing(entry_id, charged, charge.assessed_on,
                                        f"Returned payment fee reversed (payment {payment.id})")])
     s.flush()
     audit.record(s, actor, "charge.reversed", "loan_charge", charge.id,

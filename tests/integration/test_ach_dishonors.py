@@ -85,7 +85,7 @@ def test_r68_restores_the_returned_debit_and_r71_returns_it_again(db_url, uniq, 
     assert loan_balances(url, a) == after_payment  # to the cent, every account
     assert loan_balances(url, b) == b_before  # B's debit stands as it was
     assert charges_of(url, a) == [("nsf", 2, 25_00, date(2026, 3, 12)),
-                                  ("nsf_reversal", 2, -25_00, date(2026, 3, 16))]
+                                  ("nsf_reversal", 2, -25_00, date(2026, 3, 12))]
     assert attempts_of(url, a)[-2:] == [(1, 2, "succeeded", "", date(2026, 3, 10)),
                                         (2, 2, "cancelled", "", date(2026, 3, 17))]
     with UnitOfWork(url) as s:
@@ -202,3 +202,31 @@ def test_a_re_presentment_already_sent_goes_to_the_servicer(db_url, uniq, monkey
             .order_by(Payment.id)).all()
     assert [tuple(p) for p in live] == [(106_62, date(2026, 3, 10)), (106_62, date(2026, 3, 17)),
                                         (106_62, date(2026, 3, 10))]
+
+
+def test_a_dishonor_gives_back_what_later_money_paid_to_the_voided_fee(db_url, uniq,
+                                                                      monkeypatch):
+    """Between A's R01 (03-12, NSF fee 25.00) and the R68 dishonor (03-16) the borrower pays
+    50.00 on 03-14, which pays the fee first. The return is void, so the fee never stood: the
+    03-14 payment is applied again without it (fee 0.00), and fees receivable are as right
+    after the debit."""
+    from domain.servicing import payments, queries
+    w = build_world(db_url, uniq, monkeypatch)
+    url, servicer, (a, _, _) = w["url"], w["servicer"], w["loans"]
+    f, _ = make_file(w)
+    after_payment = loan_balances(url, a)
+    entries = {e.individual_id: e for e in mine(w, f)}
+    original = parse(f.text)
+    ret = build_return_file(original, [(entries[a].trace_number, "R01")], created_at=AT)
+    ach_files.process_return_file(servicer, ret, "r01.ach", date(2026, 3, 12), url)
+    paid = payments.record_payment(servicer, a, "50.00", date(2026, 3, 14), f"{a}-cheque",
+                                   url=url, today=date(2026, 3, 14))
+    assert paid.fee_minor == 25_00
+    dishonor = build_dishonor_file(original, [(entries[a].trace_number, "R68", "R01", "")],
+                                   created_at=datetime(2026, 3, 16, 9, 0, tzinfo=timezone.utc))
+    r = ach_files.process_return_file(servicer, dishonor, "r68.ach", date(2026, 3, 16), url)
+    assert [x["status"] for x in r.lines] == ["restored"]
+    cheque = [p for p in queries.loan_detail(servicer, a, url, today=date(2026, 3, 16)).payments
+              if p.id == paid.payment_id][0]
+    assert cheque.fee_minor == 0 and cheque.amount_minor == 50_00
+    assert loan_balances(url, a)[ledger.FEES_RECEIVABLE] == after_payment[ledger.FEES_RECEIVABLE]
