@@ -24,8 +24,16 @@ def apply(s, loan: Loan, payment: Payment, entry_id: str) -> list[Allocation]:
     applied again (an earlier payment reversed or backdated) it is a payment of its amount.
     A regular payment at or above the payoff is a payoff too, its excess held as a credit
     balance (advance), so money beyond what the loan owes on that date never pays interest
-    not yet earned."""
+    not yet earned. A payment applied after an earlier one (by effective date) paid the loan
+    off is all a credit balance: from the payoff's date on nothing accrues or is owed."""
     state = loan_state.load(s, loan, payment.received_on)  # the charges standing that day
+    if state.installments and state.fully_paid:
+        parts = [Allocation(0, advance_minor=payment.amount_minor)]
+        s.add_all(rows_for(payment, parts))
+        journal.write(s, [repayment_entry(entry_id, loan.id, payment.received_on, parts,
+                                          f"Payment {payment.id} ({payment.channel}), "
+                                          "after the loan was paid off")])
+        return parts
     quote = state.payoff_minor(payment.received_on)
     if payment.method == "payoff" and payment.amount_minor != quote and \
             not s.exec(select(PaymentAllocation.id).where(
