@@ -78,6 +78,26 @@ def is_open(s, loan: Loan) -> bool:
         (loan.status == "paid_off" and not loan_state.load(s, loan).fully_paid)
 
 
+def paid_off_on(s, loan: Loan) -> date | None:
+    """As known now, the effective date of the payment by which the current schedule's
+    principal was all paid: the loan was paid off that day (a payoff pays interest only as
+    accrued, so the installments it settled stay short of their scheduled interest), or None."""
+    owed = s.exec(select(func.coalesce(func.sum(Installment.principal_minor), 0)).where(
+        Installment.loan_id == loan.id,
+        Installment.schedule_version == loan.schedule_version)).one()
+    reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan.id)
+    total = 0
+    for on, principal in s.exec(
+            select(Payment.received_on, func.sum(PaymentAllocation.principal_minor))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(PaymentAllocation.loan_id == loan.id, Payment.id.not_in(reversed_ids))
+            .group_by(Payment.received_on).order_by(Payment.received_on)).all():
+        total += int(principal)
+        if owed and total >= owed:
+            return on
+    return None
+
+
 def _periods(s, loan: Loan, on: date) -> list[accrual.Period]:
     """The current schedule with what payments received by `on`, and not reversed, paid."""
     reversed_ids = select(PaymentReversal.payment_id).where(PaymentReversal.loan_id == loan.id)
@@ -108,8 +128,10 @@ def fees_due(s, loan: Loan, closed: date) -> dict[int, date]:
         Payment.loan_id == loan.id)).all())
     boarded = s.exec(select(OnboardedLoan.boarded_on).where(
         OnboardedLoan.loan_id == loan.id)).first()
-    if not is_open(s, loan) and loan.closed_on is not None:  # fees only while it was open
-        closed = min(closed, loan.closed_on - timedelta(days=1))
+    ends = [d for d in (None if is_open(s, loan) else loan.closed_on, paid_off_on(s, loan))
+            if d is not None]
+    if ends:  # fees only while it was open
+        closed = min(closed, min(ends) - timedelta(days=1))
     out: dict[int, date] = {}
     cache: dict[date, dict[int, bool]] = {}
 
@@ -210,7 +232,8 @@ def _charge(s, actor, loan, number: int, on: date, why: str) -> int:
 
 def _delinquency(s, loan: Loan, closed: date, result: ReplayResult) -> None:
     before = loan.days_past_due
-    if is_open(s, loan):
+    paid_off = paid_off_on(s, loan)
+    if is_open(s, loan) and (paid_off is None or paid_off > closed):
         dpd = accrual.days_past_due(_periods(s, loan, closed), closed)
         bounds = tuple(loan.terms.get("delinquency_buckets", (1, 31, 61, 91)))
         loan.days_past_due, loan.delinquency_bucket = dpd, accrual.bucket(dpd, bounds)
