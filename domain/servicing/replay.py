@@ -90,7 +90,10 @@ def paid_off_on(s, loan: Loan) -> date | None:
     for on, principal in s.exec(
             select(Payment.received_on, func.sum(PaymentAllocation.principal_minor))
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
-            .where(PaymentAllocation.loan_id == loan.id, Payment.id.not_in(reversed_ids))
+            .where(PaymentAllocation.loan_id == loan.id, Payment.id.not_in(reversed_ids),
+                   # row 0 is no installment's (principal paid ahead of a modification
+                   # moved there is outside the schedule it built)
+                   PaymentAllocation.installment_number > 0)
             .group_by(Payment.received_on).order_by(Payment.received_on)).all():
         total += int(principal)
         if owed and total >= owed:

@@ -50,3 +50,33 @@ def test_a_backdated_payoff_removes_the_late_fee_and_closes_the_loan(fresh_db, u
     assert balances[ledger.INTEREST_INCOME] == -10_06
     assert (balances[ledger.LOANS_RECEIVABLE], balances[ledger.FEES_RECEIVABLE],
             balances[ledger.INTEREST_RECEIVABLE]) == (0, 0, 0)
+
+
+def test_principal_paid_ahead_of_a_recast_is_not_a_payoff(fresh_db, uniq):
+    """Principal paid ahead and then moved off the installments a recast replaced (row 0)
+    is outside the new schedule: it does not make the loan paid off as known now. 800.00 paid
+    on 2026-01-15 (in advance), recast on 01-20: the new installment 1 (due 2026-02-10) is not
+    paid; its fee charged on 02-21 stays when a backdated 1.00 of 03-01 is posted on 03-25."""
+    from domain.servicing import modifications
+    url = fresh_db()
+    admin, servicer = make_user(url, uniq, "admin"), make_user(url, uniq, "servicer")
+    borrower = make_user(url, uniq, "borrower")
+    product = make_product(url, admin, uniq, annual_rate="12", settings=(
+        ("late_fee_minor", "15.00"), ("late_fee_grace_days", "10")))
+    app = origination.submit_application(borrower, product, "1200", "12", "50000", url=url)
+    number = origination.accept_offer(borrower, app.id, url, on=FUNDED)
+    payments.record_payment(servicer, number, "800.00", date(2026, 1, 15), f"{number}-1",
+                            url=url, today=date(2026, 1, 15))
+    modifications.modify_loan(servicer, number, "recast", date(2026, 1, 20), "recast",
+                              f"{number}-recast", {}, url)
+    cob.run_cob(date(2026, 3, 25), SYSTEM, url)
+    payments.record_payment(servicer, number, "1.00", date(2026, 3, 1), f"{number}-2",
+                            url=url, today=date(2026, 3, 25))
+    with UnitOfWork(url) as s:
+        loan = s.exec(select(Loan).where(Loan.loan_number == number)).one()
+        fees = [(c.installment_number, c.amount_minor, c.assessed_on) for c in s.exec(
+            select(LoanCharge).where(LoanCharge.loan_id == loan.id).order_by(LoanCharge.id))]
+    assert loan.status == "active"
+    assert fees[0] == (1, 15_00, date(2026, 2, 21))
+    assert sum(a for n, a, _ in fees if n == 1) == 15_00  # still standing
+    assert loan.days_past_due > 0
