@@ -93,10 +93,7 @@ class Book:
     by_code: dict[tuple[int, str, str], int]  # (loan, account, entry code) -> sum
     unbalanced: list
     closed: date | None
-    modified: dict[int, date]  # loan -> latest modification's effective date
-    modification_dates: dict[int, set[date]]  # loan -> every modification's effective date
-    schedule_changes: dict[int, int]  # loan -> schedule modifications asked for (not rebuilt
-    #                                   copies, rewinds or closings)
+    modifications: dict[int, list[tuple[str, date, dict]]]  # loan -> (kind, effective, params)
 
     def balance(self, loan_id: int, account: str) -> int:
         return self.balances.get((loan_id, account), 0)
@@ -149,17 +146,13 @@ def load(url: str) -> Book:
             .having((func.coalesce(func.sum(Posting.amount_minor), 0) != 0)
                     | (func.count(Posting.id) < 2))).all())
         closed = s.exec(select(func.max(CobRun.business_date))).one()
-        mods = s.exec(select(LoanModification.loan_id, LoanModification.effective_date,
-                             LoanModification.kind, LoanModification.idempotency_key)).all()
-        modified, modification_dates, changes = {}, defaultdict(set), defaultdict(int)
-        for loan_id, on, kind, key in mods:
-            modified[loan_id] = max(modified.get(loan_id, on), on)
-            modification_dates[loan_id].add(on)
-            changes[loan_id] += kind not in ("rewind", "write_off", "charge_off") and "~" not in key
+        mods = defaultdict(list)
+        for m in s.exec(select(LoanModification).order_by(LoanModification.id)):
+            mods[m.loan_id].append((m.kind, m.effective_date, dict(m.params or {})))
     return Book(loans, insts, rows, pays, {r.payment_id: Rev(r.id, r.payment_id, r.reversed_on,
                                                                   r.return_code) for r in revs},
                 {r.id: r.reversed_on for r in revs}, charges, balances, by_code, unbalanced,
-                closed, modified, modification_dates, changes)
+                closed, mods)
 
 
 # --- the reference rules ---------------------------------------------------------------------
@@ -254,12 +247,15 @@ def standing_late(book: Book, loan: Loan) -> dict[int, tuple[int, date]]:
 
 def fees_due_as_known_now(book: Book, loan: Loan, closed: date) -> dict[int, tuple[int, date]]:
     """Replay's rule: an installment's late fee is due on the first closed date past its
-    grace on which it is not paid, the history as known now; only while the loan was open."""
+    grace on which it is not paid, the history as known now; only while the loan was open
+    (before it closed, and before the day its principal was all paid)."""
     fee, grace = late_terms(loan)
     if not fee:
         return {}
-    if loan.status != "active" and loan.closed_on is not None:
-        closed = min(closed, loan.closed_on - timedelta(days=1))
+    ends = [d for d in (loan.closed_on if loan.status != "active" else None,
+                        paid_off_on(book, loan)) if d is not None]
+    if ends:
+        closed = min(closed, min(ends) - timedelta(days=1))
     dates = sorted({p.received_on for p in book.live(loan.id)})
     out = {}
     for i in book.current(loan):
@@ -271,6 +267,23 @@ def fees_due_as_known_now(book: Book, loan: Loan, closed: date) -> dict[int, tup
                 out[i.number] = (fee, d)
                 break
     return out
+
+
+def paid_off_on(book: Book, loan: Loan) -> date | None:
+    """The effective date of the payment by which the current schedule's principal is all
+    paid (payments never reversed, by effective date), or None."""
+    owed = sum(i.principal for i in book.current(loan))
+    by_day: dict[date, int] = defaultdict(int)
+    for r in book.rows[loan.id]:
+        p = book.payments[r.payment_id]
+        if p.id not in book.reversals and r.number > 0:  # row 0: outside the schedule
+            by_day[p.received_on] += r.principal
+    total = 0
+    for d in sorted(by_day):
+        total += by_day[d]
+        if total >= owed:
+            return d
+    return None
 
 
 # --- the guarantees --------------------------------------------------------------------------
@@ -359,6 +372,17 @@ def check_always(url: str, servicer, today: date, where: str) -> Book:
             f.expect(0 <= income <= contractual,
                      f"6: {n} interest income {income} outside [0, contractual to {today} "
                      f"{contractual}]")
+            # 6b. a paid-off loan earned at least the interest accrued through the day its
+            # principal was all paid (none forgiven), at most that accrued through its last
+            # payment (KNOWN, finding S2: a loan kept open by a fee after its principal is
+            # paid accrues interest on the schedule until the fee is paid)
+            off = paid_off_on(book, loan)
+            last = max((p.received_on for p in book.live(loan.id)), default=None)
+            if loan.status == "paid_off" and off is not None:
+                low, high = (accrued(loan, book.current(loan), d) for d in (off, last))
+                f.expect(low <= income <= high,
+                         f"6: {n} paid off on {off} (last payment {last}) with interest "
+                         f"income {income} outside [{low}, {high}] accrued to those days")
             # 3. the payoff identity, on the page a borrower and a servicer read
             if loan.status == "active":
                 d = queries.loan_detail(servicer, n, url, today=today)
@@ -461,8 +485,8 @@ def check_once_per_installment(book: Book, f: Findings) -> None:
 def check_after_replay(url: str, loan_ids: set[int], was_active: set[int], where: str) -> None:
     """After an event dated on or before the last closed date: the loan's late fees and cached
     delinquency are what the history as known now gives (replay.md). (The delinquency of a
-    paid-off loan the event reopened only through its NSF fee is left to the next close:
-    replay runs before that fee is charged.)"""
+    paid-off loan the event reopened is left to the next close: when it is reopened only by
+    the return's NSF fee, replay ran before that fee was charged.)"""
     book, f = load(url), Findings()
     closed = book.closed
     for loan in (book.loans[i] for i in loan_ids):
@@ -471,11 +495,10 @@ def check_after_replay(url: str, loan_ids: set[int], was_active: set[int], where
         n = loan.loan_number
         want, have = fees_due_as_known_now(book, loan, closed), standing_late(book, loan)
         f.expect(have == want, f"replay: {n} late fees standing {have} != as known now {want}")
-        if loan.status == "active" and (loan.id in was_active or
-                                        not all(is_paid(i, paid_sums(book, loan.id, date.max,
-                                                                     True))
-                                                for i in book.current(loan))):
-            days = dpd(book.current(loan), paid_sums(book, loan.id, closed, True), closed)
+        if loan.status == "active" and loan.id in was_active:
+            off = paid_off_on(book, loan)
+            days = dpd(book.current(loan), paid_sums(book, loan.id, closed, True), closed) \
+                if off is None or off > closed else 0
             bounds = loan.terms.get("delinquency_buckets", (1, 31, 61, 91))
             f.expect((loan.days_past_due, loan.delinquency_bucket) ==
                      (days, bucket(days, bounds)),
