@@ -78,6 +78,13 @@ the model meets them:
   re-derives the late fees (a fee replay then removes stays capitalized: installment fees
   paid 15.00 of 0.00 owed). Events before such a restructure are not made; loans on autopay
   are restructured without capitalizing.
+- V and U: a schedule modification after a holiday (or a due date move) builds its schedule
+  from the funding date or the last installment due by its date, so its first installments
+  fall due before its own date (2,039.76 at 0% quarterly, holiday of 3 from 2027-01-14,
+  restructure on 2027-06-28: installment 1 due 2027-04-14, instantly late); replay then moves
+  that installment's fee and re-applies a payment made before the restructure onto its
+  schedule (principal outstanding 1,935.51, receivable 1,987.61). Modifications are not made
+  when a period or more lies between that start and their date.
 - O: money held as an advance (clear_dues/advance) never pays installments as they fall due:
   213.24 held from 2026-01-12, DPD 15 and a 15.00 late fee on 2026-02-25. Not avoided (the
   guarantees hold: it is a servicing rule, not an inconsistency of the book).
@@ -127,6 +134,7 @@ settings.register_profile("lendbook-model-long", max_examples=4, stateful_step_c
 # KNOWN (reported, finding L): a reversal is refused when a later payment, applied again
 # below the new payoff, exceeds what the allocation rule can place
 KNOWN_L = ("the loan can take",)
+PERIOD_DAYS = {"monthly": 28, "semimonthly": 13, "biweekly": 14, "weekly": 7, "quarterly": 89}
 STATS: Counter = Counter()  # examples, steps, commands by kind and outcome, replays
 
 
@@ -292,6 +300,19 @@ class BookMachine(RuleBasedStateMachine):
                    for kind, effective, params in book.modifications.get(loan_id, ()))
 
     @staticmethod
+    def _rebuilds_past_dues(book: B.Book, loan: Loan, effective: date) -> bool:
+        """KNOWN (reported, findings V and U): a schedule modification builds its schedule
+        from the last installment due by its date (or funding), so after a holiday or a due
+        date move it makes installments due before its own date, instantly overdue; replay
+        then re-applies payments made before it onto its schedule. Not made here when a
+        period or more lies between that start and the effective date."""
+        insts = book.current(loan)
+        kept = [i.due for i in insts if i.due <= effective]
+        start = kept[-1] if kept else loan.disbursement_date
+        period = PERIOD_DAYS[loan.terms.get("frequency", "monthly")]
+        return (effective - start).days >= period
+
+    @staticmethod
     def _open(book: B.Book, loan_id: int) -> bool:
         """KNOWN (reported, findings F and G): a payment of a written- or charged-off loan is
         not reversed or returned here: dated before the closing, its bank return refuses the
@@ -448,6 +469,8 @@ class BookMachine(RuleBasedStateMachine):
         effective = min(self.today, max(floor, self.today - timedelta(days=back)))
         if self._autopay_of(loan):
             capitalize = False  # finding T: a debit posts at its draft date, before it
+        if self._rebuilds_past_dues(book, loan, effective):
+            return self._end()
         params = {"recast": (), "rate_term": (("annual_rate", rate), ("periods", periods)),
                   "restructure": (("annual_rate", rate), ("capitalize_arrears", capitalize)),
                   "holiday": (("installments", skip),),
