@@ -572,6 +572,7 @@ class BookMachine(RuleBasedStateMachine):
             if self.busy is None and self.log:
                 self._replay()
         finally:
+            write_summary()  # after every example: the figures survive an interrupted run
             get_engine(self.url).dispose()
             if self.url.startswith("sqlite:///"):
                 for suffix in ("", "-wal", "-shm"):
