@@ -9,8 +9,17 @@ from playwright.sync_api import Page, expect
 DEMO_PASSWORD = "lendbook-demo"
 
 
+def hydrated(page: Page) -> None:
+    """Wait until React has taken over the page's form (its DOM node carries React's
+    props): a form submitted before that is the browser's own GET, which fails the sign-in
+    and puts the typed password in the address."""
+    page.wait_for_function("() => { const f = document.querySelector('form');"
+                           " return !!f && Object.keys(f).some(k => k.startsWith('__react')); }")
+
+
 def sign_in(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(base + "/login")
+    hydrated(page)
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.netcut import NetCut
-from tests.browser.pages import DEMO_PASSWORD, sign_in, sign_out
+from tests.browser.pages import DEMO_PASSWORD, hydrated, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 AGENT = "agent@demo.lendbook.dev"
@@ -80,6 +80,8 @@ def test_an_agent_captures_offline_and_each_application_syncs_once(
     expect(page).to_have_url(base + "/agent/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    hydrated(page)
     page.get_by_label("E-mail").fill(AGENT)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
